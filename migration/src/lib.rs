@@ -1,0 +1,14 @@
+//! Schema migrations of onestop, applied at start by `onestop serve` and by `onestop migrate`.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261201_000001_create_foundation;
+
+/// Every migration of the service, in the order they apply.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261201_000001_create_foundation::Migration)]
+    }
+}

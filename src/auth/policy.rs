@@ -1,0 +1,119 @@
+//! Roles and the one table that says which role may do what. Handlers name an [`Action`];
+//! nothing else in the service compares roles.
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The role of an API client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A partner body's system: files and follows its own cases.
+    Partner,
+    /// Center staff: sees everything, routes, assigns, keeps the roster and rules.
+    Coordinator,
+    /// A telework manager: works the cases assigned to them.
+    Manager,
+    /// A reporting integration: aggregates and the event feed, never contact details.
+    Analyst,
+    /// An operator: partners, clients and keys.
+    Admin,
+}
+
+impl Role {
+    /// Every role, in the order the documentation lists them.
+    pub const ALL: [Role; 5] = [
+        Role::Partner,
+        Role::Coordinator,
+        Role::Manager,
+        Role::Analyst,
+        Role::Admin,
+    ];
+
+    /// The wire name (`partner`, `coordinator`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Partner => "partner",
+            Role::Coordinator => "coordinator",
+            Role::Manager => "manager",
+            Role::Analyst => "analyst",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|role| role.as_str() == raw)
+            .ok_or_else(|| {
+                format!(
+                    "must be one of partner, coordinator, manager, analyst, admin (got {raw:?})"
+                )
+            })
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Something a client may ask to do. Reads and writes of one resource are separate actions
+/// because their roles differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// `POST /v1/partners`.
+    CreatePartner,
+    /// `GET /v1/partners`, `GET /v1/partners/{id}`.
+    ReadPartners,
+    /// `POST /v1/clients`, `GET /v1/clients`, `DELETE /v1/clients/{id}`.
+    ManageClients,
+}
+
+/// The roles allowed to perform `action`: the single source of truth for role checks.
+pub fn roles_for(action: Action) -> &'static [Role] {
+    use Role::*;
+    match action {
+        Action::CreatePartner | Action::ManageClients => &[Admin],
+        Action::ReadPartners => &[Admin, Coordinator],
+    }
+}
+
+/// Whether `role` may perform `action`.
+pub fn may(role: Role, action: Action) -> bool {
+    roles_for(action).contains(&role)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_table_matches_the_api_contract() {
+        use Role::*;
+        let cases: [(Action, &[Role]); 3] = [
+            (Action::CreatePartner, &[Admin]),
+            (Action::ReadPartners, &[Admin, Coordinator]),
+            (Action::ManageClients, &[Admin]),
+        ];
+        for (action, allowed) in cases {
+            for role in Role::ALL {
+                assert_eq!(
+                    may(role, action),
+                    allowed.contains(&role),
+                    "{role} on {action:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn roles_parse_from_their_wire_names_only() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Ok(role));
+        }
+        assert!(Role::parse("Admin").is_err());
+        assert!(Role::parse("root").is_err());
+    }
+}

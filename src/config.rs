@@ -1,0 +1,158 @@
+//! Settings read from the environment, with defaults that make `cargo run` work on a fresh
+//! machine (an embedded SQLite file in the working directory, a local port).
+use std::net::SocketAddr;
+
+use anyhow::Context;
+
+/// The default database: a SQLite file in the working directory, created when missing.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://onestop.db?mode=rwc";
+/// The default listening address.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+/// Everything the service reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `DATABASE_URL`: `sqlite://...` or `postgres://...`.
+    pub database_url: String,
+    /// `ONESTOP_BIND`: where the HTTP server listens (`:0` picks a free port).
+    pub bind: SocketAddr,
+    /// How tokens are signed and checked.
+    pub jwt: JwtSettings,
+    /// `ONESTOP_FREE_SESSIONS`: free consulting sessions per company and fiscal year.
+    pub free_sessions: u32,
+    /// `ONESTOP_AUTO_ASSIGN`: hand freed capacity to the oldest waiting case.
+    pub auto_assign: bool,
+    /// `ONESTOP_WEBHOOK_ALLOW_PRIVATE`: allow webhook URLs on loopback and private networks.
+    pub webhook_allow_private: bool,
+    /// `ONESTOP_WORKERS`: HTTP worker threads (default: one per core).
+    pub workers: Option<usize>,
+    /// `ONESTOP_SHUTDOWN_TIMEOUT_SECONDS`: how long in-flight requests may take on SIGTERM.
+    pub shutdown_timeout_seconds: u64,
+}
+
+/// Token signing settings. The algorithm is fixed here and never read from a token.
+#[derive(Debug, Clone)]
+pub struct JwtSettings {
+    /// `ONESTOP_JWT_SECRET`: the HS256 key. When unset, a random key is generated once and
+    /// kept in the database, so tokens survive restarts and every instance agrees.
+    pub secret: Option<String>,
+    /// `ONESTOP_JWT_ISSUER` (default `onestop`).
+    pub issuer: String,
+    /// `ONESTOP_JWT_AUDIENCE` (default `onestop-api`).
+    pub audience: String,
+    /// `ONESTOP_TOKEN_TTL_SECONDS` (default 3600).
+    pub token_ttl_seconds: u64,
+}
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup`, so tests can supply their own environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let bind = get("ONESTOP_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned());
+        let secret = get("ONESTOP_JWT_SECRET");
+        if let Some(secret) = &secret
+            && secret.len() < 32
+        {
+            anyhow::bail!("ONESTOP_JWT_SECRET must be at least 32 bytes long");
+        }
+        Ok(Self {
+            database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            bind: bind.parse().with_context(|| {
+                format!("ONESTOP_BIND={bind} is not an address like 127.0.0.1:8080")
+            })?,
+            jwt: JwtSettings {
+                secret,
+                issuer: get("ONESTOP_JWT_ISSUER").unwrap_or_else(|| "onestop".to_owned()),
+                audience: get("ONESTOP_JWT_AUDIENCE").unwrap_or_else(|| "onestop-api".to_owned()),
+                token_ttl_seconds: parse_number(&get, "ONESTOP_TOKEN_TTL_SECONDS", 3600)?,
+            },
+            free_sessions: parse_number(&get, "ONESTOP_FREE_SESSIONS", 3)?,
+            auto_assign: parse_bool(&get, "ONESTOP_AUTO_ASSIGN", true)?,
+            webhook_allow_private: parse_bool(&get, "ONESTOP_WEBHOOK_ALLOW_PRIVATE", false)?,
+            workers: get("ONESTOP_WORKERS")
+                .map(|raw| {
+                    raw.parse()
+                        .context("ONESTOP_WORKERS must be a positive number")
+                })
+                .transpose()?,
+            shutdown_timeout_seconds: parse_number(&get, "ONESTOP_SHUTDOWN_TIMEOUT_SECONDS", 30)?,
+        })
+    }
+}
+
+fn parse_number<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: T,
+) -> anyhow::Result<T> {
+    match get(name) {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("{name}={raw} is not a valid non-negative number")),
+    }
+}
+
+fn parse_bool(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: bool,
+) -> anyhow::Result<bool> {
+    match get(name).map(|raw| raw.trim().to_ascii_lowercase()) {
+        None => Ok(default),
+        Some(raw) => match raw.as_str() {
+            "1" | "true" | "yes" | "on" => Ok(true),
+            "0" | "false" | "no" | "off" => Ok(false),
+            _ => anyhow::bail!("{name}={raw} is not true or false"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::from_lookup(|name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn an_empty_environment_gives_the_embedded_defaults() {
+        let settings = settings(&[]).unwrap();
+        assert_eq!(settings.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(settings.bind.to_string(), DEFAULT_BIND);
+        assert_eq!(settings.free_sessions, 3);
+        assert!(settings.auto_assign);
+        assert!(!settings.webhook_allow_private);
+        assert!(settings.jwt.secret.is_none());
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_variable_named() {
+        let cases = [
+            ("ONESTOP_BIND", "localhost"),
+            ("ONESTOP_TOKEN_TTL_SECONDS", "-5"),
+            ("ONESTOP_AUTO_ASSIGN", "maybe"),
+            ("ONESTOP_JWT_SECRET", "short"),
+        ];
+        for (name, value) in cases {
+            let error = settings(&[(name, value)]).unwrap_err().to_string();
+            assert!(error.contains(name), "{name}={value} gave {error}");
+        }
+    }
+}

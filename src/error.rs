@@ -1,0 +1,446 @@
+//! The one error type of the service and its RFC 9457 problem+json rendering.
+//!
+//! When to use what:
+//! - handlers and services return `Result<_, ApiError>`;
+//! - bad input is `ApiError::Validation` (422, every bad field listed) or
+//!   `ApiError::BadRequest` (400, the body or query could not be read at all);
+//! - a database that cannot be reached becomes `ApiError::Unavailable` (503) through
+//!   `From<DbErr>`; any other database failure is `ApiError::Internal` (500) and only its
+//!   log line carries the cause, never the response.
+use actix_web::{
+    HttpResponse, ResponseError,
+    http::{StatusCode, header},
+};
+use sea_orm::DbErr;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+/// Where the problem types of this API are documented; each `type` is this plus a slug.
+pub const PROBLEM_TYPE_BASE: &str = "https://onestop.example/problems/";
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One invalid field of a request, as listed in a problem+json `errors` array.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// JSON path of the field, e.g. `company.prefecture` or `topics[2]`.
+    #[schema(example = "company.prefecture")]
+    pub field: String,
+    /// What is wrong with it, in plain English.
+    #[schema(example = "must be a JIS X 0401 code (01-47) or a prefecture name such as 東京都")]
+    pub message: String,
+}
+
+impl FieldError {
+    /// A field error for `field` saying `message`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An RFC 9457 problem details body, as every error of this API is answered.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem; stable, safe to branch on.
+    #[serde(rename = "type")]
+    #[schema(example = "https://onestop.example/problems/validation-error")]
+    pub problem_type: String,
+    /// A short summary of the kind of problem.
+    #[schema(example = "Your request is not valid")]
+    pub title: String,
+    /// The HTTP status code.
+    #[schema(example = 422)]
+    pub status: u16,
+    /// What went wrong this time, for a human.
+    #[schema(example = "2 fields are invalid")]
+    pub detail: String,
+    /// Every invalid field, for validation problems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+    /// Problem-specific members (for example `allowed` on an illegal transition).
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub extensions: Map<String, Value>,
+}
+
+/// Every way a request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request could not be read (malformed JSON, a bad query string).
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// 401: no valid credentials.
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// 403: valid credentials without the right to do this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// 404: no such thing, or not one the caller may know about.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// 405: the path exists but not with this method.
+    #[error("method not allowed")]
+    MethodNotAllowed {
+        /// The methods the path answers to.
+        allowed: Vec<String>,
+    },
+    /// 409: the request conflicts with the current state.
+    #[error("conflict ({slug}): {detail}")]
+    Conflict {
+        /// The last segment of the problem type, e.g. `no-eligible-manager`.
+        slug: &'static str,
+        /// What conflicts.
+        detail: String,
+        /// Problem-specific members.
+        extensions: Map<String, Value>,
+    },
+    /// 412: `If-Match` names a version that is no longer current.
+    #[error("precondition failed: {0}")]
+    PreconditionFailed(String),
+    /// 413: the body is larger than allowed.
+    #[error("payload too large: {0}")]
+    PayloadTooLarge(String),
+    /// 415: the body is not in a media type the endpoint reads.
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    /// 422: the body was read but fields are invalid; every one is listed.
+    #[error("validation failed: {errors:?}")]
+    Validation {
+        /// Every invalid field.
+        errors: Vec<FieldError>,
+    },
+    /// 428: a conditional header (`If-Match`) is required.
+    #[error("precondition required: {0}")]
+    PreconditionRequired(String),
+    /// 429: too many requests from this client.
+    #[error("too many requests")]
+    TooManyRequests {
+        /// Seconds until the client may try again.
+        retry_after_seconds: u64,
+    },
+    /// 503: a dependency (the database) does not answer.
+    #[error("service unavailable: {0}")]
+    Unavailable(#[source] anyhow::Error),
+    /// 500: a bug or an unexpected failure; the cause is logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    /// A 422 for a single field.
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation {
+            errors: vec![FieldError::new(field, message)],
+        }
+    }
+
+    /// A 409 with a problem type slug and no extra members.
+    pub fn conflict(slug: &'static str, detail: impl Into<String>) -> Self {
+        Self::Conflict {
+            slug,
+            detail: detail.into(),
+            extensions: Map::new(),
+        }
+    }
+
+    fn slug_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::BadRequest(_) => ("bad-request", "The request could not be read"),
+            Self::Unauthorized(_) => ("unauthorized", "Authentication is required"),
+            Self::Forbidden(_) => ("forbidden", "Your role may not do this"),
+            Self::NotFound(_) => ("not-found", "Not found"),
+            Self::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
+            Self::Conflict { slug, .. } => (slug, "The request conflicts with the current state"),
+            Self::PreconditionFailed(_) => ("precondition-failed", "The resource has changed"),
+            Self::PayloadTooLarge(_) => ("payload-too-large", "The request body is too large"),
+            Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
+            Self::Validation { .. } => ("validation-error", "Your request is not valid"),
+            Self::PreconditionRequired(_) => ("precondition-required", "If-Match is required"),
+            Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
+            Self::Unavailable(_) => ("service-unavailable", "The service is unavailable"),
+            Self::Internal(_) => ("internal-error", "Internal server error"),
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::BadRequest(detail)
+            | Self::Unauthorized(detail)
+            | Self::Forbidden(detail)
+            | Self::NotFound(detail)
+            | Self::PreconditionFailed(detail)
+            | Self::PayloadTooLarge(detail)
+            | Self::UnsupportedMediaType(detail)
+            | Self::PreconditionRequired(detail) => detail.clone(),
+            Self::Conflict { detail, .. } => detail.clone(),
+            Self::MethodNotAllowed { allowed } => {
+                format!("this path answers to {}", allowed.join(", "))
+            }
+            Self::Validation { errors } => match errors.len() {
+                1 => "1 field is invalid".to_owned(),
+                n => format!("{n} fields are invalid"),
+            },
+            Self::TooManyRequests {
+                retry_after_seconds,
+            } => format!("slow down; try again in {retry_after_seconds} s"),
+            Self::Unavailable(_) => "the database does not answer; try again shortly".to_owned(),
+            Self::Internal(_) => "something went wrong on our side; it has been logged".to_owned(),
+        }
+    }
+
+    /// The problem+json body this error is answered with.
+    pub fn problem(&self) -> Problem {
+        let (slug, title) = self.slug_and_title();
+        let mut extensions = Map::new();
+        let mut errors = None;
+        match self {
+            Self::Conflict {
+                extensions: extra, ..
+            } => extensions.clone_from(extra),
+            Self::Validation { errors: list } => errors = Some(list.clone()),
+            Self::MethodNotAllowed { allowed } => {
+                extensions.insert("allowed".into(), Value::from(allowed.clone()));
+            }
+            _ => {}
+        }
+        Problem {
+            problem_type: format!("{PROBLEM_TYPE_BASE}{slug}"),
+            title: title.to_owned(),
+            status: self.status_code().as_u16(),
+            detail: self.detail(),
+            errors,
+            extensions,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Internal(cause) => {
+                tracing::error!(error.cause_chain = ?cause, "request failed with an internal error")
+            }
+            Self::Unavailable(cause) => {
+                tracing::warn!(error.cause_chain = ?cause, "request failed: database unavailable")
+            }
+            other => tracing::debug!(error = %other, "request refused"),
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        match self {
+            Self::Unauthorized(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"onestop\""));
+            }
+            Self::MethodNotAllowed { allowed } => {
+                response.insert_header((header::ALLOW, allowed.join(", ")));
+            }
+            Self::TooManyRequests {
+                retry_after_seconds,
+            } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
+            }
+            Self::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            _ => {}
+        }
+        match serde_json::to_vec(&self.problem()) {
+            Ok(body) => response.body(body),
+            Err(_) => response.finish(),
+        }
+    }
+}
+
+impl From<DbErr> for ApiError {
+    fn from(error: DbErr) -> Self {
+        if is_connection_failure(&error) {
+            Self::Unavailable(error.into())
+        } else {
+            Self::Internal(error.into())
+        }
+    }
+}
+
+/// Whether a database error means the database could not be reached (503) rather than a
+/// failed statement (500).
+pub fn is_connection_failure(error: &DbErr) -> bool {
+    match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(sea_orm::RuntimeErr::SqlxError(inner))
+        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(inner)) => matches!(
+            inner.as_ref(),
+            sea_orm::SqlxError::Io(_)
+                | sea_orm::SqlxError::PoolClosed
+                | sea_orm::SqlxError::PoolTimedOut
+                | sea_orm::SqlxError::Tls(_)
+                | sea_orm::SqlxError::WorkerCrashed
+        ),
+        _ => false,
+    }
+}
+
+/// Collects field errors while a request body is turned into domain values, so one answer
+/// lists every bad field instead of the first.
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    /// An empty collector.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records `field` as invalid.
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    /// Keeps the value of a successful parse, or records its error under `field`.
+    pub fn check<T, E: std::fmt::Display>(
+        &mut self,
+        field: impl Into<String>,
+        parsed: Result<T, E>,
+    ) -> Option<T> {
+        match parsed {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.add(field, error.to_string());
+                None
+            }
+        }
+    }
+
+    /// Adds the errors of a `validator` run, with nested paths joined by dots.
+    pub fn extend_validator(&mut self, prefix: &str, errors: &validator::ValidationErrors) {
+        use validator::ValidationErrorsKind;
+        for (field, kind) in errors.errors() {
+            let path = if prefix.is_empty() {
+                field.to_string()
+            } else {
+                format!("{prefix}.{field}")
+            };
+            match kind {
+                ValidationErrorsKind::Field(list) => {
+                    for error in list {
+                        let message = error
+                            .message
+                            .as_ref()
+                            .map(|m| m.to_string())
+                            .unwrap_or_else(|| format!("is invalid ({})", error.code));
+                        self.add(path.clone(), message);
+                    }
+                }
+                ValidationErrorsKind::Struct(inner) => self.extend_validator(&path, inner),
+                ValidationErrorsKind::List(items) => {
+                    for (index, inner) in items {
+                        self.extend_validator(&format!("{path}[{index}]"), inner);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(())` when nothing was recorded, otherwise a 422 listing every field.
+    pub fn finish(mut self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            self.0.sort_by(|a, b| a.field.cmp(&b.field));
+            Err(ApiError::Validation { errors: self.0 })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_renders_problem_json_with_its_status() {
+        let cases: Vec<(ApiError, u16, &str)> = vec![
+            (ApiError::BadRequest("x".into()), 400, "bad-request"),
+            (ApiError::Unauthorized("x".into()), 401, "unauthorized"),
+            (ApiError::Forbidden("x".into()), 403, "forbidden"),
+            (ApiError::NotFound("x".into()), 404, "not-found"),
+            (
+                ApiError::conflict("no-eligible-manager", "x"),
+                409,
+                "no-eligible-manager",
+            ),
+            (
+                ApiError::PreconditionFailed("x".into()),
+                412,
+                "precondition-failed",
+            ),
+            (
+                ApiError::PayloadTooLarge("x".into()),
+                413,
+                "payload-too-large",
+            ),
+            (
+                ApiError::invalid_field("name", "x"),
+                422,
+                "validation-error",
+            ),
+            (
+                ApiError::PreconditionRequired("x".into()),
+                428,
+                "precondition-required",
+            ),
+            (
+                ApiError::Internal(anyhow::anyhow!("secret cause")),
+                500,
+                "internal-error",
+            ),
+        ];
+        for (error, status, slug) in cases {
+            let problem = error.problem();
+            assert_eq!(problem.status, status, "{error}");
+            assert!(problem.problem_type.ends_with(slug), "{error}");
+            assert!(
+                !problem.detail.contains("secret cause"),
+                "{error} leaks its cause"
+            );
+        }
+    }
+
+    #[test]
+    fn field_errors_list_every_field_sorted() {
+        let mut errors = FieldErrors::new();
+        errors.add("prefecture", "bad");
+        assert_eq!(errors.check::<u8, _>("name", Err("empty")), None);
+        let Err(ApiError::Validation { errors }) = errors.finish() else {
+            panic!("expected a validation error");
+        };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "prefecture"]);
+    }
+}

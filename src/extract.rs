@@ -1,0 +1,245 @@
+//! Request extractors that answer every unreadable input with problem+json: the JSON body
+//! (with the path of the offending field), query strings and path parameters.
+use std::{future::Future, pin::Pin};
+
+use actix_web::{
+    FromRequest, HttpRequest,
+    dev::Payload,
+    http::{StatusCode, header},
+    web,
+};
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, FieldError};
+
+/// The largest request body the service reads.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// A JSON request body. Unlike `web::Json` it names the field that failed to deserialize
+/// (`company.employees`), answers syntax errors with 400 and field errors with 422.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type_ok = is_json(req);
+        let body = read_body(req, payload);
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(ApiError::UnsupportedMediaType(
+                    "send the body as application/json".to_owned(),
+                ));
+            }
+            let bytes = body.await?;
+            parse_json(&bytes).map(JsonBody)
+        })
+    }
+}
+
+/// Deserializes `bytes` as JSON, telling a broken document (400) from invalid fields (422).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::BadRequest(
+            "the request body is empty; send a JSON object".into(),
+        ));
+    }
+    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let field = if path == "." { String::new() } else { path };
+                // serde's message already names unknown fields and expected types; the
+                // position suffix only confuses API users.
+                let message = strip_position(&inner.to_string());
+                if field.is_empty() {
+                    ApiError::Validation {
+                        errors: vec![FieldError::new(unknown_field_name(&message), message)],
+                    }
+                } else {
+                    ApiError::Validation {
+                        errors: vec![FieldError::new(field, message)],
+                    }
+                }
+            }
+            _ => ApiError::BadRequest(format!("the request body is not valid JSON: {inner}")),
+        }
+    })
+}
+
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(index) => message[..index].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// For top-level data errors serde gives no path; the field name is in the message.
+fn unknown_field_name(message: &str) -> String {
+    message
+        .split('`')
+        .nth(1)
+        .map(str::to_owned)
+        .unwrap_or_else(|| "body".to_owned())
+}
+
+/// Whether the request says its body is JSON (`application/json` or any `+json` type).
+pub fn is_json(req: &HttpRequest) -> bool {
+    content_type(req).is_some_and(|ct| ct == "application/json" || ct.ends_with("+json"))
+}
+
+/// The media type of the request body, lower-cased and without parameters.
+pub fn content_type(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .map(|value| {
+            value
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+}
+
+/// Reads the whole body up to [`MAX_BODY_BYTES`], answering 413 beyond it.
+pub fn read_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> impl Future<Output = Result<web::Bytes, ApiError>> + use<> {
+    let declared_too_large = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok())
+        .is_some_and(|length| length > MAX_BODY_BYTES);
+    let bytes = web::Bytes::from_request(req, payload);
+    async move {
+        if declared_too_large {
+            return Err(too_large());
+        }
+        bytes.await.map_err(|error| {
+            if error.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                ApiError::BadRequest("the request body could not be read".to_owned())
+            }
+        })
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::PayloadTooLarge(format!(
+        "request bodies are limited to {MAX_BODY_BYTES} bytes"
+    ))
+}
+
+/// Configures actix's own extractors (query strings, path parameters, raw bodies) to fail
+/// with problem+json.
+pub fn configure_extractors(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+        .app_data(web::QueryConfig::default().error_handler(|error, _req| {
+            let message = strip_position(&error.to_string());
+            ApiError::BadRequest(format!("the query string is invalid: {message}")).into()
+        }))
+        .app_data(web::PathConfig::default().error_handler(|_error, req| {
+            ApiError::NotFound(format!("nothing is found at {}", req.path())).into()
+        }))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(MAX_BODY_BYTES)
+                .error_handler(|error, _req| {
+                    use actix_web::error::JsonPayloadError;
+                    match error {
+                        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType(
+                            "send the body as application/json".into(),
+                        ),
+                        JsonPayloadError::Overflow { .. }
+                        | JsonPayloadError::OverflowKnownLength { .. } => too_large(),
+                        other => ApiError::BadRequest(format!("the body is invalid: {other}")),
+                    }
+                    .into()
+                }),
+        );
+}
+
+/// Renders an actix error that escaped our own types (for example from a middleware) as
+/// problem+json with the same status.
+pub fn problem_for_status(status: StatusCode) -> ApiError {
+    match status {
+        StatusCode::NOT_FOUND => ApiError::NotFound("nothing is found at this address".into()),
+        StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ApiError::UnsupportedMediaType("unsupported media type".into())
+        }
+        StatusCode::UNAUTHORIZED => ApiError::Unauthorized("a bearer token is required".into()),
+        StatusCode::FORBIDDEN => ApiError::Forbidden("forbidden".into()),
+        status if status.is_client_error() => ApiError::BadRequest(
+            status
+                .canonical_reason()
+                .unwrap_or("bad request")
+                .to_owned(),
+        ),
+        _ => ApiError::Internal(anyhow::anyhow!("unhandled response status {status}")),
+    }
+}
+
+impl ApiError {
+    /// Turns this error into a response error for actix's error handlers.
+    pub fn into_actix(self) -> actix_web::Error {
+        self.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        inner: Inner,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        count: u32,
+    }
+
+    #[test]
+    fn json_problems_are_told_apart_and_name_the_field() {
+        let cases: [(&str, u16, &str); 5] = [
+            (
+                r#"{"name": "a", "inner": {"count": -1}}"#,
+                422,
+                "inner.count",
+            ),
+            (
+                r#"{"name": "a", "inner": {"count": 1}, "status": "x"}"#,
+                422,
+                "status",
+            ),
+            (r#"{"name": 5, "inner": {"count": 1}}"#, 422, "name"),
+            (r#"{"name": "a", "inner": {"#, 400, ""),
+            ("", 400, ""),
+        ];
+        for (body, status, field) in cases {
+            let error = parse_json::<Body>(body.as_bytes()).unwrap_err();
+            let problem = error.problem();
+            assert_eq!(problem.status, status, "{body}");
+            if !field.is_empty() {
+                let errors = problem.errors.unwrap_or_default();
+                assert_eq!(errors[0].field, field, "{body}");
+            }
+        }
+    }
+}

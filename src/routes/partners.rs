@@ -1,0 +1,177 @@
+//! `/v1/partners`: the partner bodies that file cases.
+use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::{
+    auth::{Action, AuthenticatedClient},
+    domain::{partner_kind::PartnerKind, prefecture::Prefecture},
+    error::{ApiError, FieldErrors, Problem},
+    extract::JsonBody,
+    pagination::{Page, PageParams},
+    services::{self, partners::Partner},
+    state::AppState,
+};
+
+/// A partner body to register.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePartnerRequest {
+    /// Display name, unique (1–200 characters).
+    #[schema(example = "東京商工会議所")]
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub name: String,
+    /// Kind of body.
+    #[schema(value_type = PartnerKind, example = "chamber_of_commerce")]
+    pub kind: String,
+    /// Home prefecture: JIS X 0401 code (`13`) or Japanese name (`東京都`).
+    #[schema(example = "13")]
+    pub prefecture: String,
+}
+
+/// A partner body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartnerView {
+    /// Id.
+    pub id: Uuid,
+    /// Display name.
+    #[schema(example = "東京商工会議所")]
+    pub name: String,
+    /// Kind of body.
+    pub kind: PartnerKind,
+    /// Prefecture code (JIS X 0401).
+    #[schema(example = "13")]
+    pub prefecture: &'static str,
+    /// Prefecture name.
+    #[schema(example = "東京都")]
+    pub prefecture_name: &'static str,
+    /// Registration time.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Partner> for PartnerView {
+    fn from(partner: Partner) -> Self {
+        Self {
+            id: partner.id,
+            name: partner.name,
+            kind: partner.kind,
+            prefecture: partner.prefecture.code(),
+            prefecture_name: partner.prefecture.name_ja(),
+            created_at: partner.created_at,
+        }
+    }
+}
+
+impl CreatePartnerRequest {
+    fn parse(self) -> Result<services::partners::NewPartner, ApiError> {
+        let mut errors = FieldErrors::new();
+        if let Err(invalid) = self.validate() {
+            errors.extend_validator("", &invalid);
+        }
+        let kind = errors.check("kind", PartnerKind::parse(&self.kind));
+        let prefecture = errors.check("prefecture", Prefecture::parse(&self.prefecture));
+        let name = self.name.trim().to_owned();
+        if name.is_empty() && self.name.chars().count() > 0 {
+            errors.add("name", "must not be blank");
+        }
+        errors.finish()?;
+        match (kind, prefecture) {
+            (Some(kind), Some(prefecture)) => Ok(services::partners::NewPartner {
+                name,
+                kind,
+                prefecture,
+            }),
+            _ => Err(ApiError::Internal(anyhow::anyhow!(
+                "parsed fields went missing"
+            ))),
+        }
+    }
+}
+
+/// Registers a partner body (admin).
+#[utoipa::path(
+    tag = "administration",
+    security(("bearer" = [])),
+    request_body = CreatePartnerRequest,
+    responses(
+        (status = 201, body = PartnerView, headers(("Location" = String, description = "The partner's URL"))),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A partner with this name exists", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/partners")]
+#[tracing::instrument(skip_all, fields(client = %client.client_id))]
+pub async fn create_partner(
+    state: web::Data<AppState>,
+    client: AuthenticatedClient,
+    body: JsonBody<CreatePartnerRequest>,
+) -> Result<HttpResponse, ApiError> {
+    client.authorize(Action::CreatePartner)?;
+    let new = body.0.parse()?;
+    let partner = services::partners::create(&state.db, new).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/v1/partners/{}", partner.id)))
+        .json(PartnerView::from(partner)))
+}
+
+/// Lists partner bodies, oldest first (admin, coordinator).
+#[utoipa::path(
+    tag = "administration",
+    security(("bearer" = [])),
+    params(PageParams),
+    responses(
+        (status = 200, body = Page<PartnerView>, headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/partners")]
+#[tracing::instrument(skip_all, fields(client = %client.client_id))]
+pub async fn list_partners(
+    state: web::Data<AppState>,
+    client: AuthenticatedClient,
+    req: HttpRequest,
+    params: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    client.authorize(Action::ReadPartners)?;
+    let page = params.parse()?;
+    let (partners, next_cursor) = services::partners::list(&state.db, &page).await?;
+    Ok(Page {
+        items: partners
+            .into_iter()
+            .map(PartnerView::from)
+            .collect::<Vec<_>>(),
+        next_cursor,
+    }
+    .respond(&req))
+}
+
+/// One partner body (admin, coordinator).
+#[utoipa::path(
+    tag = "administration",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Partner id")),
+    responses(
+        (status = 200, body = PartnerView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/partners/{id}")]
+#[tracing::instrument(skip_all, fields(client = %client.client_id))]
+pub async fn get_partner(
+    state: web::Data<AppState>,
+    client: AuthenticatedClient,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    client.authorize(Action::ReadPartners)?;
+    let partner = services::partners::get(&state.db, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(PartnerView::from(partner)))
+}

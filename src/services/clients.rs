@@ -1,0 +1,210 @@
+//! API clients: creation (the secret is returned once), listing, revocation, and the
+//! client-credentials check behind `POST /v1/auth/token`.
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use crate::{
+    auth::{Claims, Role, TokenKeys, secrets},
+    entities::{api_client, partner},
+    error::{ApiError, FieldErrors},
+    pagination::{Cursor, PageRequest},
+};
+
+/// What a new client is made of.
+#[derive(Debug, Clone)]
+pub struct NewClient {
+    /// Display name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Partner binding (required for, and only for, partner clients).
+    pub partner_id: Option<Uuid>,
+    /// Manager binding (required for, and only for, manager clients).
+    pub manager_id: Option<Uuid>,
+}
+
+/// A stored client, without its secret.
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// Internal id.
+    pub id: Uuid,
+    /// Public client id.
+    pub client_id: String,
+    /// Display name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Partner binding.
+    pub partner_id: Option<Uuid>,
+    /// Manager binding.
+    pub manager_id: Option<Uuid>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Revocation time.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A client just created, with the secret that is never shown again.
+#[derive(Debug, Clone)]
+pub struct CreatedClient {
+    /// The client.
+    pub client: Client,
+    /// Its secret, in clear, this once.
+    pub client_secret: String,
+}
+
+impl TryFrom<api_client::Model> for Client {
+    type Error = ApiError;
+
+    fn try_from(model: api_client::Model) -> Result<Self, Self::Error> {
+        let role = Role::parse(&model.role).map_err(|message| {
+            ApiError::Internal(anyhow::anyhow!(
+                "client {} has a bad role: {message}",
+                model.id
+            ))
+        })?;
+        Ok(Self {
+            id: model.id,
+            client_id: model.client_id,
+            name: model.name,
+            role,
+            partner_id: model.partner_id,
+            manager_id: model.manager_id,
+            created_at: model.created_at,
+            revoked_at: model.revoked_at,
+        })
+    }
+}
+
+/// Creates a client after checking its bindings; the partner must exist.
+pub async fn create(db: &impl ConnectionTrait, new: NewClient) -> Result<CreatedClient, ApiError> {
+    let mut errors = FieldErrors::new();
+    let name = new.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 200 {
+        errors.add("name", "must be 1 to 200 characters");
+    }
+    match (new.role, new.partner_id) {
+        (Role::Partner, None) => errors.add("partner_id", "is required for a partner client"),
+        (Role::Partner, Some(partner_id)) => {
+            if partner::Entity::find_by_id(partner_id)
+                .one(db)
+                .await?
+                .is_none()
+            {
+                errors.add("partner_id", format!("no partner has the id {partner_id}"));
+            }
+        }
+        (_, Some(_)) => errors.add("partner_id", "only partner clients are bound to a partner"),
+        (_, None) => {}
+    }
+    match (new.role, new.manager_id) {
+        (Role::Manager, None) => errors.add("manager_id", "is required for a manager client"),
+        (Role::Manager, Some(_)) | (_, None) => {}
+        (_, Some(_)) => errors.add("manager_id", "only manager clients are bound to a manager"),
+    }
+    errors.finish()?;
+
+    let client_secret = secrets::new_client_secret();
+    let model = api_client::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        client_id: Set(secrets::new_client_id()),
+        secret_hash: Set(secrets::hash_secret(&client_secret)),
+        name: Set(name),
+        role: Set(new.role.as_str().to_owned()),
+        partner_id: Set(new.partner_id),
+        manager_id: Set(new.manager_id),
+        created_at: Set(Utc::now()),
+        revoked_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(CreatedClient {
+        client: model.try_into()?,
+        client_secret,
+    })
+}
+
+/// One page of clients, oldest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    page: &PageRequest,
+) -> Result<(Vec<Client>, Option<String>), ApiError> {
+    let mut query = api_client::Entity::find().order_by_asc(api_client::Column::Id);
+    if let Some(after) = page.after {
+        query = query.filter(api_client::Column::Id.gt(after));
+    }
+    let rows = query.limit(page.fetch_limit()).all(db).await?;
+    let (rows, next) = page.split(rows, |row| row.id);
+    let clients = rows
+        .into_iter()
+        .map(Client::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok((clients, next.map(|id| Cursor::encode(id))))
+}
+
+/// Revokes a client; revoking twice is harmless. Returns the client as it now is.
+pub async fn revoke(db: &impl ConnectionTrait, id: Uuid) -> Result<Client, ApiError> {
+    let model = api_client::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no client has the id {id}")))?;
+    if model.revoked_at.is_some() {
+        return model.try_into();
+    }
+    let mut active: api_client::ActiveModel = model.into();
+    active.revoked_at = Set(Some(Utc::now()));
+    active.update(db).await?.try_into()
+}
+
+/// Whether `client_id` names an existing client that is not revoked.
+pub async fn is_active(db: &impl ConnectionTrait, client_id: &str) -> Result<bool, ApiError> {
+    let found = api_client::Entity::find()
+        .filter(api_client::Column::ClientId.eq(client_id))
+        .one(db)
+        .await?;
+    Ok(found.is_some_and(|client| client.revoked_at.is_none()))
+}
+
+/// Checks client credentials and returns the claims of a new token. Unknown ids, wrong
+/// secrets and revoked clients get the same answer, so ids cannot be probed.
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    keys: &TokenKeys,
+    client_id: &str,
+    client_secret: &str,
+) -> Result<Claims, ApiError> {
+    let refused = || ApiError::Unauthorized("the client id or secret is wrong".to_owned());
+    let model = api_client::Entity::find()
+        .filter(api_client::Column::ClientId.eq(client_id))
+        .one(db)
+        .await?;
+    let Some(model) = model else {
+        // Hash anyway so a wrong id takes as long as a wrong secret.
+        let _ = secrets::verify_secret(client_secret, "sha256$");
+        return Err(refused());
+    };
+    if !secrets::verify_secret(client_secret, &model.secret_hash) || model.revoked_at.is_some() {
+        return Err(refused());
+    }
+    let client = Client::try_from(model)?;
+    Ok(keys.claims_for(
+        &client.client_id,
+        client.role,
+        client.partner_id,
+        client.manager_id,
+    ))
+}
+
+/// Whether at least one admin client exists and is not revoked.
+pub async fn any_active_admin(db: &impl ConnectionTrait) -> Result<bool, ApiError> {
+    let found = api_client::Entity::find()
+        .filter(api_client::Column::Role.eq(Role::Admin.as_str()))
+        .filter(api_client::Column::RevokedAt.is_null())
+        .one(db)
+        .await?;
+    Ok(found.is_some())
+}

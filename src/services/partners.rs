@@ -1,0 +1,108 @@
+//! Partner bodies.
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, SqlErr,
+};
+use uuid::Uuid;
+
+use crate::{
+    domain::{partner_kind::PartnerKind, prefecture::Prefecture},
+    entities::partner,
+    error::ApiError,
+    pagination::{Cursor, PageRequest},
+};
+
+/// A partner to register, already checked.
+#[derive(Debug, Clone)]
+pub struct NewPartner {
+    /// Display name.
+    pub name: String,
+    /// Kind of body.
+    pub kind: PartnerKind,
+    /// Home prefecture.
+    pub prefecture: Prefecture,
+}
+
+/// A stored partner.
+#[derive(Debug, Clone)]
+pub struct Partner {
+    /// Id.
+    pub id: Uuid,
+    /// Display name.
+    pub name: String,
+    /// Kind of body.
+    pub kind: PartnerKind,
+    /// Home prefecture.
+    pub prefecture: Prefecture,
+    /// Registration time.
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<partner::Model> for Partner {
+    type Error = ApiError;
+
+    fn try_from(model: partner::Model) -> Result<Self, Self::Error> {
+        let corrupt = |what: String| {
+            ApiError::Internal(anyhow::anyhow!("partner {} has a bad {what}", model.id))
+        };
+        Ok(Self {
+            id: model.id,
+            kind: PartnerKind::parse(&model.kind).map_err(|_| corrupt("kind".into()))?,
+            prefecture: Prefecture::parse(&model.prefecture)
+                .map_err(|_| corrupt("prefecture".into()))?,
+            name: model.name,
+            created_at: model.created_at,
+        })
+    }
+}
+
+/// Registers a partner; names are unique (409 otherwise).
+pub async fn create(db: &impl ConnectionTrait, new: NewPartner) -> Result<Partner, ApiError> {
+    let inserted = partner::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(new.name.clone()),
+        kind: Set(new.kind.as_str().to_owned()),
+        prefecture: Set(new.prefecture.code().to_owned()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await;
+    match inserted {
+        Ok(model) => model.try_into(),
+        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Err(ApiError::conflict(
+                "duplicate-partner",
+                format!("a partner named {:?} already exists", new.name),
+            ))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// One page of partners, oldest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    page: &PageRequest,
+) -> Result<(Vec<Partner>, Option<String>), ApiError> {
+    let mut query = partner::Entity::find().order_by_asc(partner::Column::Id);
+    if let Some(after) = page.after {
+        query = query.filter(partner::Column::Id.gt(after));
+    }
+    let rows = query.limit(page.fetch_limit()).all(db).await?;
+    let (rows, next) = page.split(rows, |row| row.id);
+    let partners = rows
+        .into_iter()
+        .map(Partner::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok((partners, next.map(Cursor::encode)))
+}
+
+/// One partner.
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Partner, ApiError> {
+    partner::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no partner has the id {id}")))?
+        .try_into()
+}

@@ -1,0 +1,152 @@
+//! Building the HTTP application around a listener it binds itself, so tests can ask for
+//! port 0 and learn the port.
+use std::{net::TcpListener, sync::Arc};
+
+use actix_web::{
+    App, HttpRequest, HttpResponse, HttpServer,
+    body::MessageBody,
+    dev::{Server, ServiceResponse},
+    http::header,
+    middleware::{ErrorHandlerResponse, ErrorHandlers, from_fn},
+    web,
+};
+use sea_orm::DatabaseConnection;
+use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::AppExt;
+use utoipa_scalar::{Scalar, Servable};
+
+use crate::{
+    auth::{TokenKeys, extractor::RevocationCache},
+    config::Settings,
+    db,
+    error::{ApiError, PROBLEM_JSON},
+    extract::{configure_extractors, problem_for_status},
+    openapi::{self, RouteTable},
+    routes, services,
+    state::AppState,
+    telemetry::{Metrics, observe_requests},
+};
+
+/// A built, not yet running, service.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens the configured database, applies migrations and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = db::connect(&settings.database_url).await?;
+        db::migrate(&db).await?;
+        Self::build_with_database(settings, db).await
+    }
+
+    /// Builds the service on an already migrated database.
+    pub async fn build_with_database(
+        settings: Settings,
+        db: DatabaseConnection,
+    ) -> anyhow::Result<Self> {
+        let secret = services::settings::token_secret(&db, &settings.jwt).await?;
+        let state = AppState {
+            keys: Arc::new(TokenKeys::new(&secret, &settings.jwt)),
+            db,
+            revocations: Arc::new(RevocationCache::default()),
+            metrics: Arc::new(Metrics::new()?),
+            settings: Arc::new(settings.clone()),
+        };
+        let listener = TcpListener::bind(settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let document = openapi::document();
+        let document_json = web::Bytes::from(openapi::document_json()?);
+        let route_table = RouteTable::new(&document, &["/openapi.json", "/docs"]);
+        let app_state = web::Data::new(state.clone());
+        let route_table = web::Data::new(route_table);
+        let mut server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .into_utoipa_app()
+                .configure(routes::configure)
+                .split_for_parts();
+            let document_json = document_json.clone();
+            app.app_data(app_state.clone())
+                .app_data(route_table.clone())
+                .configure(configure_extractors)
+                .route(
+                    "/openapi.json",
+                    web::get().to(move || {
+                        let body = document_json.clone();
+                        async move {
+                            HttpResponse::Ok()
+                                .content_type("application/json")
+                                .body(body)
+                        }
+                    }),
+                )
+                .service(Scalar::with_url("/docs", document.clone()))
+                .default_service(web::to(unmatched))
+                .wrap(ErrorHandlers::new().default_handler(render_as_problem))
+                .wrap(from_fn(observe_requests))
+                .wrap(TracingLogger::default())
+        })
+        .listen(listener)?
+        .shutdown_timeout(settings.shutdown_timeout_seconds);
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+            state,
+        })
+    }
+
+    /// The port the service listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state (tests use its database handle).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGINT or SIGTERM; in-flight requests are given the shutdown timeout to
+    /// finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Requests no route matched: 405 with `Allow` when the path exists under other methods,
+/// 404 otherwise.
+async fn unmatched(
+    req: HttpRequest,
+    routes: web::Data<RouteTable>,
+) -> Result<HttpResponse, ApiError> {
+    Err(match routes.allowed_methods(req.path()) {
+        Some(allowed) => ApiError::MethodNotAllowed { allowed },
+        None => ApiError::NotFound(format!("nothing is found at {}", req.path())),
+    })
+}
+
+/// Any error response that is not problem+json yet (actix's own, a middleware's) is rendered
+/// as problem+json with the same status, so clients never see a bare text body.
+fn render_as_problem<B: MessageBody>(
+    response: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with(PROBLEM_JSON));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
+    }
+    let status = response.status();
+    let problem = actix_web::ResponseError::error_response(&problem_for_status(status));
+    Ok(ErrorHandlerResponse::Response(
+        response.into_response(problem).map_into_right_body(),
+    ))
+}

@@ -1,0 +1,25 @@
+//! What every handler shares: the database pool, settings, token keys and caches.
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    auth::{TokenKeys, extractor::RevocationCache},
+    config::Settings,
+    telemetry::Metrics,
+};
+
+/// Application state, registered once as `web::Data<AppState>`.
+#[derive(Clone)]
+pub struct AppState {
+    /// The connection pool.
+    pub db: DatabaseConnection,
+    /// The settings the service started with.
+    pub settings: Arc<Settings>,
+    /// Token signing and checking.
+    pub keys: Arc<TokenKeys>,
+    /// Recently seen client revocation states.
+    pub revocations: Arc<RevocationCache>,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
+}

@@ -1,0 +1,256 @@
+//! Administration: partners and API clients.
+use onestop::auth::Role;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{assert_problem, error_fields, spawn_app};
+
+#[tokio::test]
+async fn an_admin_creates_lists_and_reads_partners() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let response = app
+        .post_json(
+            "/v1/partners",
+            &admin,
+            &json!({"name": "大阪府社会保険労務士会", "kind": "sharoushi_association", "prefecture": "大阪府"}),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 201);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let created: Value = response.json().await.unwrap();
+    assert_eq!(
+        location,
+        format!("/v1/partners/{}", created["id"].as_str().unwrap())
+    );
+    assert_eq!(created["prefecture"], "27");
+    assert_eq!(created["prefecture_name"], "大阪府");
+    assert_eq!(created["kind"], "sharoushi_association");
+
+    let coordinator = app.token_with_role(Role::Coordinator).await;
+    let fetched: Value = app.get(&location, &coordinator).await.json().await.unwrap();
+    assert_eq!(fetched, created);
+
+    let missing = app
+        .get(&format!("/v1/partners/{}", Uuid::new_v4()), &admin)
+        .await;
+    assert_problem(missing, 404, "an unknown partner").await;
+
+    let duplicate = app
+        .post_json(
+            "/v1/partners",
+            &admin,
+            &json!({"name": "大阪府社会保険労務士会", "kind": "other", "prefecture": "27"}),
+        )
+        .await;
+    assert_problem(duplicate, 409, "a duplicate name").await;
+}
+
+#[tokio::test]
+async fn partner_validation_lists_every_bad_field() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let response = app
+        .post_json(
+            "/v1/partners",
+            &admin,
+            &json!({"name": "", "kind": "guild", "prefecture": "48"}),
+        )
+        .await;
+    let problem = assert_problem(response, 422, "three bad fields").await;
+    assert_eq!(error_fields(&problem), ["kind", "name", "prefecture"]);
+
+    let missing = app
+        .post_json(
+            "/v1/partners",
+            &admin,
+            &json!({"name": "x", "kind": "other"}),
+        )
+        .await;
+    let problem = assert_problem(missing, 422, "a missing field").await;
+    assert_eq!(error_fields(&problem), ["prefecture"]);
+}
+
+#[tokio::test]
+async fn partners_are_listed_in_pages_with_a_next_link() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    for n in 0..5 {
+        app.post_json(
+            "/v1/partners",
+            &admin,
+            &json!({"name": format!("商工会 {n}"), "kind": "society_of_commerce", "prefecture": "01"}),
+        )
+        .await;
+    }
+    let mut seen = Vec::new();
+    let mut path = "/v1/partners?limit=2".to_owned();
+    loop {
+        let response = app.get(&path, &admin).await;
+        assert_eq!(response.status().as_u16(), 200);
+        let link = response
+            .headers()
+            .get("link")
+            .map(|l| l.to_str().unwrap().to_owned());
+        let page: Value = response.json().await.unwrap();
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["name"].clone()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(cursor) => {
+                let link = link.expect("a Link header with a next page");
+                assert!(link.ends_with("; rel=\"next\""), "{link}");
+                assert!(link.contains("limit=2"), "{link}");
+                path = format!("/v1/partners?limit=2&cursor={cursor}");
+            }
+            None => {
+                assert!(link.is_none());
+                break;
+            }
+        }
+    }
+    let expected: Vec<Value> = (0..5).map(|n| json!(format!("商工会 {n}"))).collect();
+    assert_eq!(seen, expected);
+}
+
+#[tokio::test]
+async fn an_admin_creates_clients_of_every_role_and_each_can_authenticate() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let partner_id = app.create_partner("NTTユーザー協会").await;
+    let manager_id = Uuid::new_v4();
+    let cases = [
+        (
+            json!({"name": "partner system", "role": "partner", "partner_id": partner_id}),
+            "partner",
+        ),
+        (
+            json!({"name": "center staff", "role": "coordinator"}),
+            "coordinator",
+        ),
+        (
+            json!({"name": "consultant app", "role": "manager", "manager_id": manager_id}),
+            "manager",
+        ),
+        (json!({"name": "reporting", "role": "analyst"}), "analyst"),
+        (json!({"name": "operator", "role": "admin"}), "admin"),
+    ];
+    for (body, role) in cases {
+        let response = app.post_json("/v1/clients", &admin, &body).await;
+        assert_eq!(response.status().as_u16(), 201, "{role}");
+        assert!(response.headers().contains_key("location"), "{role}");
+        let created: Value = response.json().await.unwrap();
+        assert_eq!(created["role"], role);
+        let secret = created["client_secret"].as_str().unwrap();
+        let token = app
+            .api
+            .post(app.url("/v1/auth/token"))
+            .json(&json!({"client_id": created["client_id"], "client_secret": secret}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(token.status().as_u16(), 200, "{role} authenticates");
+    }
+    let listed: Value = app
+        .get("/v1/clients?limit=200", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let text = listed.to_string();
+    assert!(
+        !text.contains("client_secret") && !text.contains("sha256$"),
+        "secrets never listed"
+    );
+    // The test admin, the admin that registered the partner, and the five above.
+    assert_eq!(listed["items"].as_array().unwrap().len(), 7);
+}
+
+#[tokio::test]
+async fn client_bindings_are_checked() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let partner_id = app.create_partner("商工会").await;
+    let cases = [
+        (json!({"name": "p", "role": "partner"}), vec!["partner_id"]),
+        (
+            json!({"name": "p", "role": "partner", "partner_id": Uuid::new_v4()}),
+            vec!["partner_id"],
+        ),
+        (
+            json!({"name": "c", "role": "coordinator", "partner_id": partner_id}),
+            vec!["partner_id"],
+        ),
+        (json!({"name": "m", "role": "manager"}), vec!["manager_id"]),
+        (
+            json!({"name": "a", "role": "analyst", "manager_id": Uuid::new_v4()}),
+            vec!["manager_id"],
+        ),
+        (json!({"name": "", "role": "root"}), vec!["name", "role"]),
+    ];
+    for (body, fields) in cases {
+        let response = app.post_json("/v1/clients", &admin, &body).await;
+        let problem = assert_problem(response, 422, &body.to_string()).await;
+        assert_eq!(error_fields(&problem), fields, "{body}");
+    }
+    let listed: Value = app.get("/v1/clients", &admin).await.json().await.unwrap();
+    // Only the test admin and the admin that registered the partner.
+    assert_eq!(
+        listed["items"].as_array().unwrap().len(),
+        2,
+        "nothing was created"
+    );
+}
+
+#[tokio::test]
+async fn only_admins_manage_partners_and_clients() {
+    let app = spawn_app().await;
+    let partner_id = app.create_partner("商工会議所").await;
+    for role in [
+        Role::Partner,
+        Role::Coordinator,
+        Role::Manager,
+        Role::Analyst,
+    ] {
+        let token = app.token_with_role(role).await;
+        let partner = app
+            .post_json(
+                "/v1/partners",
+                &token,
+                &json!({"name": format!("{role}"), "kind": "other", "prefecture": "13"}),
+            )
+            .await;
+        assert_problem(partner, 403, &format!("{role} creates a partner")).await;
+        let client = app
+            .post_json(
+                "/v1/clients",
+                &token,
+                &json!({"name": "x", "role": "admin"}),
+            )
+            .await;
+        assert_problem(client, 403, &format!("{role} creates a client")).await;
+        let list = app.get("/v1/clients", &token).await;
+        assert_problem(list, 403, &format!("{role} lists clients")).await;
+        let revoke = app
+            .delete(&format!("/v1/clients/{}", Uuid::new_v4()), &token)
+            .await;
+        assert_problem(revoke, 403, &format!("{role} revokes a client")).await;
+        let read = app.get(&format!("/v1/partners/{partner_id}"), &token).await;
+        let expected = if role == Role::Coordinator { 200 } else { 403 };
+        assert_eq!(read.status().as_u16(), expected, "{role} reads a partner");
+    }
+}
+
+#[tokio::test]
+async fn revoking_an_unknown_client_is_404() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let response = app
+        .delete(&format!("/v1/clients/{}", Uuid::new_v4()), &admin)
+        .await;
+    assert_problem(response, 404, "unknown client").await;
+}

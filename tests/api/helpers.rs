@@ -1,0 +1,343 @@
+//! `spawn_app()` and the small vocabulary the tests speak.
+use onestop::{
+    auth::Role,
+    config::Settings,
+    db,
+    services::{self, clients::NewClient},
+    startup::Application,
+};
+use reqwest::{Response, StatusCode};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// A running service and what a test needs to talk to it.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+    /// The service's own pool (closing it simulates an unreachable database).
+    pub db: DatabaseConnection,
+    /// The settings the service runs with.
+    pub settings: Settings,
+    /// An HTTP client.
+    pub api: reqwest::Client,
+    /// The database, dropped with the last app that uses it.
+    pub database: std::sync::Arc<TestDatabase>,
+}
+
+/// A database of one test: a temp SQLite file or a PostgreSQL database dropped afterwards.
+pub enum TestDatabase {
+    /// The temp directory holding the SQLite file.
+    Sqlite {
+        url: String,
+        _dir: tempfile::TempDir,
+    },
+    /// A database created on the TEST_DATABASE_URL server.
+    Postgres {
+        url: String,
+        admin_url: String,
+        name: String,
+    },
+}
+
+impl TestDatabase {
+    async fn create() -> Self {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!("onestop_test_{}", Uuid::new_v4().simple());
+                let admin = db::connect(&admin_url)
+                    .await
+                    .expect("TEST_DATABASE_URL connects");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create the test database");
+                admin.close().await.ok();
+                let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
+                url.set_path(&format!("/{name}"));
+                TestDatabase::Postgres {
+                    url: url.to_string(),
+                    admin_url,
+                    name,
+                }
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("a temp dir");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                TestDatabase::Sqlite { url, _dir: dir }
+            }
+        }
+    }
+
+    /// The database URL.
+    pub fn url(&self) -> &str {
+        match self {
+            TestDatabase::Sqlite { url, .. } | TestDatabase::Postgres { url, .. } => url,
+        }
+    }
+
+    /// Whether the tests run on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, TestDatabase::Postgres { .. })
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres {
+            admin_url, name, ..
+        } = self
+        {
+            let admin_url = admin_url.clone();
+            let name = name.clone();
+            // Drop runs inside the test's runtime; a thread with its own runtime can block.
+            let dropped = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime");
+                runtime.block_on(async move {
+                    if let Ok(admin) = db::connect(&admin_url).await {
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
+                            .await;
+                        let _ = admin.close().await;
+                    }
+                });
+            });
+            let _ = dropped.join();
+        }
+    }
+}
+
+/// Settings for a test instance: port 0, one worker, everything else default.
+pub fn test_settings(database_url: &str) -> Settings {
+    let mut settings = Settings::from_lookup(|_| None).expect("default settings");
+    settings.database_url = database_url.to_owned();
+    settings.bind = "127.0.0.1:0".parse().expect("an address");
+    settings.workers = Some(2);
+    settings.shutdown_timeout_seconds = 1;
+    settings
+}
+
+/// A service on its own fresh database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// A service on its own fresh database, with settings adjusted by `customize`.
+pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
+    let database = std::sync::Arc::new(TestDatabase::create().await);
+    let mut settings = test_settings(database.url());
+    customize(&mut settings);
+    start(settings, database).await
+}
+
+impl TestApp {
+    /// A second instance of the service on the same database (as in a multi-instance
+    /// deployment).
+    pub async fn another_instance(&self) -> TestApp {
+        let mut settings = self.settings.clone();
+        settings.bind = "127.0.0.1:0".parse().expect("an address");
+        start(settings, self.database.clone()).await
+    }
+}
+
+async fn start(settings: Settings, database: std::sync::Arc<TestDatabase>) -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        onestop::telemetry::init_tracing();
+    }
+    let application = Application::build(settings.clone())
+        .await
+        .expect("the application builds");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let db = application.state().db.clone();
+    tokio::spawn(application.run_until_stopped());
+    TestApp {
+        address,
+        db,
+        settings,
+        api: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client"),
+        database,
+    }
+}
+
+/// Credentials of a client created for a test.
+pub struct Credentials {
+    pub id: Uuid,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+impl TestApp {
+    /// `address` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Creates a client directly, as `onestop clients create` does.
+    pub async fn create_client(
+        &self,
+        role: Role,
+        partner_id: Option<Uuid>,
+        manager_id: Option<Uuid>,
+    ) -> Credentials {
+        let created = services::clients::create(
+            &self.db,
+            NewClient {
+                name: format!("test {role}"),
+                role,
+                partner_id,
+                manager_id,
+            },
+        )
+        .await
+        .expect("the client is created");
+        Credentials {
+            id: created.client.id,
+            client_id: created.client.client_id,
+            client_secret: created.client_secret,
+        }
+    }
+
+    /// Exchanges credentials for a token over HTTP.
+    pub async fn token_for(&self, credentials: &Credentials) -> String {
+        let response = self
+            .api
+            .post(self.url("/v1/auth/token"))
+            .json(&serde_json::json!({
+                "client_id": credentials.client_id,
+                "client_secret": credentials.client_secret,
+            }))
+            .send()
+            .await
+            .expect("the token request is answered");
+        assert_eq!(response.status(), StatusCode::OK, "token request refused");
+        let body: Value = response.json().await.expect("a JSON token");
+        body["access_token"]
+            .as_str()
+            .expect("an access token")
+            .to_owned()
+    }
+
+    /// A token of a fresh admin client.
+    pub async fn admin_token(&self) -> String {
+        let admin = self.create_client(Role::Admin, None, None).await;
+        self.token_for(&admin).await
+    }
+
+    /// A token of a fresh client with `role` (manager clients get a made-up manager id).
+    pub async fn token_with_role(&self, role: Role) -> String {
+        let manager_id = (role == Role::Manager).then(Uuid::new_v4);
+        let partner_id = if role == Role::Partner {
+            Some(
+                self.create_partner(&format!("partner {}", Uuid::new_v4()))
+                    .await,
+            )
+        } else {
+            None
+        };
+        let client = self.create_client(role, partner_id, manager_id).await;
+        self.token_for(&client).await
+    }
+
+    /// Registers a partner over HTTP as a fresh admin and returns its id.
+    pub async fn create_partner(&self, name: &str) -> Uuid {
+        let token = self.admin_token().await;
+        let response = self
+            .post_json(
+                "/v1/partners",
+                &token,
+                &serde_json::json!({"name": name, "kind": "chamber_of_commerce", "prefecture": "13"}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.expect("a partner");
+        body["id"].as_str().expect("an id").parse().expect("a uuid")
+    }
+
+    /// GET with a bearer token.
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.api
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("the request is answered")
+    }
+
+    /// POST a JSON body with a bearer token.
+    pub async fn post_json(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.api
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("the request is answered")
+    }
+
+    /// DELETE with a bearer token.
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.api
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("the request is answered")
+    }
+}
+
+/// Asserts that `response` is problem+json with `status` and returns its body.
+pub async fn assert_problem(response: Response, status: u16, context: &str) -> Value {
+    assert_eq!(
+        response.status().as_u16(),
+        status,
+        "{context}: wrong status"
+    );
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        content_type, "application/problem+json",
+        "{context}: wrong content type"
+    );
+    let body: Value = response.json().await.expect("a JSON problem");
+    assert_eq!(
+        body["status"].as_u64(),
+        Some(u64::from(status)),
+        "{context}: {body}"
+    );
+    assert!(
+        body["type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("https://")),
+        "{context}: {body}"
+    );
+    assert!(
+        body["title"].is_string() && body["detail"].is_string(),
+        "{context}: {body}"
+    );
+    body
+}
+
+/// The `field` names of a validation problem.
+pub fn error_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,8 @@
+//! HTTP tests against a spawned service: each test gets its own port and its own database
+//! (a temp SQLite file, or a fresh PostgreSQL database when TEST_DATABASE_URL is set).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests state their expectations by panicking
+mod admin;
+mod auth;
+mod errors;
+mod health;
+mod helpers;
