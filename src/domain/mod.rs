@@ -1,3 +1,13 @@
-//! Pure types and rules of the program; nothing here does I/O.
+//! Pure types and rules of the domain: parsing, validation and calendar arithmetic, no I/O.
+
+pub mod business_days;
+pub mod company_size;
+pub mod corporate_number;
+pub mod fiscal_year;
+pub mod holidays;
+pub mod industry;
 pub mod partner_kind;
 pub mod prefecture;
+pub mod ticket_status;
+
+mod text;

@@ -143,7 +143,7 @@ pub async fn list(
         .into_iter()
         .map(Client::try_from)
         .collect::<Result<_, _>>()?;
-    Ok((clients, next.map(|id| Cursor::encode(id))))
+    Ok((clients, next.map(Cursor::encode)))
 }
 
 /// Revokes a client; revoking twice is harmless. Returns the client as it now is.

@@ -75,11 +75,6 @@ impl TestDatabase {
             TestDatabase::Sqlite { url, .. } | TestDatabase::Postgres { url, .. } => url,
         }
     }
-
-    /// Whether the tests run on PostgreSQL.
-    pub fn is_postgres(&self) -> bool {
-        matches!(self, TestDatabase::Postgres { .. })
-    }
 }
 
 impl Drop for TestDatabase {
