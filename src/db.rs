@@ -45,3 +45,16 @@ pub fn redact(database_url: &str) -> String {
         _ => database_url.to_owned(),
     }
 }
+
+/// Begins a transaction that writes. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`), so two writers queue on the busy timeout instead of one failing when it
+/// upgrades from reading to writing; PostgreSQL ignores the option.
+pub async fn begin_write<C: sea_orm::TransactionTrait>(
+    db: &C,
+) -> Result<C::Transaction, sea_orm::DbErr> {
+    db.begin_with_options(sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}

@@ -17,8 +17,9 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// A JSON request body. Unlike `web::Json` it names the field that failed to deserialize
 /// (`company.employees`), answers syntax errors with 400 and field errors with 422.
+/// The raw bytes are kept for fingerprinting (`Idempotency-Key`).
 #[derive(Debug)]
-pub struct JsonBody<T>(pub T);
+pub struct JsonBody<T>(pub T, pub web::Bytes);
 
 impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Error = ApiError;
@@ -34,7 +35,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                 ));
             }
             let bytes = body.await?;
-            parse_json(&bytes).map(JsonBody)
+            parse_json(&bytes).map(|value| JsonBody(value, bytes))
         })
     }
 }

@@ -9,6 +9,7 @@ pub mod extract;
 pub mod openapi;
 pub mod pagination;
 pub mod routes;
+pub mod routing;
 pub mod services;
 pub mod startup;
 pub mod state;

@@ -26,6 +26,8 @@ Lists use keyset pagination (`limit` ≤ 200, opaque `cursor`, `next_cursor` and
     tags(
         (name = "auth", description = "Client credentials for access tokens"),
         (name = "administration", description = "Partners and API clients"),
+        (name = "cases", description = "Cases (tickets) and their topics"),
+        (name = "routing", description = "The two-track router: rules as data and dry runs"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

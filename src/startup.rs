@@ -22,7 +22,8 @@ use crate::{
     error::{ApiError, PROBLEM_JSON},
     extract::{configure_extractors, problem_for_status},
     openapi::{self, RouteTable},
-    routes, services,
+    routes,
+    services::{self, routing::RoutingEngine},
     state::AppState,
     telemetry::{Metrics, observe_requests},
 };
@@ -48,11 +49,13 @@ impl Application {
         db: DatabaseConnection,
     ) -> anyhow::Result<Self> {
         let secret = services::settings::token_secret(&db, &settings.jwt).await?;
+        services::routing::ensure_default_rules(&db).await?;
         let state = AppState {
             keys: Arc::new(TokenKeys::new(&secret, &settings.jwt)),
             db,
             revocations: Arc::new(RevocationCache::default()),
             metrics: Arc::new(Metrics::new()?),
+            routing: Arc::new(RoutingEngine::new()?),
             settings: Arc::new(settings.clone()),
         };
         let listener = TcpListener::bind(settings.bind)?;

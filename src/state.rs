@@ -6,6 +6,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     auth::{TokenKeys, extractor::RevocationCache},
     config::Settings,
+    services::routing::RoutingEngine,
     telemetry::Metrics,
 };
 
@@ -22,4 +23,6 @@ pub struct AppState {
     pub revocations: Arc<RevocationCache>,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
+    /// The case router (trained model plus the current rule set).
+    pub routing: Arc<RoutingEngine>,
 }

@@ -2,6 +2,8 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261201_000001_create_foundation;
+mod m20261201_000002_create_routing_rules;
+mod m20261201_000003_create_cases;
 
 /// Every migration of the service, in the order they apply.
 pub struct Migrator;
@@ -9,6 +11,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261201_000001_create_foundation::Migration)]
+        vec![
+            Box::new(m20261201_000001_create_foundation::Migration),
+            Box::new(m20261201_000002_create_routing_rules::Migration),
+            Box::new(m20261201_000003_create_cases::Migration),
+        ]
     }
 }

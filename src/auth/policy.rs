@@ -69,6 +69,25 @@ pub enum Action {
     ReadPartners,
     /// `POST /v1/clients`, `GET /v1/clients`, `DELETE /v1/clients/{id}`.
     ManageClients,
+    /// `GET /v1/routing/rules`.
+    ReadRoutingRules,
+    /// `PUT /v1/routing/rules`.
+    WriteRoutingRules,
+    /// `POST /v1/routing/classify`.
+    ClassifyCase,
+    /// `POST /v1/tickets`.
+    FileCase,
+    /// `GET /v1/tickets`, `GET /v1/tickets/{id}`, `GET /v1/tickets/{id}/events` (which cases
+    /// a client sees is decided per case: own, assigned or all).
+    ReadCases,
+    /// `PATCH /v1/tickets/{id}`.
+    EditCase,
+    /// `POST /v1/tickets/{id}/transitions` (partners: cancel only, checked per case).
+    TransitionCase,
+    /// `POST /v1/tickets/{id}/routing`.
+    RouteCase,
+    /// `POST`/`GET /v1/tickets/{id}/comments`.
+    Comment,
 }
 
 /// The roles allowed to perform `action`: the single source of truth for role checks.
@@ -77,6 +96,10 @@ pub fn roles_for(action: Action) -> &'static [Role] {
     match action {
         Action::CreatePartner | Action::ManageClients => &[Admin],
         Action::ReadPartners => &[Admin, Coordinator],
+        Action::ReadRoutingRules | Action::WriteRoutingRules => &[Coordinator, Admin],
+        Action::ClassifyCase | Action::RouteCase => &[Coordinator],
+        Action::FileCase | Action::EditCase | Action::TransitionCase => &[Partner, Coordinator],
+        Action::ReadCases | Action::Comment => &[Partner, Coordinator, Manager, Admin],
     }
 }
 
@@ -92,10 +115,19 @@ mod tests {
     #[test]
     fn the_policy_table_matches_the_api_contract() {
         use Role::*;
-        let cases: [(Action, &[Role]); 3] = [
+        let cases: [(Action, &[Role]); 12] = [
+            (Action::FileCase, &[Partner, Coordinator]),
+            (Action::ReadCases, &[Partner, Coordinator, Manager, Admin]),
+            (Action::EditCase, &[Partner, Coordinator]),
+            (Action::TransitionCase, &[Partner, Coordinator]),
+            (Action::RouteCase, &[Coordinator]),
+            (Action::Comment, &[Partner, Coordinator, Manager, Admin]),
             (Action::CreatePartner, &[Admin]),
             (Action::ReadPartners, &[Admin, Coordinator]),
             (Action::ManageClients, &[Admin]),
+            (Action::ReadRoutingRules, &[Admin, Coordinator]),
+            (Action::WriteRoutingRules, &[Admin, Coordinator]),
+            (Action::ClassifyCase, &[Coordinator]),
         ];
         for (action, allowed) in cases {
             for role in Role::ALL {

@@ -1,6 +1,7 @@
 //! Pure types and rules of the domain: parsing, validation and calendar arithmetic, no I/O.
 
 pub mod business_days;
+pub mod case;
 pub mod company_size;
 pub mod corporate_number;
 pub mod fiscal_year;
@@ -9,5 +10,7 @@ pub mod industry;
 pub mod partner_kind;
 pub mod prefecture;
 pub mod ticket_status;
+pub mod topic;
+pub mod track;
 
 mod text;

@@ -1,5 +1,12 @@
 //! sea-orm entities, one per table. They never leave the service layer: routes answer with
 //! their own response types.
 pub mod api_client;
+pub mod comment;
+pub mod company;
+pub mod event;
+pub mod idempotency_key;
 pub mod partner;
+pub mod routing_rule_set;
 pub mod setting;
+pub mod ticket;
+pub mod ticket_counter;

@@ -4,6 +4,9 @@ pub mod auth;
 pub mod clients;
 pub mod health;
 pub mod partners;
+pub mod routing;
+pub mod tickets;
+pub mod topics;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -19,5 +22,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(partners::get_partner)
         .service(clients::create_client)
         .service(clients::list_clients)
-        .service(clients::revoke_client);
+        .service(clients::revoke_client)
+        .service(topics::list_topics)
+        .service(routing::get_rules)
+        .service(routing::put_rules)
+        .service(routing::classify)
+        .service(tickets::create_ticket)
+        .service(tickets::list_tickets)
+        .service(tickets::get_ticket)
+        .service(tickets::update_ticket)
+        .service(tickets::transition_ticket)
+        .service(tickets::route_ticket)
+        .service(tickets::add_comment)
+        .service(tickets::list_comments)
+        .service(tickets::list_ticket_events);
 }

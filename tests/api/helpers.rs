@@ -277,6 +277,32 @@ impl TestApp {
             .expect("the request is answered")
     }
 
+    /// PUT a JSON body with a bearer token.
+    pub async fn put_json(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.api
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("the request is answered")
+    }
+
+    /// PATCH a JSON body with a bearer token and optional If-Match.
+    pub async fn patch_json(
+        &self,
+        path: &str,
+        token: &str,
+        if_match: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        let mut request = self.api.patch(self.url(path)).bearer_auth(token).json(body);
+        if let Some(etag) = if_match {
+            request = request.header("if-match", etag);
+        }
+        request.send().await.expect("the request is answered")
+    }
+
     /// DELETE with a bearer token.
     pub async fn delete(&self, path: &str, token: &str) -> Response {
         self.api

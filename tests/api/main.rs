@@ -6,3 +6,5 @@ mod auth;
 mod errors;
 mod health;
 mod helpers;
+mod routing;
+mod tickets;

@@ -1,0 +1,101 @@
+//! Small vocabularies of a case: how it reached the center, how consulting should happen,
+//! and who may read a comment.
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $wire:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// Every value.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The wire name.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $wire),+
+                }
+            }
+
+            /// Parses a wire name, naming the accepted ones when it fails.
+            pub fn parse(raw: &str) -> Result<Self, String> {
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|value| value.as_str() == raw)
+                    .ok_or_else(|| {
+                        let names: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                        format!("must be one of {} (got {raw:?})", names.join(", "))
+                    })
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// How a case reached the center.
+    Channel {
+        /// Filed by a partner body's system.
+        Partner => "partner",
+        /// Taken by phone.
+        Phone => "phone",
+        /// From the center's web form.
+        Web => "web",
+        /// By e-mail.
+        Email => "email",
+    }
+);
+
+wire_enum!(
+    /// How the company wants to be consulted.
+    PreferredMode {
+        /// Online (web meeting) only.
+        Online => "online",
+        /// A visit on site only.
+        Onsite => "onsite",
+        /// Either is fine.
+        Either => "either",
+    }
+);
+
+wire_enum!(
+    /// Who may read a comment.
+    Visibility {
+        /// Center staff and managers only.
+        Internal => "internal",
+        /// Also the partner that filed the case.
+        Partner => "partner",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_parse_and_others_are_refused() {
+        let cases: [(&str, bool); 6] = [
+            ("partner", true),
+            ("phone", true),
+            ("email", true),
+            ("Phone", false),
+            ("fax", false),
+            ("", false),
+        ];
+        for (raw, ok) in cases {
+            assert_eq!(Channel::parse(raw).is_ok(), ok, "{raw:?}");
+        }
+        assert_eq!(PreferredMode::parse("onsite"), Ok(PreferredMode::Onsite));
+        assert!(
+            Visibility::parse("public")
+                .unwrap_err()
+                .contains("internal, partner")
+        );
+    }
+}

@@ -1,0 +1,30 @@
+//! `comments`: notes on a case, internal or visible to the partner.
+use sea_orm::entity::prelude::*;
+
+/// A comment.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "comments")]
+pub struct Model {
+    /// Id.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// The case.
+    pub ticket_id: Uuid,
+    /// Client id of the author.
+    pub author: String,
+    /// Their role.
+    pub author_role: String,
+    /// `internal` or `partner`.
+    pub visibility: String,
+    /// Text.
+    #[sea_orm(column_type = "Text")]
+    pub body: String,
+    /// When it was written.
+    pub created_at: DateTimeUtc,
+}
+
+/// No relations are navigated from here.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

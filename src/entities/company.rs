@@ -1,0 +1,35 @@
+//! `companies`: the SMEs cases are about; one row per company however many partners file.
+use sea_orm::entity::prelude::*;
+
+/// A company.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "companies")]
+pub struct Model {
+    /// Id.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// 法人番号, when the company has one.
+    pub corporate_number: Option<String>,
+    /// Name as last filed.
+    pub name: String,
+    /// Normalized name, the identity of companies without a corporate number.
+    pub name_key: String,
+    /// Prefecture code.
+    pub prefecture: String,
+    /// JSIC major division.
+    pub industry: Option<String>,
+    /// Regular employees.
+    pub employees: Option<i64>,
+    /// Capital in yen.
+    pub capital_jpy: Option<i64>,
+    /// First filed.
+    pub created_at: DateTimeUtc,
+    /// Last changed.
+    pub updated_at: DateTimeUtc,
+}
+
+/// No relations are navigated from here.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

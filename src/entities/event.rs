@@ -1,0 +1,33 @@
+//! `events`: the append-only audit trail every report, feed and webhook reads.
+use sea_orm::entity::prelude::*;
+
+/// An event.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "events")]
+pub struct Model {
+    /// Position in the global feed.
+    #[sea_orm(primary_key)]
+    pub seq: i64,
+    /// Event id.
+    #[sea_orm(unique)]
+    pub id: Uuid,
+    /// The case it is about.
+    pub ticket_id: Option<Uuid>,
+    /// `ticket.created`, ...
+    pub event_type: String,
+    /// Client id of whoever caused it.
+    pub actor: String,
+    /// Their role.
+    pub actor_role: String,
+    /// Details as JSON.
+    #[sea_orm(column_type = "Text")]
+    pub data: String,
+    /// When it happened.
+    pub created_at: DateTimeUtc,
+}
+
+/// No relations are navigated from here.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,67 @@
+//! `tickets`: consultation cases.
+use sea_orm::entity::prelude::*;
+
+/// A case.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "tickets")]
+pub struct Model {
+    /// Id (UUIDv7, so ids sort by filing time).
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// `TW-<fiscal year>-<6 digits>`.
+    #[sea_orm(unique)]
+    pub reference: String,
+    /// Fiscal year of receipt.
+    pub fiscal_year: i32,
+    /// Sequence within the fiscal year.
+    pub sequence: i64,
+    /// `partner`, `phone`, `web` or `email`.
+    pub channel: String,
+    /// Filing partner.
+    pub partner_id: Option<Uuid>,
+    /// The company.
+    pub company_id: Uuid,
+    /// The company's prefecture when filed (kept on the case for filters and reports).
+    pub prefecture: String,
+    /// The company's JSIC division when filed.
+    pub industry: Option<String>,
+    /// Contact person.
+    pub contact_name: String,
+    /// Contact e-mail.
+    pub contact_email: String,
+    /// Contact phone.
+    pub contact_phone: Option<String>,
+    /// Subject.
+    pub subject: String,
+    /// The question.
+    #[sea_orm(column_type = "Text")]
+    pub description: String,
+    /// Topic codes as a JSON array.
+    #[sea_orm(column_type = "Text")]
+    pub topics: String,
+    /// `online`, `onsite` or `either`.
+    pub preferred_mode: String,
+    /// Status.
+    pub status: String,
+    /// The status an on-hold case returns to.
+    pub held_from: Option<String>,
+    /// `ict` or `labor` once routed.
+    pub track: Option<String>,
+    /// The routing decision as JSON.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub routing: Option<String>,
+    /// Assigned manager.
+    pub manager_id: Option<Uuid>,
+    /// Optimistic concurrency version.
+    pub version: i32,
+    /// Filed.
+    pub created_at: DateTimeUtc,
+    /// Last changed.
+    pub updated_at: DateTimeUtc,
+}
+
+/// No relations are navigated from here.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

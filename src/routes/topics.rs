@@ -1,0 +1,18 @@
+//! `GET /v1/topics`: the topic codes cases are filed with.
+use actix_web::{HttpResponse, get};
+
+use crate::{auth::AuthenticatedClient, domain::topic::TopicInfo, error::Problem};
+
+/// Every topic code with its Japanese and English label (any authenticated client).
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Vec<TopicInfo>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/topics")]
+pub async fn list_topics(_client: AuthenticatedClient) -> HttpResponse {
+    HttpResponse::Ok().json(TopicInfo::all())
+}

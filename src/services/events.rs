@@ -1,0 +1,59 @@
+//! The audit trail: every change writes its event in the transaction of the change.
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::{auth::AuthenticatedClient, entities::event, error::ApiError};
+
+/// Event types.
+pub mod types {
+    /// A case was filed.
+    pub const TICKET_CREATED: &str = "ticket.created";
+    /// Editable fields of a case changed.
+    pub const TICKET_UPDATED: &str = "ticket.updated";
+    /// A case got (or changed) its track.
+    pub const TICKET_ROUTED: &str = "ticket.routed";
+    /// A case's status changed by a transition.
+    pub const TICKET_STATUS_CHANGED: &str = "ticket.status_changed";
+    /// A comment was added.
+    pub const COMMENT_ADDED: &str = "comment.added";
+}
+
+/// Appends an event about `ticket_id` caused by `actor`.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    ticket_id: Option<Uuid>,
+    event_type: &str,
+    actor: &AuthenticatedClient,
+    data: Value,
+) -> Result<(), ApiError> {
+    event::Entity::insert(event::ActiveModel {
+        seq: NotSet,
+        id: Set(Uuid::now_v7()),
+        ticket_id: Set(ticket_id),
+        event_type: Set(event_type.to_owned()),
+        actor: Set(actor.client_id.clone()),
+        actor_role: Set(actor.role.as_str().to_owned()),
+        data: Set(data.to_string()),
+        created_at: Set(Utc::now()),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// The events of one case, oldest first.
+pub async fn for_ticket(
+    db: &impl ConnectionTrait,
+    ticket_id: Uuid,
+) -> Result<Vec<event::Model>, ApiError> {
+    Ok(event::Entity::find()
+        .filter(event::Column::TicketId.eq(ticket_id))
+        .order_by_asc(event::Column::Seq)
+        .all(db)
+        .await?)
+}

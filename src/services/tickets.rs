@@ -1,0 +1,844 @@
+//! Cases: intake, reading with tenant isolation, edits under If-Match, status transitions,
+//! routing decisions, comments. Every change writes its event in the same transaction.
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait, Func, OnConflict},
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    auth::{AuthenticatedClient, Role},
+    db::begin_write,
+    domain::{
+        case::{Channel, PreferredMode, Visibility},
+        company_size::{CapitalJpy, CompanySize, Employees, classify_industry},
+        corporate_number::CorporateNumber,
+        fiscal_year::{FiscalYear, TicketReference},
+        industry::Industry,
+        prefecture::Prefecture,
+        ticket_status::{TicketStatus, Transition, TransitionTarget, apply},
+        topic::Topic,
+        track::Track,
+    },
+    entities::{comment, company, ticket, ticket_counter},
+    error::ApiError,
+    pagination::{Cursor, PageRequest},
+    routing::{RoutingDecision, RoutingInput, RoutingMethod},
+    services::{events, events::types, routing::RoutingEngine},
+};
+
+/// The company a case is about, as filed.
+#[derive(Debug, Clone)]
+pub struct NewCompany {
+    /// Name.
+    pub name: String,
+    /// 法人番号.
+    pub corporate_number: Option<CorporateNumber>,
+    /// Prefecture.
+    pub prefecture: Prefecture,
+    /// JSIC division.
+    pub industry: Option<Industry>,
+    /// Regular employees.
+    pub employees: Option<Employees>,
+    /// Capital.
+    pub capital_jpy: Option<CapitalJpy>,
+}
+
+/// The contact person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// Name.
+    pub name: String,
+    /// E-mail.
+    pub email: String,
+    /// Phone.
+    pub phone: Option<String>,
+}
+
+/// A case to file, checked.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    /// The company.
+    pub company: NewCompany,
+    /// The contact.
+    pub contact: Contact,
+    /// Subject.
+    pub subject: String,
+    /// The question.
+    pub description: String,
+    /// Topics.
+    pub topics: Vec<Topic>,
+    /// Consulting mode wanted.
+    pub preferred_mode: PreferredMode,
+    /// How the case arrived.
+    pub channel: Channel,
+}
+
+/// A stored case with its company.
+#[derive(Debug, Clone)]
+pub struct Ticket {
+    /// The row.
+    pub row: ticket::Model,
+    /// The company row.
+    pub company: company::Model,
+}
+
+impl Ticket {
+    /// The status.
+    pub fn status(&self) -> Result<TicketStatus, ApiError> {
+        parse_status(&self.row.status)
+    }
+
+    /// The routing decision, when the case has one.
+    pub fn routing(&self) -> Option<RoutingDecision> {
+        self.row
+            .routing
+            .as_deref()
+            .and_then(|raw| serde_json::from_str(raw).ok())
+    }
+
+    /// Topics.
+    pub fn topics(&self) -> Vec<String> {
+        serde_json::from_str(&self.row.topics).unwrap_or_default()
+    }
+
+    /// SME classification of the company.
+    pub fn company_size(&self) -> CompanySize {
+        let industry = self
+            .company
+            .industry
+            .as_deref()
+            .and_then(|i| Industry::parse(i).ok());
+        let capital = self
+            .company
+            .capital_jpy
+            .and_then(|c| CapitalJpy::parse(c).ok());
+        let employees = self
+            .company
+            .employees
+            .and_then(|e| Employees::parse(e).ok());
+        match industry {
+            Some(industry) => classify_industry(industry, capital, employees),
+            None => CompanySize::UNKNOWN,
+        }
+    }
+}
+
+fn parse_status(raw: &str) -> Result<TicketStatus, ApiError> {
+    TicketStatus::parse(raw)
+        .map_err(|_| ApiError::Internal(anyhow::anyhow!("a case has the unknown status {raw:?}")))
+}
+
+/// The name under which companies without a corporate number are recognized: NFKC-like
+/// width folding is done by the caller's parser; here spaces go, case folds, and the common
+/// abbreviations of legal forms are spelled out.
+pub fn company_name_key(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let folded: String = name.nfkc().collect::<String>().to_lowercase();
+    let spelled = folded
+        .replace("(株)", "株式会社")
+        .replace("(有)", "有限会社")
+        .replace("(合)", "合同会社");
+    spelled.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Finds or creates the company, updating the figures it was filed with.
+async fn upsert_company(
+    tx: &impl ConnectionTrait,
+    new: &NewCompany,
+) -> Result<company::Model, ApiError> {
+    let now = Utc::now();
+    let key = company_name_key(&new.name);
+    let corporate_number = new.corporate_number.as_ref().map(|n| n.as_str().to_owned());
+    // ON CONFLICT without a target covers both partial unique indexes.
+    company::Entity::insert(company::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        corporate_number: Set(corporate_number.clone()),
+        name: Set(new.name.clone()),
+        name_key: Set(key.clone()),
+        prefecture: Set(new.prefecture.code().to_owned()),
+        industry: Set(new.industry.map(|i| i.code().to_owned())),
+        employees: Set(new.employees.map(Employees::count)),
+        capital_jpy: Set(new.capital_jpy.map(CapitalJpy::yen)),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .on_conflict(OnConflict::new().do_nothing().to_owned())
+    .exec_without_returning(tx)
+    .await?;
+    let found = match &corporate_number {
+        Some(number) => {
+            company::Entity::find()
+                .filter(company::Column::CorporateNumber.eq(number))
+                .one(tx)
+                .await?
+        }
+        None => {
+            company::Entity::find()
+                .filter(company::Column::CorporateNumber.is_null())
+                .filter(company::Column::NameKey.eq(&key))
+                .filter(company::Column::Prefecture.eq(new.prefecture.code()))
+                .one(tx)
+                .await?
+        }
+    }
+    .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the company upsert found no row")))?;
+    // The newest filing knows the company best: keep its figures where it gives them.
+    let mut update = company::Entity::update_many()
+        .col_expr(company::Column::UpdatedAt, Expr::value(now))
+        .filter(company::Column::Id.eq(found.id));
+    if let Some(industry) = new.industry {
+        update = update.col_expr(company::Column::Industry, Expr::value(industry.code()));
+    }
+    if let Some(employees) = new.employees {
+        update = update.col_expr(company::Column::Employees, Expr::value(employees.count()));
+    }
+    if let Some(capital) = new.capital_jpy {
+        update = update.col_expr(company::Column::CapitalJpy, Expr::value(capital.yen()));
+    }
+    if corporate_number.is_some() {
+        // The corporate number is the identity; name and seat may change (a move, a rename).
+        update = update
+            .col_expr(company::Column::Name, Expr::value(new.name.clone()))
+            .col_expr(company::Column::NameKey, Expr::value(key.clone()))
+            .col_expr(
+                company::Column::Prefecture,
+                Expr::value(new.prefecture.code()),
+            );
+    }
+    update.exec(tx).await?;
+    company::Entity::find_by_id(found.id)
+        .one(tx)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the company vanished")))
+}
+
+/// The next reference of the fiscal year. The counter row is updated in the filing's
+/// transaction, so concurrent filers (on any instance) queue on its row lock and each gets
+/// the next number; references increase in commit order with no duplicates.
+async fn next_reference(
+    tx: &impl ConnectionTrait,
+    fiscal_year: FiscalYear,
+) -> Result<(TicketReference, i64), ApiError> {
+    ticket_counter::Entity::insert(ticket_counter::ActiveModel {
+        fiscal_year: Set(fiscal_year.year()),
+        last_sequence: Set(0),
+    })
+    .on_conflict(
+        OnConflict::column(ticket_counter::Column::FiscalYear)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(tx)
+    .await?;
+    let updated = ticket_counter::Entity::update_many()
+        .col_expr(
+            ticket_counter::Column::LastSequence,
+            Expr::col(ticket_counter::Column::LastSequence).add(1),
+        )
+        .filter(ticket_counter::Column::FiscalYear.eq(fiscal_year.year()))
+        .exec_with_returning(tx)
+        .await?;
+    let sequence = updated
+        .first()
+        .map(|counter| counter.last_sequence)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the reference counter is missing")))?;
+    let reference = u32::try_from(sequence)
+        .ok()
+        .and_then(|sequence| TicketReference::new(fiscal_year, sequence).ok())
+        .ok_or_else(|| {
+            ApiError::conflict(
+                "reference-space-exhausted",
+                format!(
+                    "fiscal {} has used all {} references",
+                    fiscal_year.year(),
+                    TicketReference::MAX_SEQUENCE
+                ),
+            )
+        })?;
+    Ok((reference, sequence))
+}
+
+/// Files a case inside `tx`: company, reference, routing decision (applied when confident),
+/// `ticket.created` and, when applied, `ticket.routed`.
+pub async fn create(
+    tx: &impl ConnectionTrait,
+    routing: &RoutingEngine,
+    actor: &AuthenticatedClient,
+    new: NewTicket,
+) -> Result<Ticket, ApiError> {
+    let input = RoutingInput {
+        subject: new.subject.clone(),
+        description: new.description.clone(),
+        topics: new.topics.clone(),
+        industry: new.company.industry.map(|i| i.code().to_owned()),
+    };
+    let company = upsert_company(tx, &new.company).await?;
+    let now = Utc::now();
+    let fiscal_year = FiscalYear::of_instant(now);
+    let (reference, sequence) = next_reference(tx, fiscal_year).await?;
+    let (decision, apply_now) = routing.classify(tx, &input).await?;
+    let (status, track) = if apply_now {
+        (TicketStatus::Triaged, Some(decision.track))
+    } else {
+        (TicketStatus::Received, None)
+    };
+    let topics: Vec<&str> = new.topics.iter().map(|t| t.code()).collect();
+    let row = ticket::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        reference: Set(reference.to_string()),
+        fiscal_year: Set(fiscal_year.year()),
+        sequence: Set(sequence),
+        channel: Set(new.channel.as_str().to_owned()),
+        partner_id: Set(actor.partner_id.filter(|_| actor.role == Role::Partner)),
+        company_id: Set(company.id),
+        prefecture: Set(new.company.prefecture.code().to_owned()),
+        industry: Set(company.industry.clone()),
+        contact_name: Set(new.contact.name),
+        contact_email: Set(new.contact.email),
+        contact_phone: Set(new.contact.phone),
+        subject: Set(new.subject),
+        description: Set(new.description),
+        topics: Set(json!(topics).to_string()),
+        preferred_mode: Set(new.preferred_mode.as_str().to_owned()),
+        status: Set(status.as_str().to_owned()),
+        held_from: Set(None),
+        track: Set(track.map(|t| t.as_str().to_owned())),
+        routing: Set(Some(
+            serde_json::to_string(&decision).map_err(anyhow::Error::from)?,
+        )),
+        manager_id: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    let row = ticket::Entity::insert(row).exec_with_returning(tx).await?;
+    events::record(
+        tx,
+        Some(row.id),
+        types::TICKET_CREATED,
+        actor,
+        json!({"reference": row.reference, "channel": row.channel, "status": row.status}),
+    )
+    .await?;
+    if apply_now {
+        events::record(
+            tx,
+            Some(row.id),
+            types::TICKET_ROUTED,
+            actor,
+            routed_data(&decision, None),
+        )
+        .await?;
+    }
+    Ok(Ticket { row, company })
+}
+
+fn routed_data(decision: &RoutingDecision, reason: Option<&str>) -> serde_json::Value {
+    json!({
+        "track": decision.track,
+        "method": decision.method,
+        "confidence": decision.confidence,
+        "cross_track": decision.cross_track,
+        "rule_set_version": decision.rule_set_version,
+        "reason": reason,
+    })
+}
+
+/// Loads a case the actor may see; anything else is 404, so existence is not leaked.
+pub async fn get_visible(
+    db: &impl ConnectionTrait,
+    actor: &AuthenticatedClient,
+    id: Uuid,
+) -> Result<Ticket, ApiError> {
+    let not_found = || ApiError::NotFound(format!("no case has the id {id}"));
+    let row = ticket::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    if !visible_to(&row, actor) {
+        return Err(not_found());
+    }
+    let company = company::Entity::find_by_id(row.company_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("case {id} has no company")))?;
+    Ok(Ticket { row, company })
+}
+
+fn visible_to(row: &ticket::Model, actor: &AuthenticatedClient) -> bool {
+    match actor.role {
+        Role::Coordinator | Role::Admin => true,
+        Role::Partner => actor.partner_id.is_some() && row.partner_id == actor.partner_id,
+        Role::Manager => actor.manager_id.is_some() && row.manager_id == actor.manager_id,
+        Role::Analyst => false,
+    }
+}
+
+/// Filters of the case list.
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    /// Status.
+    pub status: Option<TicketStatus>,
+    /// Track.
+    pub track: Option<Track>,
+    /// Company prefecture.
+    pub prefecture: Option<Prefecture>,
+    /// Filing partner.
+    pub partner_id: Option<Uuid>,
+    /// Assigned manager.
+    pub manager_id: Option<Uuid>,
+    /// Filed at or after.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Filed before.
+    pub created_before: Option<DateTime<Utc>>,
+    /// Text in the subject, description or reference.
+    pub q: Option<String>,
+}
+
+/// The start of a Japan calendar day, as an instant.
+pub fn jst_day_start(date: NaiveDate) -> DateTime<Utc> {
+    let start = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+    DateTime::<Utc>::from_naive_utc_and_offset(start, Utc) - chrono::Duration::hours(9)
+}
+
+/// One page of the cases the actor may see, oldest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    actor: &AuthenticatedClient,
+    filter: &TicketFilter,
+    page: &PageRequest,
+) -> Result<(Vec<Ticket>, Option<String>), ApiError> {
+    let mut condition = Condition::all();
+    match actor.role {
+        Role::Partner => condition = condition.add(ticket::Column::PartnerId.eq(actor.partner_id)),
+        Role::Manager => condition = condition.add(ticket::Column::ManagerId.eq(actor.manager_id)),
+        Role::Coordinator | Role::Admin => {}
+        Role::Analyst => {
+            return Err(ApiError::Forbidden(
+                "analysts read reports, not cases".into(),
+            ));
+        }
+    }
+    if let Some(status) = filter.status {
+        condition = condition.add(ticket::Column::Status.eq(status.as_str()));
+    }
+    if let Some(track) = filter.track {
+        condition = condition.add(ticket::Column::Track.eq(track.as_str()));
+    }
+    if let Some(prefecture) = filter.prefecture {
+        condition = condition.add(ticket::Column::Prefecture.eq(prefecture.code()));
+    }
+    if let Some(partner_id) = filter.partner_id {
+        condition = condition.add(ticket::Column::PartnerId.eq(partner_id));
+    }
+    if let Some(manager_id) = filter.manager_id {
+        condition = condition.add(ticket::Column::ManagerId.eq(manager_id));
+    }
+    if let Some(from) = filter.created_from {
+        condition = condition.add(ticket::Column::CreatedAt.gte(from));
+    }
+    if let Some(before) = filter.created_before {
+        condition = condition.add(ticket::Column::CreatedAt.lt(before));
+    }
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
+        let like = |column: ticket::Column| {
+            Expr::expr(Func::lower(Expr::col(column)))
+                .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        condition = condition.add(
+            Condition::any()
+                .add(like(ticket::Column::Subject))
+                .add(like(ticket::Column::Description))
+                .add(like(ticket::Column::Reference)),
+        );
+    }
+    if let Some(after) = page.after {
+        condition = condition.add(ticket::Column::Id.gt(after));
+    }
+    let rows = ticket::Entity::find()
+        .filter(condition)
+        .order_by_asc(ticket::Column::Id)
+        .limit(page.fetch_limit())
+        .all(db)
+        .await?;
+    let (rows, next) = page.split(rows, |row| row.id);
+    let company_ids: Vec<Uuid> = rows.iter().map(|row| row.company_id).collect();
+    let companies = company::Entity::find()
+        .filter(company::Column::Id.is_in(company_ids))
+        .all(db)
+        .await?;
+    let tickets = rows
+        .into_iter()
+        .map(|row| {
+            let company = companies
+                .iter()
+                .find(|c| c.id == row.company_id)
+                .cloned()
+                .ok_or_else(|| {
+                    ApiError::Internal(anyhow::anyhow!("case {} has no company", row.id))
+                })?;
+            Ok(Ticket { row, company })
+        })
+        .collect::<Result<_, ApiError>>()?;
+    Ok((tickets, next.map(Cursor::encode)))
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Changes to the editable fields of a case.
+#[derive(Debug, Clone, Default)]
+pub struct TicketChanges {
+    /// Subject.
+    pub subject: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Topics.
+    pub topics: Option<Vec<Topic>>,
+    /// Consulting mode.
+    pub preferred_mode: Option<PreferredMode>,
+    /// Contact.
+    pub contact: Option<Contact>,
+}
+
+/// Applies `changes` when the case is still at `expected_version` (412 otherwise).
+/// Partners edit their own cases while `received` or `triaged`.
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &AuthenticatedClient,
+    id: Uuid,
+    expected_version: i32,
+    changes: TicketChanges,
+) -> Result<Ticket, ApiError> {
+    let tx = begin_write(db).await?;
+    let current = get_visible(&tx, actor, id).await?;
+    if actor.role == Role::Partner
+        && !matches!(
+            current.status()?,
+            TicketStatus::Received | TicketStatus::Triaged
+        )
+    {
+        return Err(ApiError::conflict(
+            "not-editable",
+            format!(
+                "partners can edit a case while it is received or triaged; it is {}",
+                current.row.status
+            ),
+        ));
+    }
+    let mut update = ticket::Entity::update_many()
+        .col_expr(
+            ticket::Column::Version,
+            Expr::col(ticket::Column::Version).add(1),
+        )
+        .col_expr(ticket::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(ticket::Column::Id.eq(id))
+        .filter(ticket::Column::Version.eq(expected_version));
+    let mut changed = Vec::new();
+    if let Some(subject) = &changes.subject {
+        update = update.col_expr(ticket::Column::Subject, Expr::value(subject.clone()));
+        changed.push("subject");
+    }
+    if let Some(description) = &changes.description {
+        update = update.col_expr(
+            ticket::Column::Description,
+            Expr::value(description.clone()),
+        );
+        changed.push("description");
+    }
+    if let Some(topics) = &changes.topics {
+        let codes: Vec<&str> = topics.iter().map(|t| t.code()).collect();
+        update = update.col_expr(
+            ticket::Column::Topics,
+            Expr::value(json!(codes).to_string()),
+        );
+        changed.push("topics");
+    }
+    if let Some(mode) = changes.preferred_mode {
+        update = update.col_expr(ticket::Column::PreferredMode, Expr::value(mode.as_str()));
+        changed.push("preferred_mode");
+    }
+    if let Some(contact) = &changes.contact {
+        update = update
+            .col_expr(
+                ticket::Column::ContactName,
+                Expr::value(contact.name.clone()),
+            )
+            .col_expr(
+                ticket::Column::ContactEmail,
+                Expr::value(contact.email.clone()),
+            )
+            .col_expr(
+                ticket::Column::ContactPhone,
+                Expr::value(contact.phone.clone()),
+            );
+        changed.push("contact");
+    }
+    let result = update.exec(&tx).await?;
+    if result.rows_affected != 1 {
+        return Err(stale_version(current.row.version));
+    }
+    events::record(
+        &tx,
+        Some(id),
+        types::TICKET_UPDATED,
+        actor,
+        json!({"fields": changed}),
+    )
+    .await?;
+    let updated = get_visible(&tx, actor, id).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+fn stale_version(current: i32) -> ApiError {
+    ApiError::PreconditionFailed(format!(
+        "the case changed since you read it (its ETag is now \"{current}\"); GET it again"
+    ))
+}
+
+/// Moves a case by a named transition. Partners may only cancel their own cases.
+pub async fn transition(
+    db: &DatabaseConnection,
+    actor: &AuthenticatedClient,
+    id: Uuid,
+    target: TransitionTarget,
+    reason: Option<String>,
+) -> Result<Ticket, ApiError> {
+    if actor.role == Role::Partner && target != TransitionTarget::Cancelled {
+        return Err(ApiError::Forbidden(
+            "partners may only cancel their cases".into(),
+        ));
+    }
+    let tx = begin_write(db).await?;
+    let current = get_visible(&tx, actor, id).await?;
+    let from = current.status()?;
+    let held_from = current
+        .row
+        .held_from
+        .as_deref()
+        .map(parse_status)
+        .transpose()?;
+    let to = target.apply(from, held_from).map_err(|illegal| {
+        let allowed: Vec<&str> = TransitionTarget::allowed_from(from)
+            .into_iter()
+            .map(TransitionTarget::as_str)
+            .collect();
+        let mut extensions = serde_json::Map::new();
+        extensions.insert("current_status".into(), from.as_str().into());
+        extensions.insert("allowed".into(), json!(allowed));
+        ApiError::Conflict {
+            slug: "illegal-transition",
+            detail: format!(
+                "{} (the case is {}; allowed: {})",
+                illegal,
+                from.as_str(),
+                if allowed.is_empty() {
+                    "none".to_owned()
+                } else {
+                    allowed.join(", ")
+                }
+            ),
+            extensions,
+        }
+    })?;
+    let new_held_from = match target.action(from) {
+        Transition::Hold => Some(from.as_str().to_owned()),
+        _ => None,
+    };
+    let result = ticket::Entity::update_many()
+        .col_expr(ticket::Column::Status, Expr::value(to.as_str()))
+        .col_expr(ticket::Column::HeldFrom, Expr::value(new_held_from))
+        .col_expr(
+            ticket::Column::Version,
+            Expr::col(ticket::Column::Version).add(1),
+        )
+        .col_expr(ticket::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(ticket::Column::Id.eq(id))
+        .filter(ticket::Column::Version.eq(current.row.version))
+        .exec(&tx)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(ApiError::conflict(
+            "concurrent-change",
+            "the case changed at the same moment; retry",
+        ));
+    }
+    events::record(
+        &tx,
+        Some(id),
+        types::TICKET_STATUS_CHANGED,
+        actor,
+        json!({"from": from.as_str(), "to": to.as_str(), "reason": reason}),
+    )
+    .await?;
+    let updated = get_visible(&tx, actor, id).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// What a coordinator asks of the router for one case.
+#[derive(Debug, Clone)]
+pub enum RoutingRequest {
+    /// Set the track by hand, with the reason recorded.
+    Manual {
+        /// Track.
+        track: Track,
+        /// Why.
+        reason: String,
+    },
+    /// Run the classifier again with the current rules.
+    Auto,
+}
+
+/// Routes (or re-routes) a case. A manual decision always applies; an automatic one applies
+/// when confident, and otherwise updates the suggestion and leaves the case for a
+/// coordinator.
+pub async fn route(
+    db: &DatabaseConnection,
+    routing: &RoutingEngine,
+    actor: &AuthenticatedClient,
+    id: Uuid,
+    request: RoutingRequest,
+) -> Result<Ticket, ApiError> {
+    let tx = begin_write(db).await?;
+    let current = get_visible(&tx, actor, id).await?;
+    let from = current.status()?;
+    let (decision, applies, reason) = match request {
+        RoutingRequest::Manual { track, reason } => {
+            let version = routing.router(&tx).await?.rules().version;
+            let decision = RoutingDecision {
+                track,
+                confidence: 1.0,
+                cross_track: current.routing().is_some_and(|d| d.cross_track),
+                method: RoutingMethod::Manual,
+                explanation: Vec::new(),
+                rule_set_version: version,
+            };
+            (decision, true, Some(reason))
+        }
+        RoutingRequest::Auto => {
+            let input = RoutingInput {
+                subject: current.row.subject.clone(),
+                description: current.row.description.clone(),
+                topics: current
+                    .topics()
+                    .iter()
+                    .filter_map(|code| Topic::parse(code).ok())
+                    .collect(),
+                industry: current.company.industry.clone(),
+            };
+            let (decision, applies) = routing.classify(&tx, &input).await?;
+            (decision, applies, None)
+        }
+    };
+    let to = if applies {
+        apply(from, Transition::Route, None).map_err(|illegal| {
+            let mut extensions = serde_json::Map::new();
+            extensions.insert("current_status".into(), from.as_str().into());
+            ApiError::Conflict {
+                slug: "illegal-transition",
+                detail: format!("{illegal}; release the manager before re-routing"),
+                extensions,
+            }
+        })?
+    } else {
+        from
+    };
+    let mut update = ticket::Entity::update_many()
+        .col_expr(
+            ticket::Column::Routing,
+            Expr::value(serde_json::to_string(&decision).map_err(anyhow::Error::from)?),
+        )
+        .col_expr(ticket::Column::Status, Expr::value(to.as_str()))
+        .col_expr(
+            ticket::Column::Version,
+            Expr::col(ticket::Column::Version).add(1),
+        )
+        .col_expr(ticket::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(ticket::Column::Id.eq(id))
+        .filter(ticket::Column::Version.eq(current.row.version));
+    if applies {
+        update = update.col_expr(ticket::Column::Track, Expr::value(decision.track.as_str()));
+    }
+    if update.exec(&tx).await?.rows_affected != 1 {
+        return Err(ApiError::conflict(
+            "concurrent-change",
+            "the case changed at the same moment; retry",
+        ));
+    }
+    if applies {
+        events::record(
+            &tx,
+            Some(id),
+            types::TICKET_ROUTED,
+            actor,
+            routed_data(&decision, reason.as_deref()),
+        )
+        .await?;
+    }
+    let updated = get_visible(&tx, actor, id).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Adds a comment. Partners write partner-visible comments only.
+pub async fn add_comment(
+    tx: &impl ConnectionTrait,
+    actor: &AuthenticatedClient,
+    ticket_id: Uuid,
+    visibility: Visibility,
+    body: String,
+) -> Result<comment::Model, ApiError> {
+    get_visible(tx, actor, ticket_id).await?;
+    if actor.role == Role::Partner && visibility != Visibility::Partner {
+        return Err(ApiError::invalid_field(
+            "visibility",
+            "partners write comments with visibility \"partner\"",
+        ));
+    }
+    let model = comment::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        ticket_id: Set(ticket_id),
+        author: Set(actor.client_id.clone()),
+        author_role: Set(actor.role.as_str().to_owned()),
+        visibility: Set(visibility.as_str().to_owned()),
+        body: Set(body),
+        created_at: Set(Utc::now()),
+    };
+    let model = comment::Entity::insert(model)
+        .exec_with_returning(tx)
+        .await?;
+    events::record(
+        tx,
+        Some(ticket_id),
+        types::COMMENT_ADDED,
+        actor,
+        json!({"comment_id": model.id, "visibility": model.visibility}),
+    )
+    .await?;
+    Ok(model)
+}
+
+/// The comments of a case the actor may read, oldest first.
+pub async fn comments(
+    db: &impl ConnectionTrait,
+    actor: &AuthenticatedClient,
+    ticket_id: Uuid,
+) -> Result<Vec<comment::Model>, ApiError> {
+    get_visible(db, actor, ticket_id).await?;
+    let mut query = comment::Entity::find().filter(comment::Column::TicketId.eq(ticket_id));
+    if actor.role == Role::Partner {
+        query = query.filter(comment::Column::Visibility.eq(Visibility::Partner.as_str()));
+    }
+    Ok(query.order_by_asc(comment::Column::Id).all(db).await?)
+}

@@ -1,0 +1,261 @@
+//! The router over HTTP: dry runs, the dev-set targets, rules as versioned data.
+use onestop::auth::Role;
+use serde_json::{Value, json};
+
+use crate::helpers::{assert_problem, error_fields, spawn_app};
+
+fn dev_set() -> Vec<Value> {
+    let manifest = env!("CARGO_MANIFEST_DIR");
+    let path = [
+        "../shared/data/routing/routing_dev.jsonl",
+        "../../shared/data/routing/routing_dev.jsonl",
+    ]
+    .iter()
+    .map(|relative| std::path::Path::new(manifest).join(relative))
+    .find(|path| path.exists())
+    .expect("the shared routing dev set");
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn classify_meets_the_accuracy_and_cross_track_targets_on_the_dev_set() {
+    let app = spawn_app().await;
+    let coordinator = app.token_with_role(Role::Coordinator).await;
+    let (mut single, mut correct, mut mixed, mut mixed_cross) = (0, 0, 0, 0);
+    for item in dev_set() {
+        let body = json!({"subject": item["subject"], "description": item["description"], "topics": item["topics"]});
+        let response = app
+            .post_json("/v1/routing/classify", &coordinator, &body)
+            .await;
+        assert_eq!(response.status().as_u16(), 200, "{}", item["id"]);
+        let decision: Value = response.json().await.unwrap();
+        assert!(
+            decision["explanation"]
+                .as_array()
+                .is_some_and(|e| !e.is_empty()),
+            "{}",
+            item["id"]
+        );
+        match item["label"].as_str().unwrap() {
+            "mixed" => {
+                mixed += 1;
+                mixed_cross += usize::from(decision["cross_track"] == true);
+            }
+            label => {
+                single += 1;
+                correct += usize::from(decision["track"] == label);
+            }
+        }
+    }
+    let accuracy = correct as f64 / single as f64;
+    let cross = mixed_cross as f64 / mixed as f64;
+    println!(
+        "accuracy {correct}/{single} = {accuracy:.3}; cross-track on mixed {mixed_cross}/{mixed} = {cross:.3}"
+    );
+    assert!(accuracy >= 0.92, "accuracy {accuracy:.3} is under 92%");
+    assert!(
+        cross >= 0.70,
+        "cross-track on mixed items {cross:.3} is under 70%"
+    );
+}
+
+#[tokio::test]
+async fn a_dry_run_explains_itself_and_treats_widths_and_cases_alike() {
+    let app = spawn_app().await;
+    let coordinator = app.token_with_role(Role::Coordinator).await;
+    let mut tracks = Vec::new();
+    for spelling in ["ＶＰＮ", "vpn", "VPN"] {
+        let body = json!({"subject": format!("{spelling}の導入"), "description": format!("自宅から社内のファイルサーバに{spelling}で接続したい"), "topics": []});
+        let decision: Value = app
+            .post_json("/v1/routing/classify", &coordinator, &body)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(decision["track"], "ict", "{spelling}");
+        assert!(
+            decision["explanation"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["kind"] == "phrase" && s["track"] == "ict"),
+            "{spelling}: {decision}"
+        );
+        tracks.push((decision["confidence"].clone(), decision["method"].clone()));
+    }
+    assert!(
+        tracks.windows(2).all(|w| w[0] == w[1]),
+        "one signal whatever the width: {tracks:?}"
+    );
+
+    let labor = json!({"subject": "在宅勤務の労働時間管理", "description": "中抜け時間の扱いと就業規則の改定方法を知りたい", "topics": ["labor.working_hours"]});
+    let decision: Value = app
+        .post_json("/v1/routing/classify", &coordinator, &labor)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(decision["track"], "labor");
+    assert!(decision["confidence"].as_f64().unwrap() > 0.5);
+    assert!(["rules", "model"].contains(&decision["method"].as_str().unwrap()));
+    assert_eq!(decision["rule_set_version"], 1);
+}
+
+#[tokio::test]
+async fn bad_classify_input_gets_field_errors() {
+    let app = spawn_app().await;
+    let coordinator = app.token_with_role(Role::Coordinator).await;
+    let cases = [
+        (
+            "empty text and no topics",
+            json!({"subject": "", "description": "  ", "topics": []}),
+            vec!["description"],
+        ),
+        (
+            "unknown topic",
+            json!({"subject": "VPN", "description": "x", "topics": ["ict.vpn", "labor.work_rules"]}),
+            vec!["topics[0]"],
+        ),
+        (
+            "over 20,000 characters",
+            json!({"subject": "x", "description": "あ".repeat(20_001)}),
+            vec!["description"],
+        ),
+        (
+            "unknown field",
+            json!({"subject": "x", "description": "y", "track": "ict"}),
+            vec!["track"],
+        ),
+    ];
+    for (why, body, fields) in cases {
+        let response = app
+            .post_json("/v1/routing/classify", &coordinator, &body)
+            .await;
+        let problem = assert_problem(response, 422, why).await;
+        assert_eq!(error_fields(&problem), fields, "{why}");
+    }
+    for role in [Role::Partner, Role::Manager, Role::Analyst, Role::Admin] {
+        let token = app.token_with_role(role).await;
+        let response = app
+            .post_json("/v1/routing/classify", &token, &json!({"subject": "VPN"}))
+            .await;
+        assert_problem(response, 403, &format!("{role} classifies")).await;
+    }
+}
+
+#[tokio::test]
+async fn rules_are_versioned_data_that_coordinators_replace_and_decisions_record() {
+    let app = spawn_app().await;
+    let coordinator = app.token_with_role(Role::Coordinator).await;
+    let response = app.get("/v1/routing/rules", &coordinator).await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers()["etag"], "\"1\"");
+    let mut rules: Value = response.json().await.unwrap();
+    assert_eq!(rules["version"], 1);
+    assert!(rules["phrases"].as_array().unwrap().len() > 100);
+
+    // A new phrase that decides an otherwise unknown word.
+    rules["phrases"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"text": "ぷろとこるX", "track": "ict", "weight": 9.0}));
+    let response = app
+        .put_json("/v1/routing/rules", &coordinator, &rules)
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let stored: Value = response.json().await.unwrap();
+    assert_eq!(stored["version"], 2);
+    let current: Value = app
+        .get("/v1/routing/rules", &coordinator)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(current["version"], 2);
+
+    let decision: Value = app
+        .post_json(
+            "/v1/routing/classify",
+            &coordinator,
+            &json!({"subject": "ぷろとこるXについて", "description": ""}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(decision["rule_set_version"], 2);
+    assert!(
+        decision["explanation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["matched"] == "ぷろとこるX"),
+        "{decision}"
+    );
+
+    // Writing from a stale read is refused, naming the current version.
+    let stale = app
+        .put_json("/v1/routing/rules", &coordinator, &rules)
+        .await;
+    let problem = assert_problem(stale, 409, "a stale rule set").await;
+    assert_eq!(problem["current_version"], 2);
+}
+
+#[tokio::test]
+async fn a_bad_rule_set_is_refused_whole_with_every_field_named() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let mut rules: Value = app
+        .get("/v1/routing/rules", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    rules["thresholds"]["apply_threshold"] = json!(-0.5);
+    rules["phrases"][0]["track"] = json!("finance");
+    rules["topics"][0]["code"] = json!("ict.nothing");
+    let response = app.put_json("/v1/routing/rules", &admin, &rules).await;
+    let problem = assert_problem(response, 422, "a bad rule set").await;
+    let fields = error_fields(&problem);
+    for expected in [
+        "thresholds.apply_threshold",
+        "phrases[0].track",
+        "topics[0].code",
+    ] {
+        assert!(
+            fields.iter().any(|f| f == expected),
+            "{expected} missing from {fields:?}"
+        );
+    }
+    let current: Value = app
+        .get("/v1/routing/rules", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(current["version"], 1, "nothing was stored");
+
+    let partner = app.token_with_role(Role::Partner).await;
+    let response = app.get("/v1/routing/rules", &partner).await;
+    assert_problem(response, 403, "a partner reads the rules").await;
+}
+
+#[tokio::test]
+async fn topics_are_listed_with_japanese_and_english_labels() {
+    let app = spawn_app().await;
+    let partner = app.token_with_role(Role::Partner).await;
+    let topics: Value = app.get("/v1/topics", &partner).await.json().await.unwrap();
+    let topics = topics.as_array().unwrap();
+    assert_eq!(topics.len(), 16);
+    let remote = topics
+        .iter()
+        .find(|t| t["code"] == "ict.remote_access")
+        .unwrap();
+    assert!(!remote["label_ja"].as_str().unwrap().is_ascii());
+    assert!(remote["label_en"].as_str().unwrap().is_ascii());
+}
