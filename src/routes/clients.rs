@@ -99,6 +99,10 @@ impl CreateClientRequest {
 }
 
 /// Creates an API client and shows its secret once (admin).
+///
+/// This create does not take `Idempotency-Key`: replaying the answer would mean storing
+/// the secret, which is only ever kept as a hash. A lost answer is fixed by revoking the
+/// client and creating another.
 #[utoipa::path(
     tag = "administration",
     security(("bearer" = [])),

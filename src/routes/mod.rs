@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod clients;
 pub mod health;
+pub mod idempotent;
 pub mod partners;
 pub mod routing;
 pub mod tickets;

@@ -1,5 +1,5 @@
 //! `/v1/partners`: the partner bodies that file cases.
-use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -12,7 +12,8 @@ use crate::{
     error::{ApiError, FieldErrors, Problem},
     extract::JsonBody,
     pagination::{Page, PageParams},
-    services::{self, partners::Partner},
+    routes::idempotent::respond_to_create,
+    services::{self, idempotency::StoredResponse, partners::Partner},
     state::AppState,
 };
 
@@ -91,10 +92,11 @@ impl CreatePartnerRequest {
     }
 }
 
-/// Registers a partner body (admin).
+/// Registers a partner body (admin). `Idempotency-Key` makes retries safe.
 #[utoipa::path(
     tag = "administration",
     security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for 24 h")),
     request_body = CreatePartnerRequest,
     responses(
         (status = 201, body = PartnerView, headers(("Location" = String, description = "The partner's URL"))),
@@ -109,14 +111,28 @@ impl CreatePartnerRequest {
 pub async fn create_partner(
     state: web::Data<AppState>,
     client: AuthenticatedClient,
+    req: HttpRequest,
     body: JsonBody<CreatePartnerRequest>,
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::CreatePartner)?;
-    let new = body.0.parse()?;
-    let partner = services::partners::create(&state.db, new).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/v1/partners/{}", partner.id)))
-        .json(PartnerView::from(partner)))
+    let JsonBody(request, raw) = body;
+    let new = request.parse()?;
+    respond_to_create(
+        &state,
+        &req,
+        &client,
+        &raw,
+        Box::new(move |tx| {
+            Box::pin(async move {
+                let partner = services::partners::create(tx, new).await?;
+                StoredResponse::created(
+                    format!("/v1/partners/{}", partner.id),
+                    &PartnerView::from(partner),
+                )
+            })
+        }),
+    )
+    .await
 }
 
 /// Lists partner bodies, oldest first (admin, coordinator).

@@ -23,10 +23,11 @@ use crate::{
     error::{ApiError, FieldErrors, Problem},
     extract::JsonBody,
     pagination::{Page, PageParams},
+    routes::idempotent::respond_to_create,
     routing::{MAX_TEXT_CHARS, RoutingDecision},
     services::{
         self,
-        idempotency::{self, Begin, StoredResponse},
+        idempotency::StoredResponse,
         tickets::{
             Contact, NewCompany, NewTicket, RoutingRequest, Ticket, TicketChanges, TicketFilter,
         },
@@ -512,43 +513,6 @@ fn ticket_response(
         .json(view))
 }
 
-/// Answers a stored (or replayed) create.
-pub fn stored_response(response: StoredResponse, replayed: bool) -> HttpResponse {
-    let status = actix_web::http::StatusCode::from_u16(response.status)
-        .unwrap_or(actix_web::http::StatusCode::OK);
-    let mut builder = HttpResponse::build(status);
-    if let Some(location) = &response.location {
-        builder.insert_header((header::LOCATION, location.clone()));
-    }
-    if replayed {
-        builder.insert_header(("Idempotent-Replayed", "true"));
-    }
-    if let Some(version) = response.body.get("version").and_then(|v| v.as_i64()) {
-        builder.insert_header((header::ETAG, format!("\"{version}\"")));
-    }
-    builder.json(response.body)
-}
-
-/// Starts the idempotency protocol when the request carries `Idempotency-Key`.
-pub async fn idempotency_begin(
-    state: &AppState,
-    req: &HttpRequest,
-    client: &AuthenticatedClient,
-    body: &[u8],
-) -> Result<Result<Option<idempotency::Claim>, HttpResponse>, ApiError> {
-    let Some(key) = req.headers().get("idempotency-key") else {
-        return Ok(Ok(None));
-    };
-    let key = key
-        .to_str()
-        .map_err(|_| ApiError::BadRequest("Idempotency-Key must be visible ASCII".into()))?;
-    let fingerprint = idempotency::fingerprint(req.method().as_str(), req.path(), body);
-    match idempotency::begin(&state.db, &client.client_id, key, &fingerprint).await? {
-        Begin::Proceed(claim) => Ok(Ok(Some(claim))),
-        Begin::Replay(stored) => Ok(Err(stored_response(stored, true))),
-    }
-}
-
 /// Files a case (partner, coordinator). It is routed at once: a confident decision applies
 /// (`triaged`), otherwise the case stays `received` with the suggestion for a coordinator.
 ///
@@ -580,29 +544,22 @@ pub async fn create_ticket(
     client.authorize(Action::FileCase)?;
     let JsonBody(request, raw) = body;
     let new = request.parse(client.role)?;
-    let claim = match idempotency_begin(&state, &req, &client, &raw).await? {
-        Ok(claim) => claim,
-        Err(replay) => return Ok(replay),
-    };
     let routing = state.routing.clone();
     let actor = client.clone();
-    let stored = idempotency::execute(
-        &state.db,
-        claim,
+    respond_to_create(
+        &state,
+        &req,
+        &client,
+        &raw,
         Box::new(move |tx| {
             Box::pin(async move {
                 let ticket = services::tickets::create(tx, &routing, &actor, new).await?;
                 let view = TicketView::from_ticket(ticket)?;
-                Ok(StoredResponse {
-                    status: 201,
-                    location: Some(format!("/v1/tickets/{}", view.id)),
-                    body: serde_json::to_value(&view).map_err(anyhow::Error::from)?,
-                })
+                StoredResponse::created(format!("/v1/tickets/{}", view.id), &view)
             })
         }),
     )
-    .await?;
-    Ok(stored_response(stored, false))
+    .await
 }
 
 /// Filters of the case list (all optional; combined with AND).
@@ -978,29 +935,22 @@ pub async fn add_comment(
     };
     errors.finish()?;
     let visibility = visibility.unwrap_or(default_visibility);
-    let claim = match idempotency_begin(&state, &req, &client, &raw).await? {
-        Ok(claim) => claim,
-        Err(replay) => return Ok(replay),
-    };
     let actor = client.clone();
-    let stored = idempotency::execute(
-        &state.db,
-        claim,
+    respond_to_create(
+        &state,
+        &req,
+        &client,
+        &raw,
         Box::new(move |tx| {
             Box::pin(async move {
                 let comment =
                     services::tickets::add_comment(tx, &actor, id, visibility, text).await?;
                 let view = CommentView::from(comment);
-                Ok(StoredResponse {
-                    status: 201,
-                    location: Some(format!("/v1/tickets/{id}/comments/{}", view.id)),
-                    body: serde_json::to_value(&view).map_err(anyhow::Error::from)?,
-                })
+                StoredResponse::created(format!("/v1/tickets/{id}/comments/{}", view.id), &view)
             })
         }),
     )
-    .await?;
-    Ok(stored_response(stored, false))
+    .await
 }
 
 /// The comments of a case (partners see `partner` comments only).

@@ -41,6 +41,17 @@ pub struct StoredResponse {
     pub location: Option<String>,
 }
 
+impl StoredResponse {
+    /// A `201 Created` answer with `Location` and `view` as the body.
+    pub fn created(location: String, view: &impl serde::Serialize) -> Result<Self, ApiError> {
+        Ok(Self {
+            status: 201,
+            body: serde_json::to_value(view).map_err(anyhow::Error::from)?,
+            location: Some(location),
+        })
+    }
+}
+
 /// What to do with a request that carries a key.
 #[derive(Debug)]
 pub enum Begin {

@@ -973,3 +973,114 @@ async fn references_stay_unique_and_increasing_when_two_instances_file_at_once()
     sequences.sort_unstable();
     assert_eq!(sequences, (1..=24).collect::<Vec<_>>(), "no gap");
 }
+
+#[tokio::test]
+async fn a_vague_case_waits_for_a_coordinator_with_the_suggestion_kept() {
+    let app = spawn_app().await;
+    let partner = app.token_with_role(Role::Partner).await;
+    let coordinator = app.token_with_role(Role::Coordinator).await;
+    let mut vague = intake();
+    vague["subject"] = json!("相談");
+    vague["description"] =
+        json!("テレワークを始めたいのですが、何から手をつければよいでしょうか。");
+    vague["topics"] = json!(["general.getting_started"]);
+    // The center raises the bar for applying decisions by itself: the threshold is data.
+    let mut rules: Value = app
+        .get("/v1/routing/rules", &coordinator)
+        .await
+        .json()
+        .await
+        .unwrap();
+    rules["thresholds"]["apply_threshold"] = json!(0.999);
+    let stored = app
+        .put_json("/v1/routing/rules", &coordinator, &rules)
+        .await;
+    assert_eq!(stored.status().as_u16(), 200);
+    let threshold = 0.999;
+    let case = file(&app, &partner, &vague).await;
+    let confidence = case["routing"]["confidence"].as_f64().unwrap();
+    assert!(
+        confidence < threshold,
+        "the test needs a vague case: {confidence} ≥ {threshold}"
+    );
+    assert_eq!(case["status"], "received");
+    assert!(case["track"].is_null());
+    assert_eq!(case["routing"]["applied"], false);
+    let waiting: Value = app
+        .get("/v1/tickets?status=received", &coordinator)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(waiting["items"][0]["id"], case["id"]);
+
+    let path = format!("/v1/tickets/{}/routing", case["id"].as_str().unwrap());
+    let routed: Value = app
+        .post_json(
+            &path,
+            &coordinator,
+            &json!({"track": "labor", "reason": "電話で確認: 就業規則の相談"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(routed["status"], "triaged");
+    assert_eq!(routed["track"], "labor");
+    assert_eq!(routed["routing"]["applied"], true);
+}
+
+#[tokio::test]
+async fn other_creates_replay_under_an_idempotency_key_too() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let partner_body =
+        json!({"name": "商工会 冪等", "kind": "society_of_commerce", "prefecture": "01"});
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let response = app
+            .api
+            .post(app.url("/v1/partners"))
+            .bearer_auth(&admin)
+            .header("idempotency-key", "partner-1")
+            .json(&partner_body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status().as_u16(),
+            201,
+            "a replay is not a duplicate-name conflict"
+        );
+        answers.push(response.json::<Value>().await.unwrap());
+    }
+    assert_eq!(answers[0], answers[1]);
+
+    let partner = app.token_with_role(Role::Partner).await;
+    let case = file(&app, &partner, &intake()).await;
+    let comments = format!("/v1/tickets/{}/comments", case["id"].as_str().unwrap());
+    for _ in 0..3 {
+        let response = app
+            .api
+            .post(app.url(&comments))
+            .bearer_auth(&partner)
+            .header("idempotency-key", "comment-1")
+            .json(&json!({"body": "一度だけ"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 201);
+    }
+    let listed: Value = app.get(&comments, &partner).await.json().await.unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let too_long = app
+        .api
+        .post(app.url(&comments))
+        .bearer_auth(&partner)
+        .header("idempotency-key", "k".repeat(256))
+        .json(&json!({"body": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(too_long, 400, "a key over 255 characters").await;
+}

@@ -1,0 +1,51 @@
+//! Creates answered through the idempotency protocol (`Idempotency-Key`).
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header};
+
+use crate::{
+    auth::AuthenticatedClient,
+    error::ApiError,
+    services::idempotency::{self, Begin, CreateFn, StoredResponse},
+    state::AppState,
+};
+
+/// Runs `create` in one transaction; with `Idempotency-Key`, replays the first answer to a
+/// repeated request, refuses a different body under the same key (422) and a repeat while
+/// the first is running (409).
+pub async fn respond_to_create(
+    state: &AppState,
+    req: &HttpRequest,
+    client: &AuthenticatedClient,
+    raw_body: &[u8],
+    create: CreateFn<'_>,
+) -> Result<HttpResponse, ApiError> {
+    let claim = match req.headers().get("idempotency-key") {
+        None => None,
+        Some(key) => {
+            let key = key.to_str().map_err(|_| {
+                ApiError::BadRequest("Idempotency-Key must be visible ASCII".into())
+            })?;
+            let fingerprint = idempotency::fingerprint(req.method().as_str(), req.path(), raw_body);
+            match idempotency::begin(&state.db, &client.client_id, key, &fingerprint).await? {
+                Begin::Proceed(claim) => Some(claim),
+                Begin::Replay(stored) => return Ok(stored_response(stored, true)),
+            }
+        }
+    };
+    let stored = idempotency::execute(&state.db, claim, create).await?;
+    Ok(stored_response(stored, false))
+}
+
+fn stored_response(response: StoredResponse, replayed: bool) -> HttpResponse {
+    let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::OK);
+    let mut builder = HttpResponse::build(status);
+    if let Some(location) = &response.location {
+        builder.insert_header((header::LOCATION, location.clone()));
+    }
+    if replayed {
+        builder.insert_header(("Idempotent-Replayed", "true"));
+    }
+    if let Some(version) = response.body.get("version").and_then(|v| v.as_i64()) {
+        builder.insert_header((header::ETAG, format!("\"{version}\"")));
+    }
+    builder.json(response.body)
+}
