@@ -24,6 +24,9 @@ pub struct Settings {
     pub auto_assign: bool,
     /// `ONESTOP_WEBHOOK_ALLOW_PRIVATE`: allow webhook URLs on loopback and private networks.
     pub webhook_allow_private: bool,
+    /// `ONESTOP_RATE_LIMIT_PER_SECOND`: requests a second per client and instance, with
+    /// bursts of twice that (default 100; 0 turns limiting off).
+    pub rate_limit_per_second: u32,
     /// `ONESTOP_WORKERS`: HTTP worker threads (default: one per core).
     pub workers: Option<usize>,
     /// `ONESTOP_SHUTDOWN_TIMEOUT_SECONDS`: how long in-flight requests may take on SIGTERM.
@@ -74,6 +77,7 @@ impl Settings {
             free_sessions: parse_number(&get, "ONESTOP_FREE_SESSIONS", 3)?,
             auto_assign: parse_bool(&get, "ONESTOP_AUTO_ASSIGN", true)?,
             webhook_allow_private: parse_bool(&get, "ONESTOP_WEBHOOK_ALLOW_PRIVATE", false)?,
+            rate_limit_per_second: parse_number(&get, "ONESTOP_RATE_LIMIT_PER_SECOND", 100)?,
             workers: get("ONESTOP_WORKERS")
                 .map(|raw| {
                     raw.parse()

@@ -16,7 +16,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_scalar::{Scalar, Servable};
 
 use crate::{
-    auth::{TokenKeys, extractor::RevocationCache},
+    auth::{TokenKeys, extractor::RevocationCache, rate_limit::RateLimiter},
     config::Settings,
     db,
     error::{ApiError, PROBLEM_JSON},
@@ -54,6 +54,7 @@ impl Application {
             keys: Arc::new(TokenKeys::new(&secret, &settings.jwt)),
             db,
             revocations: Arc::new(RevocationCache::default()),
+            rate_limiter: Arc::new(RateLimiter::new(settings.rate_limit_per_second)),
             metrics: Arc::new(Metrics::new()?),
             routing: Arc::new(RoutingEngine::new()?),
             settings: Arc::new(settings.clone()),

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::{TokenKeys, extractor::RevocationCache},
+    auth::{TokenKeys, extractor::RevocationCache, rate_limit::RateLimiter},
     config::Settings,
     services::routing::RoutingEngine,
     telemetry::Metrics,
@@ -19,6 +19,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Token signing and checking.
     pub keys: Arc<TokenKeys>,
+    /// Per-client request budgets.
+    pub rate_limiter: Arc<RateLimiter>,
     /// Recently seen client revocation states.
     pub revocations: Arc<RevocationCache>,
     /// Prometheus metrics.

@@ -66,6 +66,7 @@ impl FromRequest for AuthenticatedClient {
                 .keys
                 .verify(&token)
                 .map_err(|invalid| ApiError::Unauthorized(invalid.0))?;
+            state.rate_limiter.check(&claims.sub)?;
             if !state.revocations.is_active(&state, &claims.sub).await? {
                 return Err(ApiError::Unauthorized(
                     "this client has been revoked".to_owned(),

@@ -2,6 +2,7 @@
 pub mod extractor;
 pub mod keys;
 pub mod policy;
+pub mod rate_limit;
 pub mod secrets;
 
 pub use extractor::AuthenticatedClient;

@@ -277,11 +277,13 @@ pub async fn create(
         topics: new.topics.clone(),
         industry: new.company.industry.map(|i| i.code().to_owned()),
     };
+    let (decision, apply_now) = routing.classify(tx, &input).await?;
     let company = upsert_company(tx, &new.company).await?;
     let now = Utc::now();
     let fiscal_year = FiscalYear::of_instant(now);
+    // Taken last: the counter row stays locked until commit, so everything after this line
+    // is what concurrent filers queue for.
     let (reference, sequence) = next_reference(tx, fiscal_year).await?;
-    let (decision, apply_now) = routing.classify(tx, &input).await?;
     let (status, track) = if apply_now {
         (TicketStatus::Triaged, Some(decision.track))
     } else {
@@ -841,4 +843,35 @@ pub async fn comments(
         query = query.filter(comment::Column::Visibility.eq(Visibility::Partner.as_str()));
     }
     Ok(query.order_by_asc(comment::Column::Id).all(db).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn company_names_fold_to_one_key_across_widths_spaces_and_abbreviations() {
+        let cases = [
+            ("株式会社 ミナミ商店", "株式会社ミナミ商店"),
+            ("(株)ミナミ商店", "株式会社ミナミ商店"),
+            ("（株）ミナミ商店", "株式会社ミナミ商店"),
+            ("㈱ミナミ商店", "株式会社ミナミ商店"),
+            ("ＡＢＣ　Ｔｒａｄｉｎｇ", "abctrading"),
+            ("(有)山田工務店", "有限会社山田工務店"),
+        ];
+        for (name, key) in cases {
+            assert_eq!(company_name_key(name), key, "{name}");
+        }
+    }
+
+    #[test]
+    fn like_patterns_escape_their_wildcards() {
+        assert_eq!(escape_like("100%_a\\b"), "100\\%\\_a\\\\b");
+    }
+
+    #[test]
+    fn japan_days_start_at_15_utc_the_day_before() {
+        let day = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+        assert_eq!(jst_day_start(day).to_rfc3339(), "2026-03-31T15:00:00+00:00");
+    }
 }

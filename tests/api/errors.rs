@@ -2,7 +2,7 @@
 use onestop::auth::Role;
 use serde_json::json;
 
-use crate::helpers::{assert_problem, error_fields, spawn_app};
+use crate::helpers::{assert_problem, error_fields, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn each_error_class_answers_problem_json_with_its_status() {
@@ -112,4 +112,31 @@ async fn internal_messages_never_reach_the_client() {
             "the problem leaks {leak:?}: {problem}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_client_over_its_rate_gets_429_with_retry_after() {
+    let app = spawn_app_with(|settings| settings.rate_limit_per_second = 1).await;
+    let admin = app.admin_token().await;
+    let other = app.admin_token().await;
+    for n in 0..2 {
+        assert_eq!(
+            app.get("/v1/partners", &admin).await.status().as_u16(),
+            200,
+            "request {n} is within the burst"
+        );
+    }
+    let limited = app.get("/v1/partners", &admin).await;
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after >= 1);
+    assert_problem(limited, 429, "over the rate").await;
+    assert_eq!(
+        app.get("/v1/partners", &other).await.status().as_u16(),
+        200,
+        "another client is unaffected"
+    );
 }

@@ -114,6 +114,9 @@ pub fn test_settings(database_url: &str) -> Settings {
     settings.bind = "127.0.0.1:0".parse().expect("an address");
     settings.workers = Some(2);
     settings.shutdown_timeout_seconds = 1;
+    // Tests that file hundreds of cases from one client must not be throttled; the rate
+    // limit has its own test.
+    settings.rate_limit_per_second = 0;
     settings
 }
 

@@ -1,0 +1,30 @@
+-- The transaction the service runs to file one case, as plain SQL for pgbench: claim the
+-- idempotency key, upsert the company, take the next reference (row lock on the counter
+-- until commit), insert the case, its event, and complete the idempotency record.
+\set n random(1, 2000000000)
+\set company random(1, 500)
+INSERT INTO idempotency_keys (client_id, key, fingerprint, state, created_at)
+  VALUES ('pgbench', 'k' || :n || '-' || :client_id, 'f', 'in_flight', now()) ON CONFLICT DO NOTHING;
+BEGIN;
+SELECT version FROM routing_rule_sets ORDER BY version DESC LIMIT 1;
+INSERT INTO companies (id, corporate_number, name, name_key, prefecture, industry, employees, capital_jpy, created_at, updated_at)
+  VALUES (gen_random_uuid(), NULL, 'pgbench' || :company, 'pgbench' || :company, '13', 'E', 45, 10000000, now(), now())
+  ON CONFLICT DO NOTHING;
+SELECT id FROM companies WHERE corporate_number IS NULL AND name_key = 'pgbench' || :company AND prefecture = '13';
+UPDATE companies SET updated_at = now() WHERE name_key = 'pgbench' || :company AND prefecture = '13' AND corporate_number IS NULL;
+INSERT INTO ticket_counters (fiscal_year, last_sequence) VALUES (9000, 0) ON CONFLICT DO NOTHING;
+UPDATE ticket_counters SET last_sequence = last_sequence + 1 WHERE fiscal_year = 9000 RETURNING last_sequence;
+INSERT INTO tickets (id, reference, fiscal_year, sequence, channel, partner_id, company_id, prefecture, industry,
+                     contact_name, contact_email, contact_phone, subject, description, topics, preferred_mode,
+                     status, held_from, track, routing, manager_id, version, created_at, updated_at)
+  SELECT gen_random_uuid(), 'PGB-' || :n || '-' || :client_id, 9000, :n, 'partner', NULL, id, '13', 'E',
+         '試験 太郎', 'load@example.jp', NULL, '在宅勤務の労働時間管理について', '中抜け時間の扱いを知りたい。',
+         '["labor.working_hours"]', 'either', 'triaged', NULL, 'labor', '{"track":"labor"}', NULL, 1, now(), now()
+  FROM companies WHERE corporate_number IS NULL AND name_key = 'pgbench' || :company AND prefecture = '13';
+INSERT INTO events (id, ticket_id, event_type, actor, actor_role, data, created_at)
+  VALUES (gen_random_uuid(), NULL, 'ticket.created', 'pgbench', 'partner', '{}', now());
+INSERT INTO events (id, ticket_id, event_type, actor, actor_role, data, created_at)
+  VALUES (gen_random_uuid(), NULL, 'ticket.routed', 'pgbench', 'partner', '{}', now());
+UPDATE idempotency_keys SET state = 'done', response_status = 201, response_body = '{}'
+  WHERE client_id = 'pgbench' AND key = 'k' || :n || '-' || :client_id;
+COMMIT;

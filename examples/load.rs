@@ -1,0 +1,231 @@
+//! Load generator for a running onestop service.
+//!
+//! ```sh
+//! cargo run --release --example load -- intake     --url http://127.0.0.1:8080 --client-id oc_... --client-secret ocs_... --concurrency 32 --seconds 20
+//! cargo run --release --example load -- pagination --url http://127.0.0.1:8080 --client-id oc_... --client-secret ocs_... --cursor <cursor at depth> --rounds 200
+//! ```
+//! `intake` files cases (each with its own Idempotency-Key) from `--concurrency` clients for
+//! `--seconds` and prints throughput and latency percentiles. `pagination` times the first
+//! page of `GET /v1/tickets` against the page at `--cursor`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+struct Args {
+    mode: String,
+    url: String,
+    client_id: String,
+    client_secret: String,
+    concurrency: usize,
+    seconds: u64,
+    cursor: Option<String>,
+    rounds: usize,
+}
+
+fn args() -> Args {
+    let mut raw = std::env::args().skip(1);
+    let mode = raw.next().unwrap_or_else(|| "intake".into());
+    let mut args = Args {
+        mode,
+        url: "http://127.0.0.1:8080".into(),
+        client_id: String::new(),
+        client_secret: String::new(),
+        concurrency: 32,
+        seconds: 20,
+        cursor: None,
+        rounds: 200,
+    };
+    while let Some(flag) = raw.next() {
+        let value = raw.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        match flag.as_str() {
+            "--url" => args.url = value,
+            "--client-id" => args.client_id = value,
+            "--client-secret" => args.client_secret = value,
+            "--concurrency" => args.concurrency = value.parse().unwrap(),
+            "--seconds" => args.seconds = value.parse().unwrap(),
+            "--cursor" => args.cursor = Some(value),
+            "--rounds" => args.rounds = value.parse().unwrap(),
+            other => panic!("unknown flag {other}"),
+        }
+    }
+    args
+}
+
+async fn token(client: &reqwest::Client, args: &Args) -> String {
+    let response: Value = client
+        .post(format!("{}/v1/auth/token", args.url))
+        .json(&json!({"client_id": args.client_id, "client_secret": args.client_secret}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    response["access_token"]
+        .as_str()
+        .expect("a token")
+        .to_owned()
+}
+
+fn intake(n: usize) -> Value {
+    let subjects = [
+        (
+            "在宅勤務の労働時間管理について",
+            "中抜け時間の扱いと就業規則の改定方法を知りたい。",
+            "labor.working_hours",
+        ),
+        (
+            "VPNの導入",
+            "自宅から社内のファイルサーバに安全に接続する方法を相談したい。",
+            "ict.remote_access",
+        ),
+        (
+            "通信費の負担",
+            "在宅勤務者の通信費・光熱費をどう負担するか、手当の決め方を知りたい。",
+            "labor.allowances",
+        ),
+        (
+            "Web会議ツールの選定",
+            "取引先との打合せに使うWeb会議ツールとセキュリティ設定を相談したい。",
+            "ict.cloud_tools",
+        ),
+    ];
+    let (subject, description, topic) = subjects[n % subjects.len()];
+    json!({
+        "company": {"name": format!("負荷試験株式会社{}", n % 500), "prefecture": format!("{:02}", n % 47 + 1),
+                    "industry": "E", "employees": 30 + n % 200, "capital_jpy": 10_000_000},
+        "contact": {"name": "試験 太郎", "email": format!("load{n}@example.jp")},
+        "subject": subject,
+        "description": description,
+        "topics": [topic],
+        "preferred_mode": "either"
+    })
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index]
+}
+
+async fn run_intake(args: &Args) {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency)
+        .build()
+        .unwrap();
+    let token = token(&client, args).await;
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let mut workers = Vec::new();
+    for worker in 0..args.concurrency {
+        let client = client.clone();
+        let token = token.clone();
+        let url = format!("{}/v1/tickets", args.url);
+        let run = run.clone();
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0usize;
+            let mut n = worker;
+            while Instant::now() < deadline {
+                let started = Instant::now();
+                let response = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .header("idempotency-key", format!("{run}-{n}"))
+                    .json(&intake(n))
+                    .send()
+                    .await;
+                match response {
+                    Ok(response) if response.status().as_u16() == 201 => {
+                        let _ = response.bytes().await;
+                        latencies.push(started.elapsed());
+                    }
+                    _ => errors += 1,
+                }
+                n += 10_000;
+            }
+            (latencies, errors)
+        }));
+    }
+    let started = Instant::now();
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for worker in workers {
+        let (mut l, e) = worker.await.unwrap();
+        latencies.append(&mut l);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort();
+    println!(
+        "{}",
+        json!({
+            "mode": "intake",
+            "concurrency": args.concurrency,
+            "cases_filed": latencies.len(),
+            "errors": errors,
+            "seconds": (elapsed * 100.0).round() / 100.0,
+            "cases_per_second": (latencies.len() as f64 / elapsed).round(),
+            "p50_ms": percentile(&latencies, 0.50).as_secs_f64() * 1000.0,
+            "p99_ms": percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
+        })
+    );
+}
+
+async fn time_pages(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    rounds: usize,
+) -> Vec<Duration> {
+    let mut latencies = Vec::new();
+    for _ in 0..rounds {
+        let started = Instant::now();
+        let response = client.get(url).bearer_auth(token).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{url}");
+        let _ = response.bytes().await;
+        latencies.push(started.elapsed());
+    }
+    latencies.sort();
+    latencies
+}
+
+async fn run_pagination(args: &Args) {
+    let client = reqwest::Client::new();
+    let token = token(&client, args).await;
+    let cursor = args.cursor.clone().expect("--cursor");
+    let first_url = format!("{}/v1/tickets?limit=50", args.url);
+    let deep_url = format!("{}/v1/tickets?limit=50&cursor={cursor}", args.url);
+    // Warm both paths once, then alternate to share any noise.
+    time_pages(&client, &first_url, &token, 5).await;
+    time_pages(&client, &deep_url, &token, 5).await;
+    let first = time_pages(&client, &first_url, &token, args.rounds).await;
+    let deep = time_pages(&client, &deep_url, &token, args.rounds).await;
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{}",
+        json!({
+            "mode": "pagination",
+            "rounds": args.rounds,
+            "first_page_p50_ms": ms(percentile(&first, 0.5)),
+            "deep_page_p50_ms": ms(percentile(&deep, 0.5)),
+            "first_page_p99_ms": ms(percentile(&first, 0.99)),
+            "deep_page_p99_ms": ms(percentile(&deep, 0.99)),
+            "deep_over_first_p50": ms(percentile(&deep, 0.5)) / ms(percentile(&first, 0.5)),
+        })
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let args = args();
+    match args.mode.as_str() {
+        "intake" => run_intake(&args).await,
+        "pagination" => run_pagination(&args).await,
+        other => panic!("unknown mode {other}: intake or pagination"),
+    }
+}
