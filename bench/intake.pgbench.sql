@@ -1,6 +1,7 @@
 -- The transaction the service runs to file one case, as plain SQL for pgbench: claim the
--- idempotency key, upsert the company, take the next reference (row lock on the counter
--- until commit), insert the case, its event, and complete the idempotency record.
+-- idempotency key, read the rule-set version, upsert the company, take the next reference
+-- from the fiscal year's sequence, insert the case and its two events (created, routed), and
+-- complete the idempotency record.
 \set n random(1, 2000000000)
 \set company random(1, 500)
 INSERT INTO idempotency_keys (client_id, key, fingerprint, state, created_at)
@@ -12,8 +13,7 @@ INSERT INTO companies (id, corporate_number, name, name_key, prefecture, industr
   ON CONFLICT DO NOTHING;
 SELECT id FROM companies WHERE corporate_number IS NULL AND name_key = 'pgbench' || :company AND prefecture = '13';
 UPDATE companies SET updated_at = now() WHERE name_key = 'pgbench' || :company AND prefecture = '13' AND corporate_number IS NULL;
-INSERT INTO ticket_counters (fiscal_year, last_sequence) VALUES (9000, 0) ON CONFLICT DO NOTHING;
-UPDATE ticket_counters SET last_sequence = last_sequence + 1 WHERE fiscal_year = 9000 RETURNING last_sequence;
+SELECT nextval(to_regclass('ticket_reference_fy9000'));
 INSERT INTO tickets (id, reference, fiscal_year, sequence, channel, partner_id, company_id, prefecture, industry,
                      contact_name, contact_email, contact_phone, subject, description, topics, preferred_mode,
                      status, held_from, track, routing, manager_id, version, created_at, updated_at)

@@ -43,6 +43,7 @@ echo "== intake: $CONCURRENCY concurrent clients for ${SECONDS_PER_RUN}s against
 service_result=$($LOAD intake --url "$BASE" $(creds "$partner") --concurrency "$CONCURRENCY" --seconds "$SECONDS_PER_RUN")
 echo "$service_result"
 
+psql "$DB_URL" -qc "CREATE SEQUENCE IF NOT EXISTS ticket_reference_fy9000"
 echo "== pgbench: the same transaction, $CONCURRENCY clients for ${SECONDS_PER_RUN}s"
 pgbench_out=$(pgbench -n -c "$CONCURRENCY" -j 2 -T "$SECONDS_PER_RUN" -f bench/intake.pgbench.sql "$DB_URL" 2>&1)
 echo "$pgbench_out" | grep -E "tps|latency average|number of transactions"

@@ -1,5 +1,6 @@
 //! Pure types and rules of the domain: parsing, validation and calendar arithmetic, no I/O.
 
+pub mod assignment;
 pub mod business_days;
 pub mod case;
 pub mod company_size;

@@ -3,8 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
     sea_query::{Expr, ExprTrait, Func, OnConflict},
 };
 use serde_json::json;
@@ -217,13 +217,72 @@ async fn upsert_company(
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the company vanished")))
 }
 
-/// The next reference of the fiscal year. The counter row is updated in the filing's
-/// transaction, so concurrent filers (on any instance) queue on its row lock and each gets
-/// the next number; references increase in commit order with no duplicates.
+/// The next reference of the fiscal year.
+///
+/// On PostgreSQL each fiscal year has its own sequence: `nextval` never waits for other
+/// transactions, so concurrent filers on any number of instances get unique, increasing
+/// numbers without queueing behind each other's commits (a rolled-back filing leaves a gap,
+/// as sequences do). SQLite has one writer at a time anyway, so a counter row serves there.
 async fn next_reference(
-    tx: &impl ConnectionTrait,
+    tx: &DatabaseTransaction,
     fiscal_year: FiscalYear,
 ) -> Result<(TicketReference, i64), ApiError> {
+    let sequence = match tx.get_database_backend() {
+        DbBackend::Postgres => next_from_sequence(tx, fiscal_year).await?,
+        _ => next_from_counter(tx, fiscal_year).await?,
+    };
+    let reference = u32::try_from(sequence)
+        .ok()
+        .and_then(|sequence| TicketReference::new(fiscal_year, sequence).ok())
+        .ok_or_else(|| {
+            ApiError::conflict(
+                "reference-space-exhausted",
+                format!(
+                    "fiscal {} has used all {} references",
+                    fiscal_year.year(),
+                    TicketReference::MAX_SEQUENCE
+                ),
+            )
+        })?;
+    Ok((reference, sequence))
+}
+
+async fn next_from_sequence(
+    tx: &DatabaseTransaction,
+    fiscal_year: FiscalYear,
+) -> Result<i64, ApiError> {
+    // The name is built from a four-digit year, never from client input.
+    let name = format!("ticket_reference_fy{}", fiscal_year.year());
+    // nextval(NULL) is NULL: a missing sequence reads as "create it first", not as an error
+    // that would abort the transaction.
+    let next = format!("SELECT nextval(to_regclass('{name}')) AS n");
+    for _ in 0..2 {
+        let row = tx
+            .query_one_raw(Statement::from_string(DbBackend::Postgres, next.clone()))
+            .await?;
+        if let Some(n) = row.and_then(|row| row.try_get::<Option<i64>>("", "n").ok().flatten()) {
+            return Ok(n);
+        }
+        // First filing of the fiscal year. A savepoint keeps a lost creation race (two
+        // instances creating it at once) from aborting the filing.
+        let savepoint = tx.begin().await?;
+        let created = savepoint
+            .execute_unprepared(&format!("CREATE SEQUENCE IF NOT EXISTS {name} MINVALUE 1"))
+            .await;
+        match created {
+            Ok(_) => savepoint.commit().await?,
+            Err(_) => savepoint.rollback().await?,
+        }
+    }
+    Err(ApiError::Internal(anyhow::anyhow!(
+        "the reference sequence {name} cannot be created"
+    )))
+}
+
+async fn next_from_counter(
+    tx: &impl ConnectionTrait,
+    fiscal_year: FiscalYear,
+) -> Result<i64, ApiError> {
     ticket_counter::Entity::insert(ticket_counter::ActiveModel {
         fiscal_year: Set(fiscal_year.year()),
         last_sequence: Set(0),
@@ -243,30 +302,16 @@ async fn next_reference(
         .filter(ticket_counter::Column::FiscalYear.eq(fiscal_year.year()))
         .exec_with_returning(tx)
         .await?;
-    let sequence = updated
+    updated
         .first()
         .map(|counter| counter.last_sequence)
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the reference counter is missing")))?;
-    let reference = u32::try_from(sequence)
-        .ok()
-        .and_then(|sequence| TicketReference::new(fiscal_year, sequence).ok())
-        .ok_or_else(|| {
-            ApiError::conflict(
-                "reference-space-exhausted",
-                format!(
-                    "fiscal {} has used all {} references",
-                    fiscal_year.year(),
-                    TicketReference::MAX_SEQUENCE
-                ),
-            )
-        })?;
-    Ok((reference, sequence))
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the reference counter is missing")))
 }
 
 /// Files a case inside `tx`: company, reference, routing decision (applied when confident),
 /// `ticket.created` and, when applied, `ticket.routed`.
 pub async fn create(
-    tx: &impl ConnectionTrait,
+    tx: &DatabaseTransaction,
     routing: &RoutingEngine,
     actor: &AuthenticatedClient,
     new: NewTicket,
@@ -281,8 +326,7 @@ pub async fn create(
     let company = upsert_company(tx, &new.company).await?;
     let now = Utc::now();
     let fiscal_year = FiscalYear::of_instant(now);
-    // Taken last: the counter row stays locked until commit, so everything after this line
-    // is what concurrent filers queue for.
+    // Taken last: on SQLite the counter row stays locked until commit.
     let (reference, sequence) = next_reference(tx, fiscal_year).await?;
     let (status, track) = if apply_now {
         (TicketStatus::Triaged, Some(decision.track))

@@ -136,8 +136,26 @@ async fn the_binary_serves_on_a_sqlite_file_in_its_working_directory_with_no_con
     let client = reqwest::Client::new();
     let healthz = client.get(format!("{address}/healthz")).send().await;
     let readyz = client.get(format!("{address}/readyz")).send().await;
-    let _ = child.kill();
-    let _ = child.wait();
+    // SIGTERM stops the service gracefully: it exits on its own, successfully.
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let mut exited = None;
+    for _ in 0..100 {
+        if let Some(status) = child.try_wait().unwrap() {
+            exited = Some(status);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    if exited.is_none() {
+        let _ = child.kill();
+    }
+    assert!(
+        exited.is_some_and(|status| status.success()),
+        "SIGTERM ends the service cleanly: {exited:?}"
+    );
     assert_eq!(healthz.unwrap().status().as_u16(), 200);
     assert_eq!(readyz.unwrap().status().as_u16(), 200);
     assert!(
