@@ -1,6 +1,6 @@
 -- The transaction the service runs to file one case, as plain SQL for pgbench: claim the
--- idempotency key, read the rule-set version, upsert the company, take the next reference
--- from the fiscal year's sequence, insert the case and its two events (created, routed), and
+-- idempotency key, read the rule-set version, update the company (inserting it only when it
+-- is new), take the next reference from the fiscal year's sequence, insert the case and its two events (created, routed), and
 -- complete the idempotency record.
 \set n random(1, 2000000000)
 \set company random(1, 500)
@@ -8,11 +8,15 @@ INSERT INTO idempotency_keys (client_id, key, fingerprint, state, created_at)
   VALUES ('pgbench', 'k' || :n || '-' || :client_id, 'f', 'in_flight', now()) ON CONFLICT DO NOTHING;
 BEGIN;
 SELECT version FROM routing_rule_sets ORDER BY version DESC LIMIT 1;
+WITH updated AS (
+  UPDATE companies SET updated_at = now(), industry = 'E', employees = 45, capital_jpy = 10000000
+  WHERE corporate_number IS NULL AND name_key = 'pgbench' || :company AND prefecture = '13' RETURNING *)
+SELECT count(*) AS found FROM updated \gset
+\if :found = 0
 INSERT INTO companies (id, corporate_number, name, name_key, prefecture, industry, employees, capital_jpy, created_at, updated_at)
   VALUES (gen_random_uuid(), NULL, 'pgbench' || :company, 'pgbench' || :company, '13', 'E', 45, 10000000, now(), now())
   ON CONFLICT DO NOTHING;
-SELECT id FROM companies WHERE corporate_number IS NULL AND name_key = 'pgbench' || :company AND prefecture = '13';
-UPDATE companies SET updated_at = now() WHERE name_key = 'pgbench' || :company AND prefecture = '13' AND corporate_number IS NULL;
+\endif
 SELECT nextval(to_regclass('ticket_reference_fy9000'));
 INSERT INTO tickets (id, reference, fiscal_year, sequence, channel, partner_id, company_id, prefecture, industry,
                      contact_name, contact_email, contact_phone, subject, description, topics, preferred_mode,

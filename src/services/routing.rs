@@ -3,7 +3,8 @@ use std::sync::{Arc, RwLock};
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, EntityTrait, QueryOrder, SqlErr, sea_query::OnConflict,
+    ActiveValue::Set, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect, SqlErr,
+    sea_query::OnConflict,
 };
 
 use crate::{
@@ -33,10 +34,12 @@ impl RoutingEngine {
     /// The router for the current stored rule set. Every instance checks the stored version
     /// (one indexed read), so a rule change made on one instance applies on all at once.
     pub async fn router(&self, db: &impl ConnectionTrait) -> Result<Arc<Router>, ApiError> {
-        let stored = current(db).await?;
-        if let Some(router) = self.cached(stored.version) {
+        // Only the version is read on the hot path; the rules (tens of kilobytes of JSON)
+        // are loaded and compiled when the version changes.
+        if let Some(router) = self.cached(current_version(db).await?) {
             return Ok(router);
         }
+        let stored = current(db).await?;
         let router = Arc::new(
             Router::with_model(stored, self.model.clone()).map_err(|error| {
                 ApiError::Internal(anyhow::anyhow!(
@@ -95,6 +98,18 @@ pub async fn ensure_default_rules(db: &impl ConnectionTrait) -> anyhow::Result<(
     .exec(db)
     .await?;
     Ok(())
+}
+
+/// The version of the current rule set.
+pub async fn current_version(db: &impl ConnectionTrait) -> Result<i64, ApiError> {
+    routing_rule_set::Entity::find()
+        .select_only()
+        .column(routing_rule_set::Column::Version)
+        .order_by_desc(routing_rule_set::Column::Version)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no routing rule set is stored")))
 }
 
 /// The current (highest) stored rule set.

@@ -146,7 +146,9 @@ pub fn company_name_key(name: &str) -> String {
     spelled.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// Finds or creates the company, updating the figures it was filed with.
+/// Finds or creates the company, updating the figures it was filed with. The usual case, a
+/// company filed before, is one `UPDATE ... RETURNING`; a new company adds an insert (and a
+/// second update when another filing created it at the same moment).
 async fn upsert_company(
     tx: &impl ConnectionTrait,
     new: &NewCompany,
@@ -154,43 +156,65 @@ async fn upsert_company(
     let now = Utc::now();
     let key = company_name_key(&new.name);
     let corporate_number = new.corporate_number.as_ref().map(|n| n.as_str().to_owned());
-    // ON CONFLICT without a target covers both partial unique indexes.
-    company::Entity::insert(company::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        corporate_number: Set(corporate_number.clone()),
-        name: Set(new.name.clone()),
-        name_key: Set(key.clone()),
-        prefecture: Set(new.prefecture.code().to_owned()),
-        industry: Set(new.industry.map(|i| i.code().to_owned())),
-        employees: Set(new.employees.map(Employees::count)),
-        capital_jpy: Set(new.capital_jpy.map(CapitalJpy::yen)),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .on_conflict(OnConflict::new().do_nothing().to_owned())
-    .exec_without_returning(tx)
-    .await?;
-    let found = match &corporate_number {
-        Some(number) => {
-            company::Entity::find()
-                .filter(company::Column::CorporateNumber.eq(number))
-                .one(tx)
-                .await?
+    for _ in 0..2 {
+        if let Some(found) =
+            refresh_company(tx, new, &key, corporate_number.as_deref(), now).await?
+        {
+            return Ok(found);
         }
-        None => {
-            company::Entity::find()
-                .filter(company::Column::CorporateNumber.is_null())
-                .filter(company::Column::NameKey.eq(&key))
-                .filter(company::Column::Prefecture.eq(new.prefecture.code()))
-                .one(tx)
-                .await?
+        // ON CONFLICT without a target covers both partial unique indexes.
+        let inserted = company::Entity::insert(company::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            corporate_number: Set(corporate_number.clone()),
+            name: Set(new.name.clone()),
+            name_key: Set(key.clone()),
+            prefecture: Set(new.prefecture.code().to_owned()),
+            industry: Set(new.industry.map(|i| i.code().to_owned())),
+            employees: Set(new.employees.map(Employees::count)),
+            capital_jpy: Set(new.capital_jpy.map(CapitalJpy::yen)),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .exec_with_returning(tx)
+        .await;
+        match inserted {
+            Ok(model) => return Ok(model),
+            Err(sea_orm::DbErr::RecordNotInserted | sea_orm::DbErr::RecordNotFound(_)) => continue,
+            Err(error) => return Err(error.into()),
         }
     }
-    .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the company upsert found no row")))?;
+    Err(ApiError::Internal(anyhow::anyhow!(
+        "the company upsert found no row"
+    )))
+}
+
+/// Updates the company's figures from a new filing and returns it, if it exists.
+async fn refresh_company(
+    tx: &impl ConnectionTrait,
+    new: &NewCompany,
+    key: &str,
+    corporate_number: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<company::Model>, ApiError> {
+    let mut update =
+        company::Entity::update_many().col_expr(company::Column::UpdatedAt, Expr::value(now));
+    update = match corporate_number {
+        // The corporate number is the identity; name and seat may change (a move, a rename).
+        Some(number) => update
+            .col_expr(company::Column::Name, Expr::value(new.name.clone()))
+            .col_expr(company::Column::NameKey, Expr::value(key.to_owned()))
+            .col_expr(
+                company::Column::Prefecture,
+                Expr::value(new.prefecture.code()),
+            )
+            .filter(company::Column::CorporateNumber.eq(number)),
+        None => update
+            .filter(company::Column::CorporateNumber.is_null())
+            .filter(company::Column::NameKey.eq(key))
+            .filter(company::Column::Prefecture.eq(new.prefecture.code())),
+    };
     // The newest filing knows the company best: keep its figures where it gives them.
-    let mut update = company::Entity::update_many()
-        .col_expr(company::Column::UpdatedAt, Expr::value(now))
-        .filter(company::Column::Id.eq(found.id));
     if let Some(industry) = new.industry {
         update = update.col_expr(company::Column::Industry, Expr::value(industry.code()));
     }
@@ -200,21 +224,7 @@ async fn upsert_company(
     if let Some(capital) = new.capital_jpy {
         update = update.col_expr(company::Column::CapitalJpy, Expr::value(capital.yen()));
     }
-    if corporate_number.is_some() {
-        // The corporate number is the identity; name and seat may change (a move, a rename).
-        update = update
-            .col_expr(company::Column::Name, Expr::value(new.name.clone()))
-            .col_expr(company::Column::NameKey, Expr::value(key.clone()))
-            .col_expr(
-                company::Column::Prefecture,
-                Expr::value(new.prefecture.code()),
-            );
-    }
-    update.exec(tx).await?;
-    company::Entity::find_by_id(found.id)
-        .one(tx)
-        .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the company vanished")))
+    Ok(update.exec_with_returning(tx).await?.into_iter().next())
 }
 
 /// The next reference of the fiscal year.

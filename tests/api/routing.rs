@@ -4,16 +4,26 @@ use serde_json::{Value, json};
 
 use crate::helpers::{assert_problem, error_fields, spawn_app};
 
+/// The labelled dev set lives in the shared folder beside the repository
+/// (`<repo>/../shared`); `ONESTOP_SHARED_DIR` points elsewhere when the checkout is not there.
 fn dev_set() -> Vec<Value> {
-    let manifest = env!("CARGO_MANIFEST_DIR");
-    let path = [
-        "../shared/data/routing/routing_dev.jsonl",
-        "../../shared/data/routing/routing_dev.jsonl",
-    ]
-    .iter()
-    .map(|relative| std::path::Path::new(manifest).join(relative))
-    .find(|path| path.exists())
-    .expect("the shared routing dev set");
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut roots: Vec<std::path::PathBuf> = std::env::var_os("ONESTOP_SHARED_DIR")
+        .map(std::path::PathBuf::from)
+        .into_iter()
+        .collect();
+    roots.extend([
+        manifest.join("../shared"),
+        manifest.join("../../shared"),
+        "/work/shared".into(),
+    ]);
+    let path = roots
+        .iter()
+        .map(|root| root.join("data/routing/routing_dev.jsonl"))
+        .find(|path| path.exists())
+        .unwrap_or_else(|| {
+            panic!("routing_dev.jsonl not found under {roots:?}; set ONESTOP_SHARED_DIR")
+        });
     std::fs::read_to_string(path)
         .unwrap()
         .lines()
