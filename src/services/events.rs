@@ -31,18 +31,32 @@ pub async fn record(
     actor: &AuthenticatedClient,
     data: Value,
 ) -> Result<(), ApiError> {
-    event::Entity::insert(event::ActiveModel {
-        seq: NotSet,
-        id: Set(Uuid::now_v7()),
-        ticket_id: Set(ticket_id),
-        event_type: Set(event_type.to_owned()),
-        actor: Set(actor.client_id.clone()),
-        actor_role: Set(actor.role.as_str().to_owned()),
-        data: Set(data.to_string()),
-        created_at: Set(Utc::now()),
-    })
-    .exec_without_returning(db)
-    .await?;
+    record_all(db, ticket_id, actor, vec![(event_type, data)]).await
+}
+
+/// Appends several events about `ticket_id` in one statement, in the order given.
+pub async fn record_all(
+    db: &impl ConnectionTrait,
+    ticket_id: Option<Uuid>,
+    actor: &AuthenticatedClient,
+    events: Vec<(&str, Value)>,
+) -> Result<(), ApiError> {
+    let now = Utc::now();
+    let rows = events
+        .into_iter()
+        .map(|(event_type, data)| event::ActiveModel {
+            seq: NotSet,
+            id: Set(Uuid::now_v7()),
+            ticket_id: Set(ticket_id),
+            event_type: Set(event_type.to_owned()),
+            actor: Set(actor.client_id.clone()),
+            actor_role: Set(actor.role.as_str().to_owned()),
+            data: Set(data.to_string()),
+            created_at: Set(now),
+        });
+    event::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 

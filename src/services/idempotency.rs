@@ -7,9 +7,9 @@ use std::{future::Future, pin::Pin};
 use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
     QueryFilter,
-    sea_query::{ExprTrait, OnConflict},
+    sea_query::{Expr, ExprTrait, OnConflict},
 };
 use sha2::{Digest, Sha256};
 
@@ -130,12 +130,16 @@ pub async fn begin(
             .eq(client_id)
             .and(idempotency_key::Column::Key.eq(key))
     };
-    // Expired answers are forgotten first, so the key can be used again.
-    idempotency_key::Entity::delete_many()
-        .filter(this_key())
-        .filter(idempotency_key::Column::CreatedAt.lt(now - RETENTION))
-        .exec(db)
-        .await?;
+    // One statement claims a new key or takes over an expired one (older than the
+    // retention), so expired answers never block a key's reuse.
+    let claim_tx = begin_write(db).await?;
+    if claim_tx.get_database_backend() == DbBackend::Postgres {
+        // The claim needs no fsync of its own: the create's commit flushes the WAL up to and
+        // past it, and a claim lost in a crash belongs to a create that did not commit.
+        claim_tx
+            .execute_unprepared("SET LOCAL synchronous_commit = off")
+            .await?;
+    }
     let inserted = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
         client_id: Set(client_id.to_owned()),
         key: Set(key.to_owned()),
@@ -151,11 +155,23 @@ pub async fn begin(
             idempotency_key::Column::ClientId,
             idempotency_key::Column::Key,
         ])
-        .do_nothing()
+        .update_columns([
+            idempotency_key::Column::Fingerprint,
+            idempotency_key::Column::State,
+            idempotency_key::Column::ResponseStatus,
+            idempotency_key::Column::ResponseBody,
+            idempotency_key::Column::Location,
+            idempotency_key::Column::CreatedAt,
+        ])
+        .action_and_where(
+            Expr::col((idempotency_key::Entity, idempotency_key::Column::CreatedAt))
+                .lt(now - RETENTION),
+        )
         .to_owned(),
     )
-    .exec_without_returning(db)
+    .exec_without_returning(&claim_tx)
     .await?;
+    claim_tx.commit().await?;
     let claim = Claim {
         client_id: client_id.to_owned(),
         key: key.to_owned(),

@@ -1,5 +1,8 @@
 //! The routing rule set as stored data, and the router built from the current version.
-use std::sync::{Arc, RwLock};
+use std::{
+    sync::{Arc, Mutex, RwLock},
+    time::{Duration, Instant},
+};
 
 use chrono::Utc;
 use sea_orm::{
@@ -17,7 +20,13 @@ use crate::{
 pub struct RoutingEngine {
     model: NgramModel,
     current: RwLock<Arc<Router>>,
+    /// When this instance last confirmed that `current` is the stored version.
+    confirmed_at: Mutex<Option<Instant>>,
 }
+
+/// How long an instance trusts its router without asking the database for the version: a
+/// rule change reaches other instances within this time (the writing instance at once).
+pub const RULES_RECHECK: Duration = Duration::from_secs(1);
 
 impl RoutingEngine {
     /// Trains the model on the shipped examples and compiles the default rules.
@@ -28,15 +37,20 @@ impl RoutingEngine {
         Ok(Self {
             model,
             current: RwLock::new(Arc::new(router)),
+            confirmed_at: Mutex::new(None),
         })
     }
 
     /// The router for the current stored rule set. Every instance checks the stored version
     /// (one indexed read), so a rule change made on one instance applies on all at once.
     pub async fn router(&self, db: &impl ConnectionTrait) -> Result<Arc<Router>, ApiError> {
+        if let Some(router) = self.recently_confirmed() {
+            return Ok(router);
+        }
         // Only the version is read on the hot path; the rules (tens of kilobytes of JSON)
         // are loaded and compiled when the version changes.
         if let Some(router) = self.cached(current_version(db).await?) {
+            self.confirm();
             return Ok(router);
         }
         let stored = current(db).await?;
@@ -50,6 +64,7 @@ impl RoutingEngine {
         if let Ok(mut current) = self.current.write() {
             *current = router.clone();
         }
+        self.confirm();
         Ok(router)
     }
 
@@ -63,6 +78,27 @@ impl RoutingEngine {
         let decision = router.classify(input);
         let apply = router.should_apply(&decision);
         Ok((decision, apply))
+    }
+
+    fn recently_confirmed(&self) -> Option<Arc<Router>> {
+        let confirmed = (*self.confirmed_at.lock().ok()?)?;
+        if confirmed.elapsed() >= RULES_RECHECK {
+            return None;
+        }
+        self.current.read().ok().map(|current| current.clone())
+    }
+
+    fn confirm(&self) {
+        if let Ok(mut confirmed) = self.confirmed_at.lock() {
+            *confirmed = Some(Instant::now());
+        }
+    }
+
+    /// Makes the next decision read the stored version (after this instance changed it).
+    pub fn invalidate(&self) {
+        if let Ok(mut confirmed) = self.confirmed_at.lock() {
+            *confirmed = None;
+        }
     }
 
     fn cached(&self, version: i64) -> Option<Arc<Router>> {
@@ -151,7 +187,10 @@ pub async fn replace(
     .exec(db)
     .await;
     match inserted {
-        Ok(_) => Ok(rules),
+        Ok(_) => {
+            engine.invalidate();
+            Ok(rules)
+        }
         // Another writer stored the same next version first: the primary key decides.
         Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             Err(stale(current.version + 1))

@@ -373,24 +373,14 @@ pub async fn create(
         updated_at: Set(now),
     };
     let row = ticket::Entity::insert(row).exec_with_returning(tx).await?;
-    events::record(
-        tx,
-        Some(row.id),
+    let mut filed = vec![(
         types::TICKET_CREATED,
-        actor,
         json!({"reference": row.reference, "channel": row.channel, "status": row.status}),
-    )
-    .await?;
+    )];
     if apply_now {
-        events::record(
-            tx,
-            Some(row.id),
-            types::TICKET_ROUTED,
-            actor,
-            routed_data(&decision, None),
-        )
-        .await?;
+        filed.push((types::TICKET_ROUTED, routed_data(&decision, None)));
     }
+    events::record_all(tx, Some(row.id), actor, filed).await?;
     Ok(Ticket { row, company })
 }
 

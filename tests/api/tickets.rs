@@ -1084,3 +1084,40 @@ async fn other_creates_replay_under_an_idempotency_key_too() {
         .unwrap();
     assert_problem(too_long, 400, "a key over 255 characters").await;
 }
+
+#[tokio::test]
+async fn an_idempotency_key_older_than_24_hours_can_be_used_again() {
+    use onestop::entities::idempotency_key;
+    use sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
+    let app = spawn_app().await;
+    let partner = app.token_with_role(Role::Partner).await;
+    let send = |body: Value| {
+        let request = app
+            .api
+            .post(app.url("/v1/tickets"))
+            .bearer_auth(&partner)
+            .header("idempotency-key", "old-key")
+            .json(&body);
+        async move { request.send().await.unwrap() }
+    };
+    assert_eq!(send(intake()).await.status().as_u16(), 201);
+    idempotency_key::Entity::update_many()
+        .col_expr(
+            idempotency_key::Column::CreatedAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::hours(25)),
+        )
+        .filter(idempotency_key::Column::Key.eq("old-key"))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let mut other = intake();
+    other["subject"] = json!("一日後の別の相談");
+    let again = send(other).await;
+    assert_eq!(
+        again.status().as_u16(),
+        201,
+        "the expired key is free again"
+    );
+    assert!(again.headers().get("idempotent-replayed").is_none());
+    assert_eq!(case_count(&app).await, 2);
+}
