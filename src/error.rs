@@ -363,11 +363,6 @@ impl FieldErrors {
         }
     }
 
-    /// Whether nothing was recorded.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// `Ok(())` when nothing was recorded, otherwise a 422 listing every field.
     pub fn finish(mut self) -> Result<(), ApiError> {
         if self.0.is_empty() {

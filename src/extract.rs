@@ -141,7 +141,7 @@ fn too_large() -> ApiError {
 }
 
 /// Configures actix's own extractors (query strings, path parameters, raw bodies) to fail
-/// with problem+json.
+/// with problem+json. JSON bodies go through [`JsonBody`], never `web::Json`.
 pub fn configure_extractors(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .app_data(web::QueryConfig::default().error_handler(|error, _req| {
@@ -150,23 +150,7 @@ pub fn configure_extractors(cfg: &mut web::ServiceConfig) {
         }))
         .app_data(web::PathConfig::default().error_handler(|_error, req| {
             ApiError::NotFound(format!("nothing is found at {}", req.path())).into()
-        }))
-        .app_data(
-            web::JsonConfig::default()
-                .limit(MAX_BODY_BYTES)
-                .error_handler(|error, _req| {
-                    use actix_web::error::JsonPayloadError;
-                    match error {
-                        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType(
-                            "send the body as application/json".into(),
-                        ),
-                        JsonPayloadError::Overflow { .. }
-                        | JsonPayloadError::OverflowKnownLength { .. } => too_large(),
-                        other => ApiError::BadRequest(format!("the body is invalid: {other}")),
-                    }
-                    .into()
-                }),
-        );
+        }));
 }
 
 /// Renders an actix error that escaped our own types (for example from a middleware) as
@@ -187,13 +171,6 @@ pub fn problem_for_status(status: StatusCode) -> ApiError {
                 .to_owned(),
         ),
         _ => ApiError::Internal(anyhow::anyhow!("unhandled response status {status}")),
-    }
-}
-
-impl ApiError {
-    /// Turns this error into a response error for actix's error handlers.
-    pub fn into_actix(self) -> actix_web::Error {
-        self.into()
     }
 }
 

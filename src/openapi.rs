@@ -64,7 +64,12 @@ pub fn document() -> utoipa::openapi::OpenApi {
 
 /// The document as committed in `openapi/openapi.json` (pretty, with a final newline).
 pub fn document_json() -> anyhow::Result<String> {
-    let mut json = document().to_pretty_json()?;
+    to_committed_json(&document())
+}
+
+/// `document` in the committed layout: pretty JSON with a final newline.
+pub fn to_committed_json(document: &utoipa::openapi::OpenApi) -> anyhow::Result<String> {
+    let mut json = document.to_pretty_json()?;
     json.push('\n');
     Ok(json)
 }

@@ -62,7 +62,7 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
         let document = openapi::document();
-        let document_json = web::Bytes::from(openapi::document_json()?);
+        let document_json = web::Bytes::from(openapi::to_committed_json(&document)?);
         let route_table = RouteTable::new(&document, &["/openapi.json", "/docs"]);
         let app_state = web::Data::new(state.clone());
         let route_table = web::Data::new(route_table);

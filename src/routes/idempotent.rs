@@ -45,7 +45,7 @@ fn stored_response(response: StoredResponse, replayed: bool) -> HttpResponse {
         builder.insert_header(("Idempotent-Replayed", "true"));
     }
     if let Some(version) = response.body.get("version").and_then(|v| v.as_i64()) {
-        builder.insert_header((header::ETAG, format!("\"{version}\"")));
+        builder.insert_header((header::ETAG, super::etag(version)));
     }
     builder.json(response.body)
 }

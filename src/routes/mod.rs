@@ -38,3 +38,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(tickets::list_comments)
         .service(tickets::list_ticket_events);
 }
+
+/// The strong `ETag` of a versioned resource (cases, the routing rule set).
+pub fn etag(version: impl std::fmt::Display) -> String {
+    format!("\"{version}\"")
+}

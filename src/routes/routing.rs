@@ -5,6 +5,7 @@ use crate::{
     auth::{Action, AuthenticatedClient},
     error::{ApiError, Problem},
     extract::JsonBody,
+    routes::etag,
     routing::{ClassifyRequest, RoutingDecision, RuleSet},
     services,
     state::AppState,
@@ -29,7 +30,7 @@ pub async fn get_rules(
     client.authorize(Action::ReadRoutingRules)?;
     let rules = services::routing::current(&state.db).await?;
     Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, format!("\"{}\"", rules.version)))
+        .insert_header((header::ETAG, etag(rules.version)))
         .json(rules))
 }
 
@@ -62,7 +63,7 @@ pub async fn put_rules(
     let stored =
         services::routing::replace(&state.db, &state.routing, body.0, &client.client_id).await?;
     Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, format!("\"{}\"", stored.version)))
+        .insert_header((header::ETAG, etag(stored.version)))
         .json(stored))
 }
 

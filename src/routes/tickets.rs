@@ -23,7 +23,7 @@ use crate::{
     error::{ApiError, FieldErrors, Problem},
     extract::JsonBody,
     pagination::{Page, PageParams},
-    routes::idempotent::respond_to_create,
+    routes::{etag, idempotent::respond_to_create},
     routing::{MAX_TEXT_CHARS, RoutingDecision},
     services::{
         self,
@@ -499,16 +499,9 @@ impl UpdateTicketRequest {
     }
 }
 
-fn etag(version: i32) -> String {
-    format!("\"{version}\"")
-}
-
-fn ticket_response(
-    status: actix_web::http::StatusCode,
-    ticket: Ticket,
-) -> Result<HttpResponse, ApiError> {
+fn ticket_response(ticket: Ticket) -> Result<HttpResponse, ApiError> {
     let view = TicketView::from_ticket(ticket)?;
-    Ok(HttpResponse::build(status)
+    Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(view.version)))
         .json(view))
 }
@@ -691,7 +684,7 @@ pub async fn get_ticket(
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ReadCases)?;
     let ticket = services::tickets::get_visible(&state.db, &client, id.into_inner()).await?;
-    ticket_response(actix_web::http::StatusCode::OK, ticket)
+    ticket_response(ticket)
 }
 
 fn if_match(req: &HttpRequest) -> Result<i32, ApiError> {
@@ -748,7 +741,7 @@ pub async fn update_ticket(
     let version = if_match(&req)?;
     let changes = body.0.parse()?;
     let ticket = services::tickets::update(&state.db, &client, id, version, changes).await?;
-    ticket_response(actix_web::http::StatusCode::OK, ticket)
+    ticket_response(ticket)
 }
 
 /// Moves a case: `on_hold`, `closed`, `cancelled`, `reopened`, `resumed` (coordinator;
@@ -797,7 +790,7 @@ pub async fn transition_ticket(
     let target = target.ok_or_else(|| ApiError::invalid_field("to", "is required"))?;
     let ticket =
         services::tickets::transition(&state.db, &client, id, target, body.0.reason).await?;
-    ticket_response(actix_web::http::StatusCode::OK, ticket)
+    ticket_response(ticket)
 }
 
 /// Overrides the routing (`{"track","reason"}`, reason required and recorded) or runs the
@@ -862,7 +855,7 @@ pub async fn route_ticket(
     };
     let ticket =
         services::tickets::route(&state.db, &state.routing, &client, id, routing_request).await?;
-    ticket_response(actix_web::http::StatusCode::OK, ticket)
+    ticket_response(ticket)
 }
 
 /// A comment on a case.

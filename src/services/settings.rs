@@ -1,5 +1,5 @@
 //! Generated settings shared by every instance through the database.
-use base64::{Engine, engine::general_purpose::STANDARD};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::Utc;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, sea_query::OnConflict};
 
@@ -35,9 +35,7 @@ pub async fn token_secret(
         .one(db)
         .await?
         .ok_or_else(|| anyhow::anyhow!("the generated token key was not stored"))?;
-    // Keys are stored base64url-encoded; decode to get the raw key bytes back.
-    let key = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(stored.value.as_bytes())
-        .or_else(|_| STANDARD.decode(stored.value.as_bytes()))?;
+    // The stored key is what `random_token` wrote: base64url without padding.
+    let key = URL_SAFE_NO_PAD.decode(stored.value.as_bytes())?;
     Ok(key)
 }
