@@ -3,7 +3,12 @@
 //! ```sh
 //! cargo run --release --example load -- intake     --url http://127.0.0.1:8080 --client-id oc_... --client-secret ocs_... --concurrency 32 --seconds 20
 //! cargo run --release --example load -- pagination --url http://127.0.0.1:8080 --client-id oc_... --client-secret ocs_... --cursor <cursor at depth> --rounds 200
+//! cargo run --release --example load -- assign     --url http://127.0.0.1:8080 --client-id oc_... --client-secret ocs_... --concurrency 32 --seconds 20
+//! cargo run --release --example load -- candidates --url http://127.0.0.1:8080 --client-id oc_... --client-secret ocs_... --rounds 200
 //! ```
+//! `assign` (a coordinator's credentials) collects the triaged cases and has `--concurrency`
+//! coordinators assign them automatically (`POST .../assignment` with `{}`) for `--seconds`;
+//! `candidates` times `GET .../candidates` on one triaged case.
 //! `intake` files cases (each with its own Idempotency-Key) from `--concurrency` clients for
 //! `--seconds` and prints throughput and latency percentiles. `pagination` times the first
 //! page of `GET /v1/tickets` against the page at `--cursor`.
@@ -220,12 +225,136 @@ async fn run_pagination(args: &Args) {
     );
 }
 
+/// Ids of triaged cases, read page by page as the coordinator.
+async fn triaged_cases(client: &reqwest::Client, args: &Args, token: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut url = format!("{}/v1/tickets?status=triaged&limit=200", args.url);
+    loop {
+        let page: Value = client
+            .get(&url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for item in page["items"].as_array().unwrap() {
+            ids.push(item["id"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(cursor) => {
+                url = format!(
+                    "{}/v1/tickets?status=triaged&limit=200&cursor={cursor}",
+                    args.url
+                )
+            }
+            None => break,
+        }
+    }
+    ids
+}
+
+async fn run_assign(args: &Args) {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency)
+        .build()
+        .unwrap();
+    let token = token(&client, args).await;
+    let ids = std::sync::Arc::new(triaged_cases(&client, args, &token).await);
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let mut workers = Vec::new();
+    for _ in 0..args.concurrency {
+        let (client, token, ids, next) = (client.clone(), token.clone(), ids.clone(), next.clone());
+        let base = args.url.clone();
+        workers.push(tokio::spawn(async move {
+            let (mut assigned, mut refused, mut errors) = (Vec::new(), 0usize, 0usize);
+            while Instant::now() < deadline {
+                let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(id) = ids.get(index) else { break };
+                let started = Instant::now();
+                let response = client
+                    .post(format!("{base}/v1/tickets/{id}/assignment"))
+                    .bearer_auth(&token)
+                    .json(&json!({}))
+                    .send()
+                    .await;
+                match response.map(|r| r.status().as_u16()) {
+                    Ok(200) => assigned.push(started.elapsed()),
+                    Ok(409) => refused += 1,
+                    _ => errors += 1,
+                }
+            }
+            (assigned, refused, errors)
+        }));
+    }
+    let started = Instant::now();
+    let (mut latencies, mut refused, mut errors) = (Vec::new(), 0, 0);
+    for worker in workers {
+        let (mut l, r, e) = worker.await.unwrap();
+        latencies.append(&mut l);
+        refused += r;
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort();
+    println!(
+        "{}",
+        json!({
+            "mode": "assign",
+            "concurrency": args.concurrency,
+            "triaged_cases": ids.len(),
+            "assigned": latencies.len(),
+            "refused_409": refused,
+            "errors": errors,
+            "seconds": (elapsed * 100.0).round() / 100.0,
+            "assignments_per_second": (latencies.len() as f64 / elapsed).round(),
+            "p50_ms": percentile(&latencies, 0.50).as_secs_f64() * 1000.0,
+            "p99_ms": percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
+        })
+    );
+}
+
+async fn run_candidates(args: &Args) {
+    let client = reqwest::Client::new();
+    let token = token(&client, args).await;
+    let ids = triaged_cases(&client, args, &token).await;
+    let id = ids.first().expect("a triaged case");
+    let url = format!("{}/v1/tickets/{id}/candidates", args.url);
+    let probe: Value = client
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    time_pages(&client, &url, &token, 5).await;
+    let latencies = time_pages(&client, &url, &token, args.rounds).await;
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{}",
+        json!({
+            "mode": "candidates",
+            "rounds": args.rounds,
+            "managers_ranked": probe["candidates"].as_array().map_or(0, Vec::len)
+                + probe["ineligible"].as_array().map_or(0, Vec::len),
+            "p50_ms": ms(percentile(&latencies, 0.5)),
+            "p99_ms": ms(percentile(&latencies, 0.99)),
+        })
+    );
+}
+
 #[tokio::main]
 async fn main() {
     let args = args();
     match args.mode.as_str() {
         "intake" => run_intake(&args).await,
         "pagination" => run_pagination(&args).await,
-        other => panic!("unknown mode {other}: intake or pagination"),
+        "assign" => run_assign(&args).await,
+        "candidates" => run_candidates(&args).await,
+        other => panic!("unknown mode {other}: intake, pagination, assign or candidates"),
     }
 }

@@ -278,6 +278,11 @@ impl From<DbErr> for ApiError {
     fn from(error: DbErr) -> Self {
         if is_connection_failure(&error) {
             Self::Unavailable(error.into())
+        } else if is_lost_race(&error) {
+            Self::conflict(
+                "concurrent-change",
+                "another request changed the same records at the same moment; retry",
+            )
         } else {
             Self::Internal(error.into())
         }
@@ -298,6 +303,21 @@ pub fn is_connection_failure(error: &DbErr) -> bool {
                 | sea_orm::SqlxError::Tls(_)
                 | sea_orm::SqlxError::WorkerCrashed
         ),
+        _ => false,
+    }
+}
+
+/// Whether PostgreSQL gave up on the transaction because it raced another (a deadlock or a
+/// serialization failure): the request did nothing and may simply be retried.
+pub fn is_lost_race(error: &DbErr) -> bool {
+    match error {
+        DbErr::Exec(sea_orm::RuntimeErr::SqlxError(inner))
+        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(inner)) => match inner.as_ref() {
+            sea_orm::SqlxError::Database(database) => {
+                matches!(database.code().as_deref(), Some("40P01" | "40001"))
+            }
+            _ => false,
+        },
         _ => false,
     }
 }

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261201_000001_create_foundation;
 mod m20261201_000002_create_routing_rules;
 mod m20261201_000003_create_cases;
+mod m20261202_000004_create_consulting;
 
 /// Every migration of the service, in the order they apply.
 pub struct Migrator;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_create_foundation::Migration),
             Box::new(m20261201_000002_create_routing_rules::Migration),
             Box::new(m20261201_000003_create_cases::Migration),
+            Box::new(m20261202_000004_create_consulting::Migration),
         ]
     }
 }

@@ -88,6 +88,18 @@ pub enum Action {
     RouteCase,
     /// `POST`/`GET /v1/tickets/{id}/comments`.
     Comment,
+    /// `POST /v1/managers`, `PATCH /v1/managers/{id}`.
+    ManageManagers,
+    /// `GET /v1/managers`, `GET /v1/managers/{id}` (managers: themselves only, checked per
+    /// manager).
+    ReadManagers,
+    /// `GET .../candidates`, `POST`/`DELETE .../assignment`.
+    AssignCase,
+    /// `POST`/`GET /v1/tickets/{id}/sessions`, `PATCH /v1/sessions/{id}` (managers: on
+    /// their assigned cases, checked per case).
+    ScheduleSessions,
+    /// `PUT /v1/tickets/{id}/outcome` (managers: on their assigned cases).
+    RecordOutcome,
 }
 
 /// The roles allowed to perform `action`: the single source of truth for role checks.
@@ -100,6 +112,10 @@ pub fn roles_for(action: Action) -> &'static [Role] {
         Action::ClassifyCase | Action::RouteCase => &[Coordinator],
         Action::FileCase | Action::EditCase | Action::TransitionCase => &[Partner, Coordinator],
         Action::ReadCases | Action::Comment => &[Partner, Coordinator, Manager, Admin],
+        Action::ManageManagers => &[Coordinator, Admin],
+        Action::ReadManagers => &[Coordinator, Admin, Manager],
+        Action::AssignCase => &[Coordinator],
+        Action::ScheduleSessions | Action::RecordOutcome => &[Manager, Coordinator],
     }
 }
 
@@ -115,7 +131,12 @@ mod tests {
     #[test]
     fn the_policy_table_matches_the_api_contract() {
         use Role::*;
-        let cases: [(Action, &[Role]); 12] = [
+        let cases: [(Action, &[Role]); 17] = [
+            (Action::ManageManagers, &[Coordinator, Admin]),
+            (Action::ReadManagers, &[Coordinator, Admin, Manager]),
+            (Action::AssignCase, &[Coordinator]),
+            (Action::ScheduleSessions, &[Manager, Coordinator]),
+            (Action::RecordOutcome, &[Manager, Coordinator]),
             (Action::FileCase, &[Partner, Coordinator]),
             (Action::ReadCases, &[Partner, Coordinator, Manager, Admin]),
             (Action::EditCase, &[Partner, Coordinator]),

@@ -4,6 +4,7 @@ pub mod assignment;
 pub mod business_days;
 pub mod case;
 pub mod company_size;
+pub mod consulting;
 pub mod corporate_number;
 pub mod fiscal_year;
 pub mod holidays;

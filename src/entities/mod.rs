@@ -3,8 +3,11 @@
 pub mod api_client;
 pub mod comment;
 pub mod company;
+pub mod consulting_session;
 pub mod event;
 pub mod idempotency_key;
+pub mod manager;
+pub mod outcome;
 pub mod partner;
 pub mod routing_rule_set;
 pub mod setting;

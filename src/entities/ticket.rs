@@ -52,6 +52,10 @@ pub struct Model {
     pub routing: Option<String>,
     /// Assigned manager.
     pub manager_id: Option<Uuid>,
+    /// When an automatic assignment found nobody; the case waits in the queue from then.
+    pub waiting_since: Option<DateTimeUtc>,
+    /// When the current manager was assigned.
+    pub assigned_at: Option<DateTimeUtc>,
     /// Optimistic concurrency version.
     pub version: i32,
     /// Filed.

@@ -2,8 +2,10 @@
 //! into domain values, call a service and shape the answer; they never touch the database.
 pub mod auth;
 pub mod clients;
+pub mod consulting;
 pub mod health;
 pub mod idempotent;
+pub mod managers;
 pub mod partners;
 pub mod routing;
 pub mod tickets;
@@ -36,7 +38,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(tickets::route_ticket)
         .service(tickets::add_comment)
         .service(tickets::list_comments)
-        .service(tickets::list_ticket_events);
+        .service(tickets::list_ticket_events)
+        .service(managers::create_manager)
+        .service(managers::list_managers)
+        .service(managers::get_manager)
+        .service(managers::update_manager)
+        .service(consulting::list_candidates)
+        .service(consulting::assign)
+        .service(consulting::release)
+        .service(consulting::create_session)
+        .service(consulting::list_sessions)
+        .service(consulting::update_session)
+        .service(consulting::record_outcome);
 }
 
 /// The strong `ETag` of a versioned resource (cases, the routing rule set).

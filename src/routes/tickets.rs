@@ -12,6 +12,7 @@ use crate::{
         business_days::{BusinessCalendar, jst_date},
         case::{Channel, PreferredMode, Visibility},
         company_size::{CapitalJpy, Employees},
+        consulting::{Measure, OutcomeResult},
         corporate_number::CorporateNumber,
         industry::Industry,
         prefecture::Prefecture,
@@ -19,7 +20,7 @@ use crate::{
         topic::Topic,
         track::Track,
     },
-    entities::{comment, event},
+    entities::{comment, event, outcome},
     error::{ApiError, FieldErrors, Problem},
     extract::JsonBody,
     pagination::{Page, PageParams},
@@ -235,13 +236,17 @@ pub struct TicketView {
     pub topics: Vec<String>,
     /// Consulting mode wanted.
     pub preferred_mode: PreferredMode,
-    /// The assigned telework manager.
+    /// The assigned telework manager (kept on resolved cases for the record).
     pub manager_id: Option<Uuid>,
+    /// When the manager was assigned.
+    pub assigned_at: Option<DateTime<Utc>>,
+    /// Since when the case waits in the queue for a manager with room (null when not
+    /// waiting).
+    pub waiting_since: Option<DateTime<Utc>>,
     /// Service-level due dates.
     pub sla: SlaView,
     /// The recorded outcome (null until one is recorded).
-    #[schema(value_type = Option<Object>)]
-    pub outcome: Option<serde_json::Value>,
+    pub outcome: Option<OutcomeView>,
     /// Filed.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -250,8 +255,48 @@ pub struct TicketView {
     pub version: i32,
 }
 
+/// What came of a case.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutcomeView {
+    /// The result.
+    pub result: OutcomeResult,
+    /// Measures the company took.
+    pub measures: Vec<Measure>,
+    /// Employees teleworking afterwards.
+    pub teleworkers: Option<i64>,
+    /// The company's satisfaction, 1–5.
+    pub satisfaction: Option<i16>,
+    /// Summary.
+    pub summary: Option<String>,
+    /// The manager assigned when it was recorded.
+    pub manager_id: Option<Uuid>,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl OutcomeView {
+    fn from_row(row: outcome::Model) -> Result<Self, ApiError> {
+        let corrupt = || ApiError::Internal(anyhow::anyhow!("outcome of {} is bad", row.ticket_id));
+        let measures: Vec<String> = serde_json::from_str(&row.measures).map_err(|_| corrupt())?;
+        Ok(Self {
+            result: OutcomeResult::parse(&row.result).map_err(|_| corrupt())?,
+            measures: measures
+                .iter()
+                .map(|m| Measure::parse(m))
+                .collect::<Result<_, _>>()
+                .map_err(|_| corrupt())?,
+            teleworkers: row.teleworkers,
+            satisfaction: row.satisfaction,
+            summary: row.summary,
+            manager_id: row.manager_id,
+            recorded_at: row.recorded_at,
+        })
+    }
+}
+
 impl TicketView {
-    fn from_ticket(ticket: Ticket) -> Result<Self, ApiError> {
+    /// The answer for one case.
+    pub fn from_ticket(ticket: Ticket) -> Result<Self, ApiError> {
         let status = ticket.status()?;
         let size = ticket.company_size();
         let routing = ticket.routing().map(|decision| RoutingView {
@@ -302,12 +347,14 @@ impl TicketView {
             preferred_mode: PreferredMode::parse(&ticket.row.preferred_mode)
                 .map_err(|_| corrupt("preferred mode"))?,
             manager_id: ticket.row.manager_id,
+            assigned_at: ticket.row.assigned_at,
+            waiting_since: ticket.row.waiting_since,
             sla: SlaView {
                 first_contact_due: calendar
                     .add_business_days(received, FIRST_CONTACT_BUSINESS_DAYS),
                 assignment_due: calendar.add_business_days(received, ASSIGNMENT_BUSINESS_DAYS),
             },
-            outcome: None,
+            outcome: ticket.outcome.map(OutcomeView::from_row).transpose()?,
             created_at: ticket.row.created_at,
             updated_at: ticket.row.updated_at,
             version: ticket.row.version,
@@ -499,7 +546,8 @@ impl UpdateTicketRequest {
     }
 }
 
-fn ticket_response(ticket: Ticket) -> Result<HttpResponse, ApiError> {
+/// A case as a 200 answer with its `ETag`.
+pub fn ticket_response(ticket: Ticket) -> Result<HttpResponse, ApiError> {
     let view = TicketView::from_ticket(ticket)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(view.version)))
@@ -788,8 +836,15 @@ pub async fn transition_ticket(
     }
     errors.finish()?;
     let target = target.ok_or_else(|| ApiError::invalid_field("to", "is required"))?;
-    let ticket =
-        services::tickets::transition(&state.db, &client, id, target, body.0.reason).await?;
+    let ticket = services::tickets::transition(
+        &state.db,
+        state.settings.auto_assign,
+        &client,
+        id,
+        target,
+        body.0.reason,
+    )
+    .await?;
     ticket_response(ticket)
 }
 

@@ -103,7 +103,12 @@ pub async fn create(db: &impl ConnectionTrait, new: NewClient) -> Result<Created
     }
     match (new.role, new.manager_id) {
         (Role::Manager, None) => errors.add("manager_id", "is required for a manager client"),
-        (Role::Manager, Some(_)) | (_, None) => {}
+        (Role::Manager, Some(manager_id)) => {
+            if !crate::services::managers::exists(db, manager_id).await? {
+                errors.add("manager_id", format!("no manager has the id {manager_id}"));
+            }
+        }
+        (_, None) => {}
         (_, Some(_)) => errors.add("manager_id", "only manager clients are bound to a manager"),
     }
     errors.finish()?;

@@ -21,6 +21,16 @@ pub mod types {
     pub const TICKET_STATUS_CHANGED: &str = "ticket.status_changed";
     /// A comment was added.
     pub const COMMENT_ADDED: &str = "comment.added";
+    /// A manager was assigned to a case.
+    pub const TICKET_ASSIGNED: &str = "ticket.assigned";
+    /// A case's manager was released.
+    pub const TICKET_RELEASED: &str = "ticket.released";
+    /// A consulting session was booked.
+    pub const SESSION_SCHEDULED: &str = "session.scheduled";
+    /// A consulting session ended (held, cancelled, no-show) or its notes changed.
+    pub const SESSION_UPDATED: &str = "session.updated";
+    /// An outcome was recorded (or replaced).
+    pub const OUTCOME_RECORDED: &str = "outcome.recorded";
 }
 
 /// Appends an event about `ticket_id` caused by `actor`.

@@ -1,9 +1,13 @@
 //! The service layer: rules, transactions and queries, one module per resource. All database
 //! access of the service lives under here.
+pub mod assignment;
 pub mod clients;
 pub mod events;
 pub mod idempotency;
+pub mod managers;
+pub mod outcomes;
 pub mod partners;
 pub mod routing;
+pub mod sessions;
 pub mod settings;
 pub mod tickets;

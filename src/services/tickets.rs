@@ -20,15 +20,20 @@ use crate::{
         fiscal_year::{FiscalYear, TicketReference},
         industry::Industry,
         prefecture::Prefecture,
-        ticket_status::{TicketStatus, Transition, TransitionTarget, apply},
+        ticket_status::{IllegalTransition, TicketStatus, Transition, TransitionTarget, apply},
         topic::Topic,
         track::Track,
     },
-    entities::{comment, company, ticket, ticket_counter},
+    entities::{comment, company, outcome, ticket, ticket_counter},
     error::ApiError,
     pagination::{Cursor, PageRequest},
     routing::{RoutingDecision, RoutingInput, RoutingMethod},
-    services::{events, events::types, routing::RoutingEngine},
+    services::{
+        assignment::{self, HandOffTrigger},
+        events,
+        events::types,
+        routing::RoutingEngine,
+    },
 };
 
 /// The company a case is about, as filed.
@@ -85,6 +90,8 @@ pub struct Ticket {
     pub row: ticket::Model,
     /// The company row.
     pub company: company::Model,
+    /// The recorded outcome, if any.
+    pub outcome: Option<outcome::Model>,
 }
 
 impl Ticket {
@@ -368,6 +375,8 @@ pub async fn create(
             serde_json::to_string(&decision).map_err(anyhow::Error::from)?,
         )),
         manager_id: Set(None),
+        waiting_since: Set(None),
+        assigned_at: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -381,7 +390,11 @@ pub async fn create(
         filed.push((types::TICKET_ROUTED, routed_data(&decision, None)));
     }
     events::record_all(tx, Some(row.id), actor, filed).await?;
-    Ok(Ticket { row, company })
+    Ok(Ticket {
+        row,
+        company,
+        outcome: None,
+    })
 }
 
 fn routed_data(decision: &RoutingDecision, reason: Option<&str>) -> serde_json::Value {
@@ -413,7 +426,30 @@ pub async fn get_visible(
         .one(db)
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("case {id} has no company")))?;
-    Ok(Ticket { row, company })
+    let outcome = outcome::Entity::find_by_id(id).one(db).await?;
+    Ok(Ticket {
+        row,
+        company,
+        outcome,
+    })
+}
+
+/// The 409 for a move the transition table does not allow, naming the current status and
+/// the statuses the case can move to.
+pub fn illegal_move(illegal: &IllegalTransition, hint: &str) -> ApiError {
+    let allowed: Vec<&str> = illegal
+        .allowed_targets()
+        .into_iter()
+        .map(TicketStatus::as_str)
+        .collect();
+    let mut extensions = serde_json::Map::new();
+    extensions.insert("current_status".into(), illegal.from().as_str().into());
+    extensions.insert("allowed_statuses".into(), json!(allowed));
+    ApiError::Conflict {
+        slug: "illegal-transition",
+        detail: format!("{illegal}; {hint}"),
+        extensions,
+    }
 }
 
 fn visible_to(row: &ticket::Model, actor: &AuthenticatedClient) -> bool {
@@ -519,6 +555,25 @@ pub async fn list(
         .filter(company::Column::Id.is_in(company_ids))
         .all(db)
         .await?;
+    // Only cases that were ever resolved can have an outcome; most pages have none to load.
+    let resolved_ids: Vec<Uuid> = rows
+        .iter()
+        .filter(|row| {
+            !matches!(
+                row.status.as_str(),
+                "received" | "triaged" | "assigned" | "in_consultation"
+            )
+        })
+        .map(|row| row.id)
+        .collect();
+    let mut outcomes = if resolved_ids.is_empty() {
+        Vec::new()
+    } else {
+        outcome::Entity::find()
+            .filter(outcome::Column::TicketId.is_in(resolved_ids))
+            .all(db)
+            .await?
+    };
     let tickets = rows
         .into_iter()
         .map(|row| {
@@ -529,7 +584,15 @@ pub async fn list(
                 .ok_or_else(|| {
                     ApiError::Internal(anyhow::anyhow!("case {} has no company", row.id))
                 })?;
-            Ok(Ticket { row, company })
+            let outcome = outcomes
+                .iter()
+                .position(|o| o.ticket_id == row.id)
+                .map(|index| outcomes.swap_remove(index));
+            Ok(Ticket {
+                row,
+                company,
+                outcome,
+            })
         })
         .collect::<Result<_, ApiError>>()?;
     Ok((tickets, next.map(Cursor::encode)))
@@ -653,8 +716,14 @@ fn stale_version(current: i32) -> ApiError {
 }
 
 /// Moves a case by a named transition. Partners may only cancel their own cases.
+///
+/// Cancelling a case that holds a place under its manager frees the place (and, with
+/// automatic assignment on, hands it to the oldest waiting case) and cancels its scheduled
+/// sessions; reopening a resolved or closed case clears its manager, so it is assigned
+/// afresh.
 pub async fn transition(
     db: &DatabaseConnection,
+    auto_assign: bool,
     actor: &AuthenticatedClient,
     id: Uuid,
     target: TransitionTarget,
@@ -697,11 +766,20 @@ pub async fn transition(
             extensions,
         }
     })?;
-    let new_held_from = match target.action(from) {
+    let action = target.action(from);
+    let new_held_from = match action {
         Transition::Hold => Some(from.as_str().to_owned()),
         _ => None,
     };
-    let result = ticket::Entity::update_many()
+    // Taken before the case's row, as every path that writes both does.
+    let leaving_manager = current
+        .row
+        .manager_id
+        .filter(|_| action == Transition::Cancel && assignment::holds_capacity(from));
+    if let Some(manager_id) = leaving_manager {
+        assignment::free(&tx, manager_id).await?;
+    }
+    let mut update = ticket::Entity::update_many()
         .col_expr(ticket::Column::Status, Expr::value(to.as_str()))
         .col_expr(ticket::Column::HeldFrom, Expr::value(new_held_from))
         .col_expr(
@@ -710,23 +788,42 @@ pub async fn transition(
         )
         .col_expr(ticket::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(ticket::Column::Id.eq(id))
-        .filter(ticket::Column::Version.eq(current.row.version))
-        .exec(&tx)
-        .await?;
-    if result.rows_affected != 1 {
+        .filter(ticket::Column::Version.eq(current.row.version));
+    if action == Transition::Reopen {
+        update = update
+            .col_expr(ticket::Column::ManagerId, Expr::value(None::<Uuid>))
+            .col_expr(
+                ticket::Column::AssignedAt,
+                Expr::value(None::<DateTime<Utc>>),
+            );
+    }
+    if update.exec(&tx).await?.rows_affected != 1 {
         return Err(ApiError::conflict(
             "concurrent-change",
             "the case changed at the same moment; retry",
         ));
     }
-    events::record(
-        &tx,
-        Some(id),
+    let mut changes = vec![(
         types::TICKET_STATUS_CHANGED,
-        actor,
         json!({"from": from.as_str(), "to": to.as_str(), "reason": reason}),
-    )
-    .await?;
+    )];
+    if action == Transition::Reopen
+        && let Some(manager_id) = current.row.manager_id
+    {
+        changes.push((
+            types::TICKET_RELEASED,
+            json!({"manager_id": manager_id, "reason": "the case was reopened"}),
+        ));
+    }
+    events::record_all(&tx, Some(id), actor, changes).await?;
+    if action == Transition::Cancel {
+        assignment::cancel_scheduled_sessions(&tx, actor, id, "the case was cancelled").await?;
+    }
+    if let Some(manager_id) = leaving_manager
+        && auto_assign
+    {
+        assignment::hand_off_waiting(&tx, actor, manager_id, HandOffTrigger::Cancellation).await?;
+    }
     let updated = get_visible(&tx, actor, id).await?;
     tx.commit().await?;
     Ok(updated)
@@ -788,15 +885,8 @@ pub async fn route(
         }
     };
     let to = if applies {
-        apply(from, Transition::Route, None).map_err(|illegal| {
-            let mut extensions = serde_json::Map::new();
-            extensions.insert("current_status".into(), from.as_str().into());
-            ApiError::Conflict {
-                slug: "illegal-transition",
-                detail: format!("{illegal}; release the manager before re-routing"),
-                extensions,
-            }
-        })?
+        apply(from, Transition::Route, None)
+            .map_err(|illegal| illegal_move(&illegal, "release the manager before re-routing"))?
     } else {
         from
     };

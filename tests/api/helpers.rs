@@ -229,9 +229,35 @@ impl TestApp {
         self.token_for(&admin).await
     }
 
-    /// A token of a fresh client with `role` (manager clients get a made-up manager id).
+    /// A token of a fresh client with `role`. Manager clients are bound to a real manager,
+    /// created for them over HTTP: active, on both tracks, with no room (capacity 0), so it
+    /// never takes a case another test expects to go elsewhere.
     pub async fn token_with_role(&self, role: Role) -> String {
-        let manager_id = (role == Role::Manager).then(Uuid::new_v4);
+        let manager_id = if role == Role::Manager {
+            let coordinator = self.create_client(Role::Coordinator, None, None).await;
+            let coordinator = self.token_for(&coordinator).await;
+            let unique = Uuid::new_v4().simple().to_string();
+            let manager = self
+                .create_manager(
+                    &coordinator,
+                    &serde_json::json!({
+                        "name": format!("manager {unique}"),
+                        "email": format!("manager-{unique}@example.jp"),
+                        "tracks": ["ict", "labor"],
+                        "capacity": 0,
+                    }),
+                )
+                .await;
+            Some(
+                manager["id"]
+                    .as_str()
+                    .expect("a manager id")
+                    .parse()
+                    .expect("a uuid"),
+            )
+        } else {
+            None
+        };
         let partner_id = if role == Role::Partner {
             Some(
                 self.create_partner(&format!("partner {}", Uuid::new_v4()))
@@ -241,6 +267,27 @@ impl TestApp {
             None
         };
         let client = self.create_client(role, partner_id, manager_id).await;
+        self.token_for(&client).await
+    }
+
+    /// Registers a telework manager over HTTP (`POST /v1/managers`) and returns its view.
+    pub async fn create_manager(&self, token: &str, body: &Value) -> Value {
+        let response = self.post_json("/v1/managers", token, body).await;
+        let status = response.status();
+        let created: Value = response.json().await.expect("a JSON manager");
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "manager not created: {created}"
+        );
+        created
+    }
+
+    /// A token of a fresh manager client bound to `manager_id`.
+    pub async fn manager_token(&self, manager_id: Uuid) -> String {
+        let client = self
+            .create_client(Role::Manager, None, Some(manager_id))
+            .await;
         self.token_for(&client).await
     }
 

@@ -3,8 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests state their expectations by panicking
 mod admin;
 mod auth;
+mod consulting;
 mod errors;
 mod health;
 mod helpers;
+mod managers;
 mod routing;
 mod tickets;

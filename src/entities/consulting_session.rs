@@ -1,0 +1,44 @@
+//! `consulting_sessions`: a manager's consulting sessions with a company.
+use sea_orm::entity::prelude::*;
+
+/// A consulting session.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "consulting_sessions")]
+pub struct Model {
+    /// Id.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// The case.
+    pub ticket_id: Uuid,
+    /// The manager who consults.
+    pub manager_id: Uuid,
+    /// The company (its free sessions are counted across cases).
+    pub company_id: Uuid,
+    /// Fiscal year of the start, in Japan time.
+    pub fiscal_year: i32,
+    /// Start.
+    pub starts_at: DateTimeUtc,
+    /// End.
+    pub ends_at: DateTimeUtc,
+    /// Length.
+    pub duration_minutes: i32,
+    /// `online` or `onsite`.
+    pub mode: String,
+    /// `scheduled`, `held`, `cancelled` or `no_show`.
+    pub status: String,
+    /// Notes.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub notes: Option<String>,
+    /// Client id that booked it.
+    pub created_by: String,
+    /// Booked.
+    pub created_at: DateTimeUtc,
+    /// Last changed.
+    pub updated_at: DateTimeUtc,
+}
+
+/// No relations are navigated from here.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

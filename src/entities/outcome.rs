@@ -1,0 +1,35 @@
+//! `outcomes`: what came of a case, one per case.
+use sea_orm::entity::prelude::*;
+
+/// An outcome.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "outcomes")]
+pub struct Model {
+    /// The case.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub ticket_id: Uuid,
+    /// `introduced`, `planned`, `not_introduced`, `referred` or `withdrawn`.
+    pub result: String,
+    /// Measure codes as a JSON array.
+    #[sea_orm(column_type = "Text")]
+    pub measures: String,
+    /// Employees working remotely afterwards.
+    pub teleworkers: Option<i64>,
+    /// The company's satisfaction, 1–5.
+    pub satisfaction: Option<i16>,
+    /// Summary.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub summary: Option<String>,
+    /// The manager assigned when it was recorded.
+    pub manager_id: Option<Uuid>,
+    /// Client id that recorded it.
+    pub recorded_by: String,
+    /// Recorded.
+    pub recorded_at: DateTimeUtc,
+}
+
+/// No relations are navigated from here.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

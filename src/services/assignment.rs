@@ -1,0 +1,637 @@
+//! Candidates, assignment, release and the waiting queue.
+//!
+//! Capacity is reserved by one conditional update (`active_cases < capacity`), never by
+//! reading and then writing, so two coordinators (or two instances) assigning at the same
+//! moment cannot push a manager over capacity: PostgreSQL re-checks the condition on the
+//! row it waited for, and SQLite's write transactions run one at a time.
+//!
+//! Locks are always taken manager first, then case, so concurrent assignments, releases
+//! and outcomes cannot deadlock one another.
+use chrono::Utc;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait},
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    auth::AuthenticatedClient,
+    db::begin_write,
+    domain::{
+        assignment::{self, CaseNeeds, Ineligibility, Ranking, ScoreParts},
+        case::PreferredMode,
+        consulting::SessionStatus,
+        prefecture::Prefecture,
+        ticket_status::{TicketStatus, Transition, apply},
+        topic::Topic,
+        track::Track,
+    },
+    entities::{consulting_session, manager, ticket},
+    error::ApiError,
+    services::{
+        events::{self, types},
+        managers,
+        tickets::{self, Ticket, illegal_move},
+    },
+};
+
+/// What freed a manager's capacity, recorded with an automatic assignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandOffTrigger {
+    /// A case was released from the manager.
+    Release,
+    /// An outcome was recorded on one of the manager's cases.
+    Outcome,
+    /// One of the manager's cases was cancelled.
+    Cancellation,
+    /// The manager's capacity was raised, or the manager made active again.
+    CapacityRaised,
+}
+
+impl HandOffTrigger {
+    fn as_str(self) -> &'static str {
+        match self {
+            HandOffTrigger::Release => "release",
+            HandOffTrigger::Outcome => "outcome",
+            HandOffTrigger::Cancellation => "cancellation",
+            HandOffTrigger::CapacityRaised => "capacity_raised",
+        }
+    }
+}
+
+/// A case with the managers ranked for it.
+#[derive(Debug, Clone)]
+pub struct Candidates {
+    /// The case.
+    pub ticket: Ticket,
+    /// The track it is routed to.
+    pub track: Track,
+    /// Eligible managers best first, and the others with their reasons.
+    pub ranking: Ranking,
+    /// Every manager considered, for names.
+    pub managers: Vec<manager::Model>,
+}
+
+/// An assignment made.
+#[derive(Debug, Clone)]
+pub struct Assignment {
+    /// The case after the assignment.
+    pub ticket: Ticket,
+    /// The manager.
+    pub manager: manager::Model,
+    /// Why the manager ranked where they did.
+    pub score: ScoreParts,
+    /// Whether the service chose the manager.
+    pub automatic: bool,
+}
+
+/// A release made.
+#[derive(Debug, Clone)]
+pub struct Release {
+    /// The case after the release.
+    pub ticket: Ticket,
+    /// The manager released.
+    pub manager_id: Uuid,
+    /// The waiting case the freed manager was given, if any.
+    pub handed_to: Option<Uuid>,
+}
+
+/// What the ranking needs to know about a routed case; 409 when it is not routed yet.
+pub fn case_needs(ticket: &ticket::Model) -> Result<CaseNeeds, ApiError> {
+    let track = ticket
+        .track
+        .as_deref()
+        .and_then(|t| t.parse::<Track>().ok())
+        .ok_or_else(|| {
+            ApiError::conflict(
+                "not-routed",
+                "the case has no track yet; confirm its routing first (POST .../routing)",
+            )
+        })?;
+    let topics = serde_json::from_str::<Vec<String>>(&ticket.topics)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|code| Topic::parse(code).ok())
+        .collect();
+    let corrupt =
+        |what: &str| ApiError::Internal(anyhow::anyhow!("case {} has a bad {what}", ticket.id));
+    Ok(CaseNeeds {
+        track,
+        topics,
+        prefecture: Prefecture::parse(&ticket.prefecture).map_err(|_| corrupt("prefecture"))?,
+        mode: PreferredMode::parse(&ticket.preferred_mode).map_err(|_| corrupt("mode"))?,
+    })
+}
+
+/// Ranks every manager on the roster for a routed case.
+pub async fn candidates(
+    db: &DatabaseConnection,
+    actor: &AuthenticatedClient,
+    ticket_id: Uuid,
+) -> Result<Candidates, ApiError> {
+    let ticket = tickets::get_visible(db, actor, ticket_id).await?;
+    let needs = case_needs(&ticket.row)?;
+    let managers = manager::Entity::find().all(db).await?;
+    let profiles: Vec<_> = managers.iter().map(managers::profile).collect();
+    let ranking = assignment::rank(&needs, &profiles);
+    Ok(Candidates {
+        ticket,
+        track: needs.track,
+        ranking,
+        managers,
+    })
+}
+
+/// Takes one place under a manager's capacity, if there is one; `false` when they are full
+/// or inactive. This conditional update is the capacity invariant.
+async fn reserve(tx: &impl ConnectionTrait, manager_id: Uuid) -> Result<bool, ApiError> {
+    let result = manager::Entity::update_many()
+        .col_expr(
+            manager::Column::ActiveCases,
+            Expr::col(manager::Column::ActiveCases).add(1),
+        )
+        .col_expr(manager::Column::LastAssignedAt, Expr::value(Utc::now()))
+        .filter(manager::Column::Id.eq(manager_id))
+        .filter(manager::Column::Active.eq(true))
+        .filter(Expr::col(manager::Column::ActiveCases).lt(Expr::col(manager::Column::Capacity)))
+        .exec(tx)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Gives back one place under a manager's capacity.
+pub async fn free(tx: &impl ConnectionTrait, manager_id: Uuid) -> Result<(), ApiError> {
+    manager::Entity::update_many()
+        .col_expr(
+            manager::Column::ActiveCases,
+            Expr::col(manager::Column::ActiveCases).sub(1),
+        )
+        .filter(manager::Column::Id.eq(manager_id))
+        .filter(manager::Column::ActiveCases.gt(0))
+        .exec(tx)
+        .await?;
+    Ok(())
+}
+
+/// Sets the manager on a triaged case, if it is still triaged and unassigned.
+async fn set_manager(
+    tx: &impl ConnectionTrait,
+    ticket_id: Uuid,
+    manager_id: Uuid,
+) -> Result<bool, ApiError> {
+    let now = Utc::now();
+    let result = ticket::Entity::update_many()
+        .col_expr(ticket::Column::ManagerId, Expr::value(manager_id))
+        .col_expr(
+            ticket::Column::Status,
+            Expr::value(TicketStatus::Assigned.as_str()),
+        )
+        .col_expr(
+            ticket::Column::WaitingSince,
+            Expr::value(None::<chrono::DateTime<Utc>>),
+        )
+        .col_expr(ticket::Column::AssignedAt, Expr::value(now))
+        .col_expr(
+            ticket::Column::Version,
+            Expr::col(ticket::Column::Version).add(1),
+        )
+        .col_expr(ticket::Column::UpdatedAt, Expr::value(now))
+        .filter(ticket::Column::Id.eq(ticket_id))
+        .filter(ticket::Column::Status.eq(TicketStatus::Triaged.as_str()))
+        .filter(ticket::Column::ManagerId.is_null())
+        .exec(tx)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+async fn record_assigned(
+    tx: &impl ConnectionTrait,
+    actor: &AuthenticatedClient,
+    ticket_id: Uuid,
+    manager_id: Uuid,
+    score: &ScoreParts,
+    automatic: bool,
+    detail: serde_json::Value,
+) -> Result<(), ApiError> {
+    let mut data = json!({
+        "manager_id": manager_id,
+        "automatic": automatic,
+        "score": score,
+    });
+    if let (Some(data), Some(detail)) = (data.as_object_mut(), detail.as_object()) {
+        data.extend(detail.clone());
+    }
+    events::record_all(
+        tx,
+        Some(ticket_id),
+        actor,
+        vec![
+            (types::TICKET_ASSIGNED, data),
+            (
+                types::TICKET_STATUS_CHANGED,
+                json!({"from": TicketStatus::Triaged, "to": TicketStatus::Assigned}),
+            ),
+        ],
+    )
+    .await
+}
+
+fn not_eligible(manager: &manager::Model, reasons: Vec<Ineligibility>) -> ApiError {
+    let mut extensions = serde_json::Map::new();
+    extensions.insert("manager_id".into(), json!(manager.id));
+    extensions.insert("reasons".into(), json!(reasons));
+    let why: Vec<&str> = reasons.iter().map(|r| r.message()).collect();
+    ApiError::Conflict {
+        slug: "manager-not-eligible",
+        detail: format!("{} cannot take this case: {}", manager.name, why.join("; ")),
+        extensions,
+    }
+}
+
+/// Assigns a manager to a triaged case: the named one, or the best candidate with room.
+/// When nobody has room the case joins the waiting queue and the answer is 409
+/// `no-eligible-manager`.
+pub async fn assign(
+    db: &DatabaseConnection,
+    actor: &AuthenticatedClient,
+    ticket_id: Uuid,
+    named: Option<Uuid>,
+    reason: Option<String>,
+) -> Result<Assignment, ApiError> {
+    let tx = begin_write(db).await?;
+    let current = tickets::get_visible(&tx, actor, ticket_id).await?;
+    let from = current.status()?;
+    apply(from, Transition::Assign, None)
+        .map_err(|illegal| illegal_move(&illegal, "release the current manager first"))?;
+    let needs = case_needs(&current.row)?;
+    let chosen = match named {
+        Some(manager_id) => {
+            let manager = manager::Entity::find_by_id(manager_id)
+                .one(&tx)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::invalid_field(
+                        "manager_id",
+                        format!("no manager has the id {manager_id}"),
+                    )
+                })?;
+            let score = assignment::assess(&needs, &managers::profile(&manager))
+                .map_err(|reasons| not_eligible(&manager, reasons))?;
+            if !reserve(&tx, manager_id).await? {
+                return Err(not_eligible(&manager, vec![Ineligibility::AtCapacity]));
+            }
+            Some((manager, score))
+        }
+        None => reserve_best(&tx, &needs).await?,
+    };
+    let Some((manager, score)) = chosen else {
+        join_queue(&tx, actor, &current).await?;
+        tx.commit().await?;
+        let mut extensions = serde_json::Map::new();
+        extensions.insert("waiting".into(), json!(true));
+        return Err(ApiError::Conflict {
+            slug: "no-eligible-manager",
+            detail: "no manager who covers the case has room; the case waits in the queue and \
+                     goes to the first eligible manager whose capacity frees"
+                .into(),
+            extensions,
+        });
+    };
+    if !set_manager(&tx, ticket_id, manager.id).await? {
+        return Err(ApiError::conflict(
+            "concurrent-change",
+            "the case changed at the same moment; read it again",
+        ));
+    }
+    record_assigned(
+        &tx,
+        actor,
+        ticket_id,
+        manager.id,
+        &score,
+        named.is_none(),
+        json!({"reason": reason}),
+    )
+    .await?;
+    let ticket = tickets::get_visible(&tx, actor, ticket_id).await?;
+    let manager = manager::Entity::find_by_id(manager.id)
+        .one(&tx)
+        .await?
+        .unwrap_or(manager);
+    tx.commit().await?;
+    Ok(Assignment {
+        ticket,
+        manager,
+        score,
+        automatic: named.is_none(),
+    })
+}
+
+/// Reserves the best-ranked manager who still has room, trying the next when a concurrent
+/// assignment took the last place first.
+async fn reserve_best(
+    tx: &DatabaseTransaction,
+    needs: &CaseNeeds,
+) -> Result<Option<(manager::Model, ScoreParts)>, ApiError> {
+    let covers = match needs.track {
+        Track::Ict => manager::Column::CoversIct,
+        Track::Labor => manager::Column::CoversLabor,
+    };
+    let rows = manager::Entity::find()
+        .filter(manager::Column::Active.eq(true))
+        .filter(covers.eq(true))
+        .filter(Expr::col(manager::Column::ActiveCases).lt(Expr::col(manager::Column::Capacity)))
+        .all(tx)
+        .await?;
+    let profiles: Vec<_> = rows.iter().map(managers::profile).collect();
+    let ranking = assignment::rank(needs, &profiles);
+    for candidate in ranking.candidates {
+        if reserve(tx, candidate.manager_id).await?
+            && let Some(manager) = rows.iter().find(|m| m.id == candidate.manager_id)
+        {
+            return Ok(Some((manager.clone(), candidate.score)));
+        }
+    }
+    Ok(None)
+}
+
+/// Puts a triaged case in the waiting queue (keeping its place if it is already there).
+async fn join_queue(
+    tx: &impl ConnectionTrait,
+    actor: &AuthenticatedClient,
+    current: &Ticket,
+) -> Result<(), ApiError> {
+    if current.row.waiting_since.is_some() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    ticket::Entity::update_many()
+        .col_expr(ticket::Column::WaitingSince, Expr::value(now))
+        .col_expr(
+            ticket::Column::Version,
+            Expr::col(ticket::Column::Version).add(1),
+        )
+        .col_expr(ticket::Column::UpdatedAt, Expr::value(now))
+        .filter(ticket::Column::Id.eq(current.row.id))
+        .filter(ticket::Column::WaitingSince.is_null())
+        .exec(tx)
+        .await?;
+    events::record(
+        tx,
+        Some(current.row.id),
+        types::TICKET_UPDATED,
+        actor,
+        json!({"fields": ["waiting_since"], "reason": "no eligible manager had room"}),
+    )
+    .await
+}
+
+/// Releases the manager of an assigned (or in-consultation) case: the case goes back to
+/// `triaged`, its scheduled sessions are cancelled, the manager's place is freed and, with
+/// automatic assignment on, handed to the oldest waiting case they can take.
+pub async fn release(
+    db: &DatabaseConnection,
+    auto_assign: bool,
+    actor: &AuthenticatedClient,
+    ticket_id: Uuid,
+    reason: Option<String>,
+) -> Result<Release, ApiError> {
+    let tx = begin_write(db).await?;
+    let current = tickets::get_visible(&tx, actor, ticket_id).await?;
+    let from = current.status()?;
+    let to = apply(from, Transition::Release, None)
+        .map_err(|illegal| illegal_move(&illegal, "only an assigned case can be released"))?;
+    let manager_id = current.row.manager_id.ok_or_else(|| {
+        ApiError::Internal(anyhow::anyhow!(
+            "case {ticket_id} is {from} without a manager"
+        ))
+    })?;
+    free(&tx, manager_id).await?;
+    let now = Utc::now();
+    let result = ticket::Entity::update_many()
+        .col_expr(ticket::Column::ManagerId, Expr::value(None::<Uuid>))
+        .col_expr(ticket::Column::Status, Expr::value(to.as_str()))
+        .col_expr(
+            ticket::Column::AssignedAt,
+            Expr::value(None::<chrono::DateTime<Utc>>),
+        )
+        .col_expr(
+            ticket::Column::Version,
+            Expr::col(ticket::Column::Version).add(1),
+        )
+        .col_expr(ticket::Column::UpdatedAt, Expr::value(now))
+        .filter(ticket::Column::Id.eq(ticket_id))
+        .filter(ticket::Column::Version.eq(current.row.version))
+        .exec(&tx)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(ApiError::conflict(
+            "concurrent-change",
+            "the case changed at the same moment; read it again",
+        ));
+    }
+    cancel_scheduled_sessions(&tx, actor, ticket_id, "the manager was released").await?;
+    events::record_all(
+        &tx,
+        Some(ticket_id),
+        actor,
+        vec![
+            (
+                types::TICKET_RELEASED,
+                json!({"manager_id": manager_id, "reason": reason}),
+            ),
+            (
+                types::TICKET_STATUS_CHANGED,
+                json!({"from": from, "to": to, "reason": reason}),
+            ),
+        ],
+    )
+    .await?;
+    let handed_to = if auto_assign {
+        hand_off_waiting(&tx, actor, manager_id, HandOffTrigger::Release)
+            .await?
+            .first()
+            .copied()
+    } else {
+        None
+    };
+    let ticket = tickets::get_visible(&tx, actor, ticket_id).await?;
+    tx.commit().await?;
+    Ok(Release {
+        ticket,
+        manager_id,
+        handed_to,
+    })
+}
+
+/// Cancels the case's sessions that have not taken place, writing `session.updated` for each.
+pub async fn cancel_scheduled_sessions(
+    tx: &impl ConnectionTrait,
+    actor: &AuthenticatedClient,
+    ticket_id: Uuid,
+    why: &str,
+) -> Result<(), ApiError> {
+    let cancelled = consulting_session::Entity::update_many()
+        .col_expr(
+            consulting_session::Column::Status,
+            Expr::value(SessionStatus::Cancelled.as_str()),
+        )
+        .col_expr(
+            consulting_session::Column::UpdatedAt,
+            Expr::value(Utc::now()),
+        )
+        .filter(consulting_session::Column::TicketId.eq(ticket_id))
+        .filter(consulting_session::Column::Status.eq(SessionStatus::Scheduled.as_str()))
+        .exec_with_returning(tx)
+        .await?;
+    if cancelled.is_empty() {
+        return Ok(());
+    }
+    let updates = cancelled
+        .iter()
+        .map(|session| {
+            (
+                types::SESSION_UPDATED,
+                json!({
+                    "session_id": session.id,
+                    "from": SessionStatus::Scheduled,
+                    "to": SessionStatus::Cancelled,
+                    "reason": why,
+                }),
+            )
+        })
+        .collect();
+    events::record_all(tx, Some(ticket_id), actor, updates).await
+}
+
+/// Most waiting cases looked at for one free place; a bound on the work, not on correctness,
+/// because the query already keeps to cases the manager can reach.
+const HAND_OFF_ATTEMPTS: usize = 16;
+
+/// Gives a manager with free places the oldest waiting cases they can take, one per place,
+/// inside the caller's transaction (which has already written to the manager's row, so it
+/// holds the row's lock). Returns the cases handed over, in order.
+pub async fn hand_off_waiting(
+    tx: &impl ConnectionTrait,
+    actor: &AuthenticatedClient,
+    manager_id: Uuid,
+    trigger: HandOffTrigger,
+) -> Result<Vec<Uuid>, ApiError> {
+    let mut handed = Vec::new();
+    let mut attempts = 0;
+    while attempts < HAND_OFF_ATTEMPTS {
+        attempts += 1;
+        let Some(manager) = manager::Entity::find_by_id(manager_id).one(tx).await? else {
+            break;
+        };
+        let profile = managers::profile(&manager);
+        if !profile.active || profile.active_cases >= profile.capacity {
+            break;
+        }
+        let Some(condition) = reachable_waiting_cases(&profile) else {
+            break;
+        };
+        let Some(waiting) = ticket::Entity::find()
+            .filter(condition)
+            .order_by_asc(ticket::Column::WaitingSince)
+            .order_by_asc(ticket::Column::Id)
+            .limit(1)
+            .one(tx)
+            .await?
+        else {
+            break;
+        };
+        let score = match assignment::assess(&case_needs(&waiting)?, &profile) {
+            Ok(score) => score,
+            // The query and the ranking disagree only on a bug; stop rather than loop.
+            Err(_) => break,
+        };
+        if !reserve(tx, manager_id).await? {
+            break;
+        }
+        if set_manager(tx, waiting.id, manager_id).await? {
+            record_assigned(
+                tx,
+                actor,
+                waiting.id,
+                manager_id,
+                &score,
+                true,
+                json!({"trigger": trigger.as_str()}),
+            )
+            .await?;
+            handed.push(waiting.id);
+        } else {
+            // Another instance gave that case away first; give the place back and look again.
+            free(tx, manager_id).await?;
+        }
+    }
+    Ok(handed)
+}
+
+/// Waiting cases on the manager's tracks that the manager can reach the way they want.
+fn reachable_waiting_cases(profile: &assignment::ManagerProfile) -> Option<Condition> {
+    let mut tracks = Condition::any();
+    for track in &profile.tracks {
+        tracks = tracks.add(ticket::Column::Track.eq(track.as_str()));
+    }
+    let mut reachable = Condition::any();
+    let mut any_way = false;
+    if profile.online {
+        any_way = true;
+        reachable = reachable.add(ticket::Column::PreferredMode.is_in([
+            PreferredMode::Online.as_str(),
+            PreferredMode::Either.as_str(),
+        ]));
+    }
+    if profile.onsite && !profile.prefectures.is_empty() {
+        any_way = true;
+        reachable = reachable.add(
+            Condition::all()
+                .add(ticket::Column::PreferredMode.is_in([
+                    PreferredMode::Onsite.as_str(),
+                    PreferredMode::Either.as_str(),
+                ]))
+                .add(
+                    ticket::Column::Prefecture.is_in(profile.prefectures.iter().map(|p| p.code())),
+                ),
+        );
+    }
+    if !any_way || profile.tracks.is_empty() {
+        return None;
+    }
+    Some(
+        Condition::all()
+            .add(ticket::Column::Status.eq(TicketStatus::Triaged.as_str()))
+            .add(ticket::Column::ManagerId.is_null())
+            .add(ticket::Column::WaitingSince.is_not_null())
+            .add(tracks)
+            .add(reachable),
+    )
+}
+
+/// Frees the place a case held under its manager and hands it on, for a case that stops
+/// being active (outcome, cancellation).
+pub async fn case_left_manager(
+    tx: &impl ConnectionTrait,
+    auto_assign: bool,
+    actor: &AuthenticatedClient,
+    manager_id: Uuid,
+    trigger: HandOffTrigger,
+) -> Result<(), ApiError> {
+    free(tx, manager_id).await?;
+    if auto_assign {
+        hand_off_waiting(tx, actor, manager_id, trigger).await?;
+    }
+    Ok(())
+}
+
+/// Whether `status` holds a place under the case's manager.
+pub const fn holds_capacity(status: TicketStatus) -> bool {
+    matches!(
+        status,
+        TicketStatus::Assigned | TicketStatus::InConsultation | TicketStatus::OnHold
+    )
+}

@@ -1,0 +1,307 @@
+//! The roster of telework managers. A manager's `active_cases` is only ever changed by the
+//! assignment service's conditional updates; here the roster's own fields are kept.
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr, sea_query::ExprTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    auth::{AuthenticatedClient, Role},
+    db::begin_write,
+    domain::{assignment::ManagerProfile, prefecture::Prefecture, topic::Topic, track::Track},
+    entities::manager,
+    error::ApiError,
+    pagination::PageRequest,
+    services::assignment::{self, HandOffTrigger},
+};
+
+/// A manager to register, checked.
+#[derive(Debug, Clone)]
+pub struct NewManager {
+    /// Name.
+    pub name: String,
+    /// E-mail.
+    pub email: String,
+    /// Tracks answered (one or both).
+    pub tracks: Vec<Track>,
+    /// Topics known well.
+    pub topics: Vec<Topic>,
+    /// Prefectures visited on site.
+    pub prefectures: Vec<Prefecture>,
+    /// Consults online.
+    pub online: bool,
+    /// Visits on site.
+    pub onsite: bool,
+    /// Most active cases at once.
+    pub capacity: u32,
+    /// Takes cases.
+    pub active: bool,
+}
+
+/// Changes to a manager; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ManagerChanges {
+    /// Name.
+    pub name: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Tracks.
+    pub tracks: Option<Vec<Track>>,
+    /// Topics.
+    pub topics: Option<Vec<Topic>>,
+    /// Prefectures visited on site.
+    pub prefectures: Option<Vec<Prefecture>>,
+    /// Consults online.
+    pub online: Option<bool>,
+    /// Visits on site.
+    pub onsite: Option<bool>,
+    /// Capacity.
+    pub capacity: Option<u32>,
+    /// Takes cases.
+    pub active: Option<bool>,
+}
+
+/// Filters of the roster.
+#[derive(Debug, Clone, Default)]
+pub struct ManagerFilter {
+    /// Only active (or only inactive) managers.
+    pub active: Option<bool>,
+    /// Only managers answering this track.
+    pub track: Option<Track>,
+}
+
+fn codes<T>(values: &[T], code: impl Fn(&T) -> &str) -> String {
+    json!(values.iter().map(code).collect::<Vec<_>>()).to_string()
+}
+
+fn capacity_column(capacity: u32) -> Result<i32, ApiError> {
+    i32::try_from(capacity)
+        .map_err(|_| ApiError::invalid_field("capacity", "is larger than the service allows"))
+}
+
+/// Registers a manager.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    new: NewManager,
+) -> Result<manager::Model, ApiError> {
+    let now = Utc::now();
+    let row = manager::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(new.name),
+        email: Set(new.email),
+        covers_ict: Set(new.tracks.contains(&Track::Ict)),
+        covers_labor: Set(new.tracks.contains(&Track::Labor)),
+        topics: Set(codes(&new.topics, |t| t.code())),
+        prefectures: Set(codes(&new.prefectures, |p| p.code())),
+        online: Set(new.online),
+        onsite: Set(new.onsite),
+        capacity: Set(capacity_column(new.capacity)?),
+        active_cases: Set(0),
+        active: Set(new.active),
+        last_assigned_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    Ok(manager::Entity::insert(row).exec_with_returning(db).await?)
+}
+
+/// Whether a manager with `id` exists (for binding manager clients).
+pub async fn exists(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, ApiError> {
+    Ok(manager::Entity::find_by_id(id).one(db).await?.is_some())
+}
+
+/// Loads a manager the actor may read: coordinators and admins any, a manager only itself.
+pub async fn get_visible(
+    db: &impl ConnectionTrait,
+    actor: &AuthenticatedClient,
+    id: Uuid,
+) -> Result<manager::Model, ApiError> {
+    let not_found = || ApiError::NotFound(format!("no manager has the id {id}"));
+    if actor.role == Role::Manager && actor.manager_id != Some(id) {
+        return Err(not_found());
+    }
+    manager::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// One page of the roster, in order of registration.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    actor: &AuthenticatedClient,
+    filter: &ManagerFilter,
+    page: &PageRequest,
+) -> Result<(Vec<manager::Model>, Option<Uuid>), ApiError> {
+    let mut condition = Condition::all();
+    if actor.role == Role::Manager {
+        condition = condition.add(manager::Column::Id.eq(actor.manager_id));
+    }
+    if let Some(active) = filter.active {
+        condition = condition.add(manager::Column::Active.eq(active));
+    }
+    match filter.track {
+        Some(Track::Ict) => condition = condition.add(manager::Column::CoversIct.eq(true)),
+        Some(Track::Labor) => condition = condition.add(manager::Column::CoversLabor.eq(true)),
+        None => {}
+    }
+    if let Some(after) = page.after {
+        condition = condition.add(manager::Column::Id.gt(after));
+    }
+    let rows = manager::Entity::find()
+        .filter(condition)
+        .order_by_asc(manager::Column::Id)
+        .limit(page.fetch_limit())
+        .all(db)
+        .await?;
+    Ok(page.split(rows, |row| row.id))
+}
+
+/// Applies `changes`; with `expected_version`, only if the manager is still at it (412).
+/// Raising the capacity or re-activating a manager hands them waiting cases at once.
+pub async fn update(
+    db: &DatabaseConnection,
+    auto_assign: bool,
+    actor: &AuthenticatedClient,
+    id: Uuid,
+    expected_version: Option<i32>,
+    changes: ManagerChanges,
+) -> Result<manager::Model, ApiError> {
+    let tx = begin_write(db).await?;
+    let current = manager::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&tx)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no manager has the id {id}")))?;
+    if let Some(expected) = expected_version
+        && expected != current.version
+    {
+        return Err(ApiError::PreconditionFailed(format!(
+            "the manager changed since you read it (its ETag is now \"{}\"); GET it again",
+            current.version
+        )));
+    }
+    let onsite = changes.onsite.unwrap_or(current.onsite);
+    let prefectures_empty = match &changes.prefectures {
+        Some(prefectures) => prefectures.is_empty(),
+        None => current.prefectures == "[]",
+    };
+    if onsite && prefectures_empty {
+        return Err(ApiError::invalid_field(
+            "prefectures",
+            "a manager who visits on site must list the prefectures they visit",
+        ));
+    }
+    let mut update = manager::Entity::update_many()
+        .col_expr(
+            manager::Column::Version,
+            Expr::col(manager::Column::Version).add(1),
+        )
+        .col_expr(manager::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(manager::Column::Id.eq(id));
+    if let Some(name) = changes.name {
+        update = update.col_expr(manager::Column::Name, Expr::value(name));
+    }
+    if let Some(email) = changes.email {
+        update = update.col_expr(manager::Column::Email, Expr::value(email));
+    }
+    if let Some(tracks) = &changes.tracks {
+        update = update
+            .col_expr(
+                manager::Column::CoversIct,
+                Expr::value(tracks.contains(&Track::Ict)),
+            )
+            .col_expr(
+                manager::Column::CoversLabor,
+                Expr::value(tracks.contains(&Track::Labor)),
+            );
+    }
+    if let Some(topics) = &changes.topics {
+        update = update.col_expr(
+            manager::Column::Topics,
+            Expr::value(codes(topics, |t| t.code())),
+        );
+    }
+    if let Some(prefectures) = &changes.prefectures {
+        update = update.col_expr(
+            manager::Column::Prefectures,
+            Expr::value(codes(prefectures, |p| p.code())),
+        );
+    }
+    if let Some(online) = changes.online {
+        update = update.col_expr(manager::Column::Online, Expr::value(online));
+    }
+    update = update.col_expr(manager::Column::Onsite, Expr::value(onsite));
+    if let Some(capacity) = changes.capacity {
+        update = update.col_expr(
+            manager::Column::Capacity,
+            Expr::value(capacity_column(capacity)?),
+        );
+    }
+    if let Some(active) = changes.active {
+        update = update.col_expr(manager::Column::Active, Expr::value(active));
+    }
+    update.exec(&tx).await?;
+    let room_grew = changes
+        .capacity
+        .is_some_and(|c| i64::from(c) > i64::from(current.capacity))
+        || (changes.active == Some(true) && !current.active);
+    if auto_assign && room_grew {
+        assignment::hand_off_waiting(&tx, actor, id, HandOffTrigger::CapacityRaised).await?;
+    }
+    let updated = manager::Entity::find_by_id(id)
+        .one(&tx)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("manager {id} vanished")))?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// The tracks a manager answers, in a fixed order.
+pub fn tracks(row: &manager::Model) -> Vec<Track> {
+    Track::ALL
+        .into_iter()
+        .filter(|track| match track {
+            Track::Ict => row.covers_ict,
+            Track::Labor => row.covers_labor,
+        })
+        .collect()
+}
+
+/// Topic codes of a manager.
+pub fn topics(row: &manager::Model) -> Vec<Topic> {
+    serde_json::from_str::<Vec<String>>(&row.topics)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|code| Topic::parse(code).ok())
+        .collect()
+}
+
+/// Prefectures a manager visits.
+pub fn prefectures(row: &manager::Model) -> Vec<Prefecture> {
+    serde_json::from_str::<Vec<String>>(&row.prefectures)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|code| Prefecture::parse(code).ok())
+        .collect()
+}
+
+/// What the ranking needs to know about a manager.
+pub fn profile(row: &manager::Model) -> ManagerProfile {
+    ManagerProfile {
+        id: row.id,
+        tracks: tracks(row),
+        topics: topics(row),
+        prefectures: prefectures(row),
+        online: row.online,
+        onsite: row.onsite,
+        capacity: u32::try_from(row.capacity).unwrap_or(0),
+        active_cases: u32::try_from(row.active_cases).unwrap_or(0),
+        active: row.active,
+        last_assigned_at: row.last_assigned_at,
+    }
+}

@@ -1,0 +1,141 @@
+//! Outcomes: recording what came of a case resolves it and frees its manager's place.
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait, OnConflict},
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    auth::AuthenticatedClient,
+    db::begin_write,
+    domain::{
+        consulting::{Measure, OutcomeResult},
+        ticket_status::{TicketStatus, Transition, apply},
+    },
+    entities::{outcome, ticket},
+    error::ApiError,
+    services::{
+        assignment::{self, HandOffTrigger},
+        events::{self, types},
+        tickets::{self, Ticket, illegal_move},
+    },
+};
+
+/// An outcome to record, checked.
+#[derive(Debug, Clone)]
+pub struct NewOutcome {
+    /// The result.
+    pub result: OutcomeResult,
+    /// Measures taken.
+    pub measures: Vec<Measure>,
+    /// Employees teleworking afterwards.
+    pub teleworkers: Option<i64>,
+    /// Satisfaction, 1–5.
+    pub satisfaction: Option<i16>,
+    /// Summary.
+    pub summary: Option<String>,
+}
+
+/// Records (or replaces) the outcome of a case; the case becomes `resolved`. The first
+/// outcome frees the manager's place and, with automatic assignment on, hands it to the
+/// oldest waiting case the manager can take.
+pub async fn record(
+    db: &DatabaseConnection,
+    auto_assign: bool,
+    actor: &AuthenticatedClient,
+    ticket_id: Uuid,
+    new: NewOutcome,
+) -> Result<Ticket, ApiError> {
+    let tx = begin_write(db).await?;
+    let current = tickets::get_visible(&tx, actor, ticket_id).await?;
+    let from = current.status()?;
+    let to = apply(from, Transition::RecordOutcome, None).map_err(|illegal| {
+        illegal_move(
+            &illegal,
+            "an outcome is recorded on an assigned case, during consulting, or to correct one",
+        )
+    })?;
+    let freed = current
+        .row
+        .manager_id
+        .filter(|_| assignment::holds_capacity(from));
+    if let Some(manager_id) = freed {
+        assignment::free(&tx, manager_id).await?;
+    }
+    let now = Utc::now();
+    let result = ticket::Entity::update_many()
+        .col_expr(ticket::Column::Status, Expr::value(to.as_str()))
+        .col_expr(
+            ticket::Column::Version,
+            Expr::col(ticket::Column::Version).add(1),
+        )
+        .col_expr(ticket::Column::UpdatedAt, Expr::value(now))
+        .filter(ticket::Column::Id.eq(ticket_id))
+        .filter(ticket::Column::Version.eq(current.row.version))
+        .exec(&tx)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(ApiError::conflict(
+            "concurrent-change",
+            "the case changed at the same moment; read it again",
+        ));
+    }
+    let measures: Vec<&str> = new.measures.iter().map(|m| m.as_str()).collect();
+    let row = outcome::ActiveModel {
+        ticket_id: Set(ticket_id),
+        result: Set(new.result.as_str().to_owned()),
+        measures: Set(json!(measures).to_string()),
+        teleworkers: Set(new.teleworkers),
+        satisfaction: Set(new.satisfaction),
+        summary: Set(new.summary),
+        manager_id: Set(current.row.manager_id),
+        recorded_by: Set(actor.client_id.clone()),
+        recorded_at: Set(now),
+    };
+    outcome::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(outcome::Column::TicketId)
+                .update_columns([
+                    outcome::Column::Result,
+                    outcome::Column::Measures,
+                    outcome::Column::Teleworkers,
+                    outcome::Column::Satisfaction,
+                    outcome::Column::Summary,
+                    outcome::Column::ManagerId,
+                    outcome::Column::RecordedBy,
+                    outcome::Column::RecordedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(&tx)
+        .await?;
+    let mut recorded = vec![(
+        types::OUTCOME_RECORDED,
+        json!({
+            "result": new.result,
+            "measures": measures,
+            "teleworkers": new.teleworkers,
+            "satisfaction": new.satisfaction,
+            "manager_id": current.row.manager_id,
+            "replaced": from == TicketStatus::Resolved,
+        }),
+    )];
+    if from != to {
+        recorded.push((
+            types::TICKET_STATUS_CHANGED,
+            json!({"from": from, "to": to, "reason": "outcome recorded"}),
+        ));
+    }
+    events::record_all(&tx, Some(ticket_id), actor, recorded).await?;
+    if let Some(manager_id) = freed
+        && auto_assign
+    {
+        assignment::hand_off_waiting(&tx, actor, manager_id, HandOffTrigger::Outcome).await?;
+    }
+    let ticket = tickets::get_visible(&tx, actor, ticket_id).await?;
+    tx.commit().await?;
+    Ok(ticket)
+}
