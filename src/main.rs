@@ -1,4 +1,5 @@
-//! The `onestop` command: `serve` (default), `migrate`, `clients create`, `openapi`.
+//! The `onestop` command: `serve` (default), `migrate`, `clients create`, `seed-demo`,
+//! `openapi`.
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -31,6 +32,9 @@ enum Command {
         #[command(subcommand)]
         command: ClientsCommand,
     },
+    /// Fill the database with demo partners, managers, cases and one client per role, and
+    /// print them (with the clients' secrets) as one JSON object.
+    SeedDemo,
     /// Print the OpenAPI document (the committed openapi/openapi.json).
     Openapi,
 }
@@ -127,6 +131,15 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 "manager_id": created.client.manager_id,
             });
             println!("{output}");
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let settings = Settings::from_env()?;
+            let db = db::connect(&settings.database_url).await?;
+            db::migrate(&db).await?;
+            services::routing::ensure_default_rules(&db).await?;
+            let seeded = services::demo::seed(&db).await?;
+            println!("{seeded}");
             Ok(())
         }
         Command::Serve => serve().await,

@@ -122,7 +122,13 @@ async fn an_admin_creates_clients_of_every_role_and_each_can_authenticate() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let partner_id = app.create_partner("NTTユーザー協会").await;
-    let manager_id = Uuid::new_v4();
+    let manager = app
+        .create_manager(
+            &admin,
+            &json!({"name": "佐藤 花子", "email": "sato@example.jp", "tracks": ["labor"], "capacity": 3}),
+        )
+        .await;
+    let manager_id = manager["id"].as_str().unwrap();
     let cases = [
         (
             json!({"name": "partner system", "role": "partner", "partner_id": partner_id}),
@@ -186,6 +192,10 @@ async fn client_bindings_are_checked() {
             vec!["partner_id"],
         ),
         (json!({"name": "m", "role": "manager"}), vec!["manager_id"]),
+        (
+            json!({"name": "m", "role": "manager", "manager_id": Uuid::new_v4()}),
+            vec!["manager_id"],
+        ),
         (
             json!({"name": "a", "role": "analyst", "manager_id": Uuid::new_v4()}),
             vec!["manager_id"],

@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 mod consulting;
+mod demo;
 mod errors;
 mod health;
 mod helpers;
