@@ -28,6 +28,10 @@ Lists use keyset pagination (`limit` ≤ 200, opaque `cursor`, `next_cursor` and
         (name = "administration", description = "Partners and API clients"),
         (name = "cases", description = "Cases (tickets) and their topics"),
         (name = "routing", description = "The two-track router: rules as data and dry runs"),
+        (name = "managers", description = "The roster of telework managers"),
+        (name = "assignment", description = "Candidates, assignment, release and the waiting queue"),
+        (name = "sessions", description = "Consulting sessions and outcomes"),
+        (name = "reports", description = "The global event feed for reporting integrations"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

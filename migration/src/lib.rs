@@ -5,6 +5,7 @@ mod m20261201_000001_create_foundation;
 mod m20261201_000002_create_routing_rules;
 mod m20261201_000003_create_cases;
 mod m20261202_000004_create_consulting;
+mod m20261203_000005_create_event_feed;
 
 /// Every migration of the service, in the order they apply.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000002_create_routing_rules::Migration),
             Box::new(m20261201_000003_create_cases::Migration),
             Box::new(m20261202_000004_create_consulting::Migration),
+            Box::new(m20261203_000005_create_event_feed::Migration),
         ]
     }
 }

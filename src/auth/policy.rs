@@ -100,6 +100,8 @@ pub enum Action {
     ScheduleSessions,
     /// `PUT /v1/tickets/{id}/outcome` (managers: on their assigned cases).
     RecordOutcome,
+    /// `GET /v1/events`, the global event feed.
+    ReadFeed,
 }
 
 /// The roles allowed to perform `action`: the single source of truth for role checks.
@@ -116,6 +118,7 @@ pub fn roles_for(action: Action) -> &'static [Role] {
         Action::ReadManagers => &[Coordinator, Admin, Manager],
         Action::AssignCase => &[Coordinator],
         Action::ScheduleSessions | Action::RecordOutcome => &[Manager, Coordinator],
+        Action::ReadFeed => &[Analyst, Coordinator, Admin],
     }
 }
 
@@ -131,7 +134,8 @@ mod tests {
     #[test]
     fn the_policy_table_matches_the_api_contract() {
         use Role::*;
-        let cases: [(Action, &[Role]); 17] = [
+        let cases: [(Action, &[Role]); 18] = [
+            (Action::ReadFeed, &[Analyst, Coordinator, Admin]),
             (Action::ManageManagers, &[Coordinator, Admin]),
             (Action::ReadManagers, &[Coordinator, Admin, Manager]),
             (Action::AssignCase, &[Coordinator]),

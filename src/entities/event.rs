@@ -5,7 +5,7 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "events")]
 pub struct Model {
-    /// Position in the global feed.
+    /// Order of writing (taken before commit, so not the feed's order).
     #[sea_orm(primary_key)]
     pub seq: i64,
     /// Event id.
@@ -24,6 +24,8 @@ pub struct Model {
     pub data: String,
     /// When it happened.
     pub created_at: DateTimeUtc,
+    /// Position in the global feed, given after commit by the sequencer (null until then).
+    pub feed_seq: Option<i64>,
 }
 
 /// No relations are navigated from here.

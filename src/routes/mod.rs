@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod clients;
 pub mod consulting;
+pub mod feed;
 pub mod health;
 pub mod idempotent;
 pub mod managers;
@@ -49,7 +50,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(consulting::create_session)
         .service(consulting::list_sessions)
         .service(consulting::update_session)
-        .service(consulting::record_outcome);
+        .service(consulting::record_outcome)
+        .service(feed::read_feed);
 }
 
 /// The strong `ETag` of a versioned resource (cases, the routing rule set).

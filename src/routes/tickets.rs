@@ -1033,7 +1033,7 @@ pub async fn list_comments(
 /// An entry of a case's audit trail.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventView {
-    /// Position in the global feed.
+    /// Order within the audit trail (the global feed numbers events with its own `seq`).
     pub seq: i64,
     /// Event id.
     pub id: Uuid,

@@ -63,6 +63,7 @@ pub async fn record_all(
             actor_role: Set(actor.role.as_str().to_owned()),
             data: Set(data.to_string()),
             created_at: Set(now),
+            feed_seq: Set(None),
         });
     event::Entity::insert_many(rows)
         .exec_without_returning(db)

@@ -4,6 +4,7 @@ pub mod assignment;
 pub mod clients;
 pub mod demo;
 pub mod events;
+pub mod feed;
 pub mod idempotency;
 pub mod managers;
 pub mod outcomes;

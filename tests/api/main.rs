@@ -6,6 +6,7 @@ mod auth;
 mod consulting;
 mod demo;
 mod errors;
+mod feed;
 mod health;
 mod helpers;
 mod managers;
