@@ -5,7 +5,10 @@
 //! cargo run --release --example load -- pagination --url http://127.0.0.1:8080 --client-id oc_... --client-secret ocs_... --cursor <cursor at depth> --rounds 200
 //! cargo run --release --example load -- assign     --url http://127.0.0.1:8080 --client-id oc_... --client-secret ocs_... --concurrency 32 --seconds 20
 //! cargo run --release --example load -- candidates --url http://127.0.0.1:8080 --client-id oc_... --client-secret ocs_... --rounds 200
+//! cargo run --release --example load -- feed       --url http://127.0.0.1:8080 --client-id oc_... --client-secret ocs_...
 //! ```
+//! `feed` (an analyst's or coordinator's credentials) reads the whole event feed as NDJSON in
+//! pages of 10,000, checking that `seq` strictly increases, and prints events per second.
 //! `assign` (a coordinator's credentials) collects the triaged cases and has `--concurrency`
 //! coordinators assign them automatically (`POST .../assignment` with `{}`) for `--seconds`;
 //! `candidates` times `GET .../candidates` on one triaged case.
@@ -347,6 +350,48 @@ async fn run_candidates(args: &Args) {
     );
 }
 
+async fn run_feed(args: &Args) {
+    let client = reqwest::Client::new();
+    let token = token(&client, args).await;
+    let started = Instant::now();
+    let (mut after, mut events, mut pages) = (0i64, 0usize, 0usize);
+    loop {
+        let response = client
+            .get(format!("{}/v1/events?after={after}&limit=10000", args.url))
+            .bearer_auth(&token)
+            .header("accept", "application/x-ndjson")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let body = response.text().await.unwrap();
+        let mut read = 0;
+        for line in body.lines() {
+            let event: Value = serde_json::from_str(line).unwrap();
+            let seq = event["seq"].as_i64().unwrap();
+            assert!(seq > after, "seq {seq} after {after}");
+            after = seq;
+            read += 1;
+        }
+        pages += 1;
+        events += read;
+        if read == 0 {
+            break;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        json!({
+            "mode": "feed",
+            "events": events,
+            "pages": pages,
+            "seconds": (elapsed * 100.0).round() / 100.0,
+            "events_per_second": (events as f64 / elapsed).round(),
+        })
+    );
+}
+
 #[tokio::main]
 async fn main() {
     let args = args();
@@ -355,6 +400,7 @@ async fn main() {
         "pagination" => run_pagination(&args).await,
         "assign" => run_assign(&args).await,
         "candidates" => run_candidates(&args).await,
-        other => panic!("unknown mode {other}: intake, pagination, assign or candidates"),
+        "feed" => run_feed(&args).await,
+        other => panic!("unknown mode {other}: intake, pagination, assign, candidates or feed"),
     }
 }
