@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 
+use crate::domain::service_level::ServiceLevels;
+
 /// The default database: a SQLite file in the working directory, created when missing.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://onestop.db?mode=rwc";
 /// The default listening address.
@@ -22,6 +24,9 @@ pub struct Settings {
     pub free_sessions: u32,
     /// `ONESTOP_AUTO_ASSIGN`: hand freed capacity to the oldest waiting case.
     pub auto_assign: bool,
+    /// `ONESTOP_SLA_FIRST_CONTACT_DAYS` (2) and `ONESTOP_SLA_ASSIGNMENT_DAYS` (5): service
+    /// levels in business days after receipt.
+    pub service_levels: ServiceLevels,
     /// `ONESTOP_WEBHOOK_ALLOW_PRIVATE`: allow webhook URLs on loopback and private networks.
     pub webhook_allow_private: bool,
     /// `ONESTOP_RATE_LIMIT_PER_SECOND`: requests a second per client and instance, with
@@ -76,6 +81,10 @@ impl Settings {
             },
             free_sessions: parse_number(&get, "ONESTOP_FREE_SESSIONS", 3)?,
             auto_assign: parse_bool(&get, "ONESTOP_AUTO_ASSIGN", true)?,
+            service_levels: ServiceLevels {
+                first_contact_days: parse_number(&get, "ONESTOP_SLA_FIRST_CONTACT_DAYS", 2)?,
+                assignment_days: parse_number(&get, "ONESTOP_SLA_ASSIGNMENT_DAYS", 5)?,
+            },
             webhook_allow_private: parse_bool(&get, "ONESTOP_WEBHOOK_ALLOW_PRIVATE", false)?,
             rate_limit_per_second: parse_number(&get, "ONESTOP_RATE_LIMIT_PER_SECOND", 100)?,
             workers: get("ONESTOP_WORKERS")

@@ -6,6 +6,7 @@ mod m20261201_000002_create_routing_rules;
 mod m20261201_000003_create_cases;
 mod m20261202_000004_create_consulting;
 mod m20261203_000005_create_event_feed;
+mod m20261204_000006_add_service_levels;
 
 /// Every migration of the service, in the order they apply.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_create_cases::Migration),
             Box::new(m20261202_000004_create_consulting::Migration),
             Box::new(m20261203_000005_create_event_feed::Migration),
+            Box::new(m20261204_000006_add_service_levels::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ pub mod holidays;
 pub mod industry;
 pub mod partner_kind;
 pub mod prefecture;
+pub mod service_level;
 pub mod ticket_status;
 pub mod topic;
 pub mod track;

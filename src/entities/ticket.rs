@@ -56,6 +56,22 @@ pub struct Model {
     pub waiting_since: Option<DateTimeUtc>,
     /// When the current manager was assigned.
     pub assigned_at: Option<DateTimeUtc>,
+    /// Last day of the first-contact service level (moved by holds).
+    pub first_contact_due: Option<Date>,
+    /// Last day of the assignment service level (moved by holds).
+    pub assignment_due: Option<Date>,
+    /// When the center first acted on the case.
+    pub first_contact_at: Option<DateTimeUtc>,
+    /// Whether that was on or before its due day.
+    pub first_contact_met: Option<bool>,
+    /// When a manager was first assigned.
+    pub first_assigned_at: Option<DateTimeUtc>,
+    /// Whether that was on or before its due day.
+    pub assignment_met: Option<bool>,
+    /// Since when the case is on hold (its service-level clocks are paused).
+    pub on_hold_since: Option<DateTimeUtc>,
+    /// Business days spent on hold so far, added to the due dates.
+    pub paused_business_days: i32,
     /// Optimistic concurrency version.
     pub version: i32,
     /// Filed.

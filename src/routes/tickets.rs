@@ -16,6 +16,7 @@ use crate::{
         corporate_number::CorporateNumber,
         industry::Industry,
         prefecture::Prefecture,
+        service_level::{self, Deadline, ServiceLevels},
         ticket_status::{TicketStatus, TransitionTarget},
         topic::Topic,
         track::Track,
@@ -35,11 +36,6 @@ use crate::{
     },
     state::AppState,
 };
-
-/// Business days after receipt by which the center should first contact the company.
-pub const FIRST_CONTACT_BUSINESS_DAYS: u32 = 2;
-/// Business days after receipt by which a manager should be assigned.
-pub const ASSIGNMENT_BUSINESS_DAYS: u32 = 5;
 
 /// The company a case is about.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -185,13 +181,29 @@ pub struct CompanyView {
     pub is_small: Option<bool>,
 }
 
-/// Service-level due dates, in Japanese business days from receipt.
+/// Service levels, in Japanese business days from receipt (Asia/Tokyo), paused while the
+/// case is on hold.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SlaView {
-    /// First contact due (receipt + 2 business days).
+    /// Last day for the center's first contact (moved by holds).
     pub first_contact_due: NaiveDate,
-    /// Manager assignment due (receipt + 5 business days).
+    /// When the center first acted on the case (for phone, web and e-mail cases: on receipt).
+    pub first_contact_at: Option<DateTime<Utc>>,
+    /// `true` in time, `false` late, `null` not yet.
+    pub first_contact_met: Option<bool>,
+    /// Last day for assigning a manager (moved by holds).
     pub assignment_due: NaiveDate,
+    /// When a manager was first assigned.
+    pub first_assigned_at: Option<DateTime<Utc>>,
+    /// `true` in time, `false` late, `null` not yet.
+    pub assignment_met: Option<bool>,
+    /// Whether the clocks are paused now (the case is on hold).
+    pub paused: bool,
+    /// Business days spent on hold before the current hold, already added to the due dates.
+    pub paused_business_days: i32,
+    /// Whether a service level is missed as of today: met late, or pending past its due day
+    /// while its clock runs.
+    pub breached: bool,
 }
 
 /// The routing of a case.
@@ -349,10 +361,36 @@ impl TicketView {
             manager_id: ticket.row.manager_id,
             assigned_at: ticket.row.assigned_at,
             waiting_since: ticket.row.waiting_since,
-            sla: SlaView {
-                first_contact_due: calendar
-                    .add_business_days(received, FIRST_CONTACT_BUSINESS_DAYS),
-                assignment_due: calendar.add_business_days(received, ASSIGNMENT_BUSINESS_DAYS),
+            sla: {
+                let defaults = ServiceLevels::default();
+                let first_contact = Deadline {
+                    due: ticket.row.first_contact_due.unwrap_or_else(|| {
+                        calendar.add_business_days(received, defaults.first_contact_days)
+                    }),
+                    met: ticket.row.first_contact_met,
+                };
+                let assignment = Deadline {
+                    due: ticket.row.assignment_due.unwrap_or_else(|| {
+                        calendar.add_business_days(received, defaults.assignment_days)
+                    }),
+                    met: ticket.row.assignment_met,
+                };
+                SlaView {
+                    first_contact_due: first_contact.due,
+                    first_contact_at: ticket.row.first_contact_at,
+                    first_contact_met: first_contact.met,
+                    assignment_due: assignment.due,
+                    first_assigned_at: ticket.row.first_assigned_at,
+                    assignment_met: assignment.met,
+                    paused: status == TicketStatus::OnHold,
+                    paused_business_days: ticket.row.paused_business_days,
+                    breached: service_level::breached(
+                        status,
+                        first_contact,
+                        assignment,
+                        jst_date(Utc::now()),
+                    ),
+                }
             },
             outcome: ticket.outcome.map(OutcomeView::from_row).transpose()?,
             created_at: ticket.row.created_at,
@@ -586,6 +624,7 @@ pub async fn create_ticket(
     let JsonBody(request, raw) = body;
     let new = request.parse(client.role)?;
     let routing = state.routing.clone();
+    let levels = state.settings.service_levels;
     let actor = client.clone();
     respond_to_create(
         &state,
@@ -594,7 +633,7 @@ pub async fn create_ticket(
         &raw,
         Box::new(move |tx| {
             Box::pin(async move {
-                let ticket = services::tickets::create(tx, &routing, &actor, new).await?;
+                let ticket = services::tickets::create(tx, &routing, levels, &actor, new).await?;
                 let view = TicketView::from_ticket(ticket)?;
                 StoredResponse::created(format!("/v1/tickets/{}", view.id), &view)
             })
@@ -625,6 +664,9 @@ pub struct TicketQuery {
     pub created_to: Option<NaiveDate>,
     /// Text in the subject, description or reference (case-insensitive).
     pub q: Option<String>,
+    /// `true`: only cases that breached a service level as of today (Japan time); `false`:
+    /// only those that did not.
+    pub sla_breached: Option<bool>,
     /// Items per page, 1–200 (default 50).
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
@@ -659,6 +701,7 @@ impl TicketQuery {
                 .and_then(|d| d.succ_opt())
                 .map(services::tickets::jst_day_start),
             q: self.q.clone(),
+            sla_breached: self.sla_breached,
         };
         if let (Some(from), Some(to)) = (self.created_from, self.created_to)
             && from > to

@@ -11,7 +11,7 @@ use chrono::Utc;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Expr, ExprTrait},
+    sea_query::{Expr, ExprTrait, Func},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -21,6 +21,7 @@ use crate::{
     db::begin_write,
     domain::{
         assignment::{self, CaseNeeds, Ineligibility, Ranking, ScoreParts},
+        business_days::jst_date,
         case::PreferredMode,
         consulting::SessionStatus,
         prefecture::Prefecture,
@@ -193,6 +194,19 @@ async fn set_manager(
             Expr::value(None::<chrono::DateTime<Utc>>),
         )
         .col_expr(ticket::Column::AssignedAt, Expr::value(now))
+        // The assignment service level is decided by the first assignment only.
+        .col_expr(
+            ticket::Column::FirstAssignedAt,
+            Func::coalesce([Expr::col(ticket::Column::FirstAssignedAt), Expr::value(now)]).into(),
+        )
+        .col_expr(
+            ticket::Column::AssignmentMet,
+            Func::coalesce([
+                Expr::col(ticket::Column::AssignmentMet),
+                Expr::col(ticket::Column::AssignmentDue).gte(jst_date(now)),
+            ])
+            .into(),
+        )
         .col_expr(
             ticket::Column::Version,
             Expr::col(ticket::Column::Version).add(1),

@@ -15,6 +15,7 @@ use crate::{
         industry::Industry,
         partner_kind::PartnerKind,
         prefecture::Prefecture,
+        service_level::ServiceLevels,
         topic::Topic,
         track::Track,
     },
@@ -253,7 +254,7 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<Value> {
             channel: Channel::Partner,
         };
         let tx = begin_write(db).await?;
-        let ticket = tickets::create(&tx, &routing, &actor, new)
+        let ticket = tickets::create(&tx, &routing, ServiceLevels::default(), &actor, new)
             .await
             .map_err(api_error)
             .context("filing a demo case")?;

@@ -3,11 +3,17 @@ use chrono::Utc;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::{Expr, ExprTrait},
 };
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::{auth::AuthenticatedClient, entities::event, error::ApiError};
+use crate::{
+    auth::{AuthenticatedClient, Role},
+    domain::business_days::jst_date,
+    entities::{event, ticket},
+    error::ApiError,
+};
 
 /// Event types.
 pub mod types {
@@ -52,6 +58,25 @@ pub async fn record_all(
     events: Vec<(&str, Value)>,
 ) -> Result<(), ApiError> {
     let now = Utc::now();
+    // The center's first action on a case is its first contact (a service level); the
+    // filing itself counts only for cases the center took by phone, web or e-mail, which
+    // are marked when created.
+    let by_center = matches!(actor.role, Role::Coordinator | Role::Manager);
+    let first_action = events
+        .iter()
+        .any(|(event_type, _)| *event_type != types::TICKET_CREATED);
+    if let Some(ticket_id) = ticket_id.filter(|_| by_center && first_action) {
+        ticket::Entity::update_many()
+            .col_expr(ticket::Column::FirstContactAt, Expr::value(now))
+            .col_expr(
+                ticket::Column::FirstContactMet,
+                Expr::col(ticket::Column::FirstContactDue).gte(jst_date(now)),
+            )
+            .filter(ticket::Column::Id.eq(ticket_id))
+            .filter(ticket::Column::FirstContactAt.is_null())
+            .exec(db)
+            .await?;
+    }
     let rows = events
         .into_iter()
         .map(|(event_type, data)| event::ActiveModel {

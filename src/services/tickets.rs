@@ -14,12 +14,14 @@ use crate::{
     auth::{AuthenticatedClient, Role},
     db::begin_write,
     domain::{
+        business_days::{BusinessCalendar, jst_date},
         case::{Channel, PreferredMode, Visibility},
         company_size::{CapitalJpy, CompanySize, Employees, classify_industry},
         corporate_number::CorporateNumber,
         fiscal_year::{FiscalYear, TicketReference},
         industry::Industry,
         prefecture::Prefecture,
+        service_level::ServiceLevels,
         ticket_status::{IllegalTransition, TicketStatus, Transition, TransitionTarget, apply},
         topic::Topic,
         track::Track,
@@ -330,6 +332,7 @@ async fn next_from_counter(
 pub async fn create(
     tx: &DatabaseTransaction,
     routing: &RoutingEngine,
+    levels: ServiceLevels,
     actor: &AuthenticatedClient,
     new: NewTicket,
 ) -> Result<Ticket, ApiError> {
@@ -351,6 +354,9 @@ pub async fn create(
         (TicketStatus::Received, None)
     };
     let topics: Vec<&str> = new.topics.iter().map(|t| t.code()).collect();
+    let calendar = BusinessCalendar::default();
+    let received = jst_date(now);
+    let center_filed = new.channel != Channel::Partner;
     let row = ticket::ActiveModel {
         id: Set(Uuid::now_v7()),
         reference: Set(reference.to_string()),
@@ -377,6 +383,19 @@ pub async fn create(
         manager_id: Set(None),
         waiting_since: Set(None),
         assigned_at: Set(None),
+        first_contact_due: Set(Some(
+            calendar.add_business_days(received, levels.first_contact_days),
+        )),
+        assignment_due: Set(Some(
+            calendar.add_business_days(received, levels.assignment_days),
+        )),
+        // A case the center takes by phone, web or e-mail is in contact from the start.
+        first_contact_at: Set(center_filed.then_some(now)),
+        first_contact_met: Set(center_filed.then_some(true)),
+        first_assigned_at: Set(None),
+        assignment_met: Set(None),
+        on_hold_since: Set(None),
+        paused_business_days: Set(0),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -480,6 +499,8 @@ pub struct TicketFilter {
     pub created_before: Option<DateTime<Utc>>,
     /// Text in the subject, description or reference.
     pub q: Option<String>,
+    /// Breached a service level (true) or not (false), as of today in Japan.
+    pub sla_breached: Option<bool>,
 }
 
 /// The start of a Japan calendar day, as an instant.
@@ -540,6 +561,14 @@ pub async fn list(
                 .add(like(ticket::Column::Reference)),
         );
     }
+    if let Some(breached) = filter.sla_breached {
+        let condition_breached = sla_breached_condition(jst_date(Utc::now()));
+        condition = condition.add(if breached {
+            condition_breached
+        } else {
+            condition_breached.not()
+        });
+    }
     if let Some(after) = page.after {
         condition = condition.add(ticket::Column::Id.gt(after));
     }
@@ -596,6 +625,47 @@ pub async fn list(
         })
         .collect::<Result<_, ApiError>>()?;
     Ok((tickets, next.map(Cursor::encode)))
+}
+
+/// `domain::service_level::breached` in SQL, for `?sla_breached=`. Every term is written to
+/// be false (not NULL) on missing values, so the condition can be negated.
+fn sla_breached_condition(today: NaiveDate) -> Condition {
+    let statuses = |running: fn(TicketStatus) -> bool| {
+        TicketStatus::ALL
+            .into_iter()
+            .filter(|status| running(*status))
+            .map(TicketStatus::as_str)
+            .collect::<Vec<_>>()
+    };
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(ticket::Column::FirstContactMet.is_not_null())
+                .add(ticket::Column::FirstContactMet.eq(false)),
+        )
+        .add(
+            Condition::all()
+                .add(ticket::Column::AssignmentMet.is_not_null())
+                .add(ticket::Column::AssignmentMet.eq(false)),
+        )
+        .add(
+            Condition::all()
+                .add(ticket::Column::FirstContactMet.is_null())
+                .add(ticket::Column::Status.is_in(statuses(
+                    crate::domain::service_level::first_contact_clock_runs,
+                )))
+                .add(ticket::Column::FirstContactDue.is_not_null())
+                .add(ticket::Column::FirstContactDue.lt(today)),
+        )
+        .add(
+            Condition::all()
+                .add(ticket::Column::AssignmentMet.is_null())
+                .add(ticket::Column::Status.is_in(statuses(
+                    crate::domain::service_level::assignment_clock_runs,
+                )))
+                .add(ticket::Column::AssignmentDue.is_not_null())
+                .add(ticket::Column::AssignmentDue.lt(today)),
+        )
 }
 
 fn escape_like(text: &str) -> String {
@@ -789,6 +859,51 @@ pub async fn transition(
         .col_expr(ticket::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(ticket::Column::Id.eq(id))
         .filter(ticket::Column::Version.eq(current.row.version));
+    if action == Transition::Hold {
+        update = update.col_expr(ticket::Column::OnHoldSince, Expr::value(Utc::now()));
+    }
+    if let Some(since) = current.row.on_hold_since
+        && from == TicketStatus::OnHold
+    {
+        // Leaving a hold (resumed or cancelled): the clocks stopped for the business days it
+        // lasted, so the pending due dates move by as many.
+        let calendar = BusinessCalendar::default();
+        let held = calendar.business_days_between(jst_date(since), jst_date(Utc::now()));
+        // Negative only if the clock went backwards; a hold never adds negative days.
+        let held = u32::try_from(held).unwrap_or(0);
+        let shift = |due: Option<NaiveDate>, met: Option<bool>| match (due, met) {
+            (Some(due), None) => Some(calendar.add_business_days(due, held)),
+            (due, _) => due,
+        };
+        update = update
+            .col_expr(
+                ticket::Column::OnHoldSince,
+                Expr::value(None::<DateTime<Utc>>),
+            )
+            .col_expr(
+                ticket::Column::PausedBusinessDays,
+                Expr::value(
+                    current
+                        .row
+                        .paused_business_days
+                        .saturating_add(i32::try_from(held).unwrap_or(i32::MAX)),
+                ),
+            )
+            .col_expr(
+                ticket::Column::FirstContactDue,
+                Expr::value(shift(
+                    current.row.first_contact_due,
+                    current.row.first_contact_met,
+                )),
+            )
+            .col_expr(
+                ticket::Column::AssignmentDue,
+                Expr::value(shift(
+                    current.row.assignment_due,
+                    current.row.assignment_met,
+                )),
+            );
+    }
     if action == Transition::Reopen {
         update = update
             .col_expr(ticket::Column::ManagerId, Expr::value(None::<Uuid>))

@@ -11,4 +11,5 @@ mod health;
 mod helpers;
 mod managers;
 mod routing;
+mod service_levels;
 mod tickets;
