@@ -6,6 +6,9 @@ use anyhow::Context;
 
 use crate::domain::service_level::ServiceLevels;
 
+/// The webhook retry schedule in seconds: attempt 1 immediately, then after 5 s, 5 min,
+/// 30 min, 2 h, 5 h, 10 h and 10 h (8 attempts in all).
+pub const DEFAULT_WEBHOOK_BACKOFF: [u64; 8] = [0, 5, 300, 1800, 7200, 18_000, 36_000, 36_000];
 /// The default database: a SQLite file in the working directory, created when missing.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://onestop.db?mode=rwc";
 /// The default listening address.
@@ -29,6 +32,14 @@ pub struct Settings {
     pub service_levels: ServiceLevels,
     /// `ONESTOP_WEBHOOK_ALLOW_PRIVATE`: allow webhook URLs on loopback and private networks.
     pub webhook_allow_private: bool,
+    /// `ONESTOP_WEBHOOK_WORKER`: run the webhook delivery worker in this instance (default
+    /// true).
+    pub webhook_worker: bool,
+    /// The webhook retry schedule: entry `i` is the wait before attempt `i + 1`, counted
+    /// from the failure of attempt `i` (entry 0, the first attempt, is always immediate:
+    /// the outbox row is due when the event commits); its length is the number of attempts.
+    /// [`DEFAULT_WEBHOOK_BACKOFF`]; no environment variable.
+    pub webhook_backoff: Vec<std::time::Duration>,
     /// `ONESTOP_RATE_LIMIT_PER_SECOND`: requests a second per client and instance, with
     /// bursts of twice that (default 100; 0 turns limiting off).
     pub rate_limit_per_second: u32,
@@ -86,6 +97,11 @@ impl Settings {
                 assignment_days: parse_number(&get, "ONESTOP_SLA_ASSIGNMENT_DAYS", 5)?,
             },
             webhook_allow_private: parse_bool(&get, "ONESTOP_WEBHOOK_ALLOW_PRIVATE", false)?,
+            webhook_worker: parse_bool(&get, "ONESTOP_WEBHOOK_WORKER", true)?,
+            webhook_backoff: DEFAULT_WEBHOOK_BACKOFF
+                .iter()
+                .map(|&seconds| std::time::Duration::from_secs(seconds))
+                .collect(),
             rate_limit_per_second: parse_number(&get, "ONESTOP_RATE_LIMIT_PER_SECOND", 100)?,
             workers: get("ONESTOP_WORKERS")
                 .map(|raw| {
@@ -152,6 +168,13 @@ mod tests {
         assert_eq!(settings.free_sessions, 3);
         assert!(settings.auto_assign);
         assert!(!settings.webhook_allow_private);
+        assert!(settings.webhook_worker);
+        assert_eq!(settings.webhook_backoff.len(), 8);
+        assert_eq!(settings.webhook_backoff[0], std::time::Duration::ZERO);
+        assert_eq!(
+            settings.webhook_backoff[2],
+            std::time::Duration::from_secs(300)
+        );
         assert!(settings.jwt.secret.is_none());
     }
 

@@ -32,6 +32,7 @@ Lists use keyset pagination (`limit` ≤ 200, opaque `cursor`, `next_cursor` and
         (name = "assignment", description = "Candidates, assignment, release and the waiting queue"),
         (name = "sessions", description = "Consulting sessions and outcomes"),
         (name = "reports", description = "The global event feed for reporting integrations"),
+        (name = "webhooks", description = "Signed event deliveries to subscribers' URLs (Standard Webhooks), retried with backoff from a transactional outbox"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

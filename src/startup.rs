@@ -23,7 +23,11 @@ use crate::{
     extract::{configure_extractors, problem_for_status},
     openapi::{self, RouteTable},
     routes,
-    services::{self, routing::RoutingEngine},
+    services::{
+        self,
+        routing::RoutingEngine,
+        webhook_delivery::{self, Worker},
+    },
     state::AppState,
     telemetry::{Metrics, observe_requests},
 };
@@ -33,6 +37,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    webhook_worker: Option<Worker>,
 }
 
 impl Application {
@@ -97,10 +102,17 @@ impl Application {
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
+        // Started with the server (run_until_stopped) and stopped with it.
+        let webhook_worker = if settings.webhook_worker {
+            Some(Worker::new(state.db.clone(), state.settings.clone())?)
+        } else {
+            None
+        };
         Ok(Self {
             port,
             server: server.run(),
             state,
+            webhook_worker,
         })
     }
 
@@ -115,8 +127,10 @@ impl Application {
     }
 
     /// Serves until SIGINT or SIGTERM; in-flight requests are given the shutdown timeout to
-    /// finish.
+    /// finish. The webhook delivery worker runs alongside and stops with the server (a
+    /// delivery it cuts short is made again when its lease ends).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let _worker = self.webhook_worker.map(webhook_delivery::spawn);
         self.server.await
     }
 }

@@ -7,6 +7,8 @@ mod m20261201_000003_create_cases;
 mod m20261202_000004_create_consulting;
 mod m20261203_000005_create_event_feed;
 mod m20261204_000006_add_service_levels;
+mod m20261205_000007_add_report_measures;
+mod m20261206_000008_create_webhooks;
 
 /// Every migration of the service, in the order they apply.
 pub struct Migrator;
@@ -21,6 +23,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000004_create_consulting::Migration),
             Box::new(m20261203_000005_create_event_feed::Migration),
             Box::new(m20261204_000006_add_service_levels::Migration),
+            Box::new(m20261205_000007_add_report_measures::Migration),
+            Box::new(m20261206_000008_create_webhooks::Migration),
         ]
     }
 }

@@ -102,6 +102,11 @@ pub enum Action {
     RecordOutcome,
     /// `GET /v1/events`, the global event feed.
     ReadFeed,
+    /// `POST`/`GET /v1/webhooks`, `DELETE /v1/webhooks/{id}`, `GET
+    /// /v1/webhooks/{id}/deliveries` (partners: subscriptions for their own cases).
+    ManageWebhooks,
+    /// `GET /v1/reports/summary` (partners: restricted to their own cases).
+    ReadReports,
 }
 
 /// The roles allowed to perform `action`: the single source of truth for role checks.
@@ -119,6 +124,8 @@ pub fn roles_for(action: Action) -> &'static [Role] {
         Action::AssignCase => &[Coordinator],
         Action::ScheduleSessions | Action::RecordOutcome => &[Manager, Coordinator],
         Action::ReadFeed => &[Analyst, Coordinator, Admin],
+        Action::ManageWebhooks => &[Partner, Analyst, Admin],
+        Action::ReadReports => &[Analyst, Coordinator, Admin, Partner],
     }
 }
 
@@ -134,8 +141,10 @@ mod tests {
     #[test]
     fn the_policy_table_matches_the_api_contract() {
         use Role::*;
-        let cases: [(Action, &[Role]); 18] = [
+        let cases: [(Action, &[Role]); 20] = [
             (Action::ReadFeed, &[Analyst, Coordinator, Admin]),
+            (Action::ManageWebhooks, &[Partner, Analyst, Admin]),
+            (Action::ReadReports, &[Analyst, Coordinator, Admin, Partner]),
             (Action::ManageManagers, &[Coordinator, Admin]),
             (Action::ReadManagers, &[Coordinator, Admin, Manager]),
             (Action::AssignCase, &[Coordinator]),

@@ -15,5 +15,6 @@ pub mod service_level;
 pub mod ticket_status;
 pub mod topic;
 pub mod track;
+pub mod webhook_destination;
 
 mod text;

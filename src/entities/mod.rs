@@ -13,3 +13,6 @@ pub mod routing_rule_set;
 pub mod setting;
 pub mod ticket;
 pub mod ticket_counter;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
+pub mod webhook_subscription;

@@ -72,6 +72,8 @@ pub struct Model {
     pub on_hold_since: Option<DateTimeUtc>,
     /// Business days spent on hold so far, added to the due dates.
     pub paused_business_days: i32,
+    /// Business days from receipt to the first assignment (for the summary report).
+    pub business_days_to_assign: Option<i32>,
     /// Optimistic concurrency version.
     pub version: i32,
     /// Filed.

@@ -8,9 +8,11 @@ pub mod health;
 pub mod idempotent;
 pub mod managers;
 pub mod partners;
+pub mod reports;
 pub mod routing;
 pub mod tickets;
 pub mod topics;
+pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -51,7 +53,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(consulting::list_sessions)
         .service(consulting::update_session)
         .service(consulting::record_outcome)
-        .service(feed::read_feed);
+        .service(feed::read_feed)
+        .service(reports::summary)
+        .service(webhooks::create_webhook)
+        .service(webhooks::list_webhooks)
+        .service(webhooks::delete_webhook)
+        .service(webhooks::list_deliveries);
 }
 
 /// The strong `ETag` of a versioned resource (cases, the routing rule set).

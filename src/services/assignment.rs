@@ -21,7 +21,7 @@ use crate::{
     db::begin_write,
     domain::{
         assignment::{self, CaseNeeds, Ineligibility, Ranking, ScoreParts},
-        business_days::jst_date,
+        business_days::{BusinessCalendar, jst_date},
         case::PreferredMode,
         consulting::SessionStatus,
         prefecture::Prefecture,
@@ -179,10 +179,14 @@ pub async fn free(tx: &impl ConnectionTrait, manager_id: Uuid) -> Result<(), Api
 /// Sets the manager on a triaged case, if it is still triaged and unassigned.
 async fn set_manager(
     tx: &impl ConnectionTrait,
-    ticket_id: Uuid,
+    case: &ticket::Model,
     manager_id: Uuid,
 ) -> Result<bool, ApiError> {
+    let ticket_id = case.id;
     let now = Utc::now();
+    let days_to_assign =
+        BusinessCalendar::default().business_days_between(jst_date(case.created_at), jst_date(now));
+    let days_to_assign = i32::try_from(Ord::max(days_to_assign, 0)).unwrap_or(i32::MAX);
     let result = ticket::Entity::update_many()
         .col_expr(ticket::Column::ManagerId, Expr::value(manager_id))
         .col_expr(
@@ -198,6 +202,14 @@ async fn set_manager(
         .col_expr(
             ticket::Column::FirstAssignedAt,
             Func::coalesce([Expr::col(ticket::Column::FirstAssignedAt), Expr::value(now)]).into(),
+        )
+        .col_expr(
+            ticket::Column::BusinessDaysToAssign,
+            Func::coalesce([
+                Expr::col(ticket::Column::BusinessDaysToAssign),
+                Expr::value(days_to_assign),
+            ])
+            .into(),
         )
         .col_expr(
             ticket::Column::AssignmentMet,
@@ -313,7 +325,7 @@ pub async fn assign(
             extensions,
         });
     };
-    if !set_manager(&tx, ticket_id, manager.id).await? {
+    if !set_manager(&tx, &current.row, manager.id).await? {
         return Err(ApiError::conflict(
             "concurrent-change",
             "the case changed at the same moment; read it again",
@@ -565,7 +577,7 @@ pub async fn hand_off_waiting(
         if !reserve(tx, manager_id).await? {
             break;
         }
-        if set_manager(tx, waiting.id, manager_id).await? {
+        if set_manager(tx, &waiting, manager_id).await? {
             record_assigned(
                 tx,
                 actor,

@@ -13,6 +13,7 @@ use crate::{
     domain::business_days::jst_date,
     entities::{event, ticket},
     error::ApiError,
+    services::webhooks,
 };
 
 /// Event types.
@@ -37,6 +38,21 @@ pub mod types {
     pub const SESSION_UPDATED: &str = "session.updated";
     /// An outcome was recorded (or replaced).
     pub const OUTCOME_RECORDED: &str = "outcome.recorded";
+
+    /// Every event type, in the order API.md lists them (webhook subscriptions choose
+    /// among these).
+    pub const ALL: [&str; 10] = [
+        TICKET_CREATED,
+        TICKET_UPDATED,
+        TICKET_ROUTED,
+        TICKET_ASSIGNED,
+        TICKET_RELEASED,
+        TICKET_STATUS_CHANGED,
+        SESSION_SCHEDULED,
+        SESSION_UPDATED,
+        OUTCOME_RECORDED,
+        COMMENT_ADDED,
+    ];
 }
 
 /// Appends an event about `ticket_id` caused by `actor`.
@@ -50,7 +66,9 @@ pub async fn record(
     record_all(db, ticket_id, actor, vec![(event_type, data)]).await
 }
 
-/// Appends several events about `ticket_id` in one statement, in the order given.
+/// Appends several events about `ticket_id` in one statement, in the order given, and
+/// enqueues their webhook deliveries (the outbox) with one more: both commit or roll back
+/// with the change that caused them.
 pub async fn record_all(
     db: &impl ConnectionTrait,
     ticket_id: Option<Uuid>,
@@ -77,11 +95,23 @@ pub async fn record_all(
             .exec(db)
             .await?;
     }
+    if events.is_empty() {
+        return Ok(());
+    }
+    let events: Vec<(Uuid, &str, Value)> = events
+        .into_iter()
+        .map(|(event_type, data)| (Uuid::now_v7(), event_type, data))
+        .collect();
+    let outbox = webhooks::enqueue_statement(
+        ticket_id,
+        events.iter().map(|(id, event_type, _)| (*id, *event_type)),
+        now,
+    )?;
     let rows = events
         .into_iter()
-        .map(|(event_type, data)| event::ActiveModel {
+        .map(|(id, event_type, data)| event::ActiveModel {
             seq: NotSet,
-            id: Set(Uuid::now_v7()),
+            id: Set(id),
             ticket_id: Set(ticket_id),
             event_type: Set(event_type.to_owned()),
             actor: Set(actor.client_id.clone()),
@@ -93,6 +123,7 @@ pub async fn record_all(
     event::Entity::insert_many(rows)
         .exec_without_returning(db)
         .await?;
+    db.execute(&outbox).await?;
     Ok(())
 }
 

@@ -396,6 +396,7 @@ pub async fn create(
         assignment_met: Set(None),
         on_hold_since: Set(None),
         paused_business_days: Set(0),
+        business_days_to_assign: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),

@@ -10,6 +10,8 @@ mod feed;
 mod health;
 mod helpers;
 mod managers;
+mod reports;
 mod routing;
 mod service_levels;
 mod tickets;
+mod webhooks;

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Summary report benchmark on PostgreSQL: GET /v1/reports/summary over 1,000,000 cases of one
+# fiscal year, for every group_by, timed end to end with curl (5 runs each after a warm-up).
+# Usage: bash bench/report.sh   (from the repository root)
+# Env: PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres), PORT (18093),
+#      CASES (1000000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PG_ADMIN_URL="${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+PORT="${PORT:-18093}"
+CASES="${CASES:-1000000}"
+DB=onestop_bench_report
+DB_URL="${PG_ADMIN_URL%/*}/$DB"
+BASE="http://127.0.0.1:$PORT"
+
+json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+
+cargo build --release --quiet --bin onestop
+BIN=target/release/onestop
+
+psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+trap 'kill $SERVICE 2>/dev/null || true; psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)"' EXIT
+DATABASE_URL="$DB_URL" $BIN migrate
+analyst=$(DATABASE_URL="$DB_URL" $BIN clients create --role analyst --name bench-analyst)
+
+echo "== seeding 20 partners, 200 managers and $CASES cases of fiscal 2026 (40% with an outcome)"
+psql "$DB_URL" -q <<SQL
+INSERT INTO partners (id, name, kind, prefecture, created_at)
+  SELECT gen_random_uuid(), '商工会議所 ' || g, 'chamber_of_commerce', lpad(((g % 47) + 1)::text, 2, '0'), now()
+  FROM generate_series(1, 20) AS g;
+INSERT INTO managers (id, name, email, covers_ict, covers_labor, topics, prefectures, online, onsite,
+    capacity, active_cases, active, last_assigned_at, version, created_at, updated_at)
+  SELECT gen_random_uuid(), 'マネージャー ' || g, 'm' || g || '@example.jp', g % 2 = 0, g % 2 = 1, '[]', '[]',
+    true, false, 100000, 0, true, NULL, 1, now(), now()
+  FROM generate_series(1, 200) AS g;
+INSERT INTO companies (id, corporate_number, name, name_key, prefecture, industry, employees, capital_jpy, created_at, updated_at)
+  VALUES (gen_random_uuid(), NULL, '株式会社ベンチ', '株式会社ベンチ', '13', 'E', 40, 10000000, now(), now());
+CREATE TEMP TABLE p AS SELECT row_number() OVER () AS n, id FROM partners;
+CREATE TEMP TABLE m AS SELECT row_number() OVER () AS n, id FROM managers;
+INSERT INTO tickets (id, reference, fiscal_year, sequence, channel, partner_id, company_id, prefecture, industry,
+    contact_name, contact_email, contact_phone, subject, description, topics, preferred_mode, status, held_from,
+    track, routing, manager_id, version, created_at, updated_at, first_contact_due, assignment_due,
+    first_contact_at, first_contact_met, first_assigned_at, assignment_met, paused_business_days,
+    business_days_to_assign)
+  SELECT gen_random_uuid(), 'B-' || g, 2026, g, CASE WHEN g % 10 = 0 THEN 'phone' ELSE 'partner' END,
+    CASE WHEN g % 10 = 0 THEN NULL ELSE (SELECT id FROM p WHERE p.n = (g % 20) + 1) END,
+    (SELECT id FROM companies LIMIT 1), lpad(((g % 47) + 1)::text, 2, '0'), chr(65 + (g % 20)),
+    '試験', 'seed@example.jp', NULL, '相談 ' || g, 'シード', '[]', 'either',
+    CASE WHEN g % 5 < 2 THEN 'resolved' WHEN g % 10 < 7 THEN 'assigned' ELSE 'triaged' END, NULL,
+    CASE WHEN g % 3 = 0 THEN 'ict' ELSE 'labor' END, NULL,
+    CASE WHEN g % 10 < 7 THEN (SELECT id FROM m WHERE m.n = (g % 200) + 1) END, 1,
+    timestamptz '2026-04-01 00:00+09' + (g % 365) * interval '1 day' + (g % 86400) * interval '1 second',
+    now(), DATE '2026-04-03' + (g % 365), DATE '2026-04-08' + (g % 365),
+    now(), g % 7 <> 0, CASE WHEN g % 10 < 7 THEN now() END, CASE WHEN g % 10 < 7 THEN g % 9 <> 0 END, 0,
+    CASE WHEN g % 10 < 7 THEN g % 11 END
+  FROM generate_series(1, $CASES) AS g;
+INSERT INTO outcomes (ticket_id, result, measures, teleworkers, satisfaction, summary, manager_id, recorded_by, recorded_at)
+  SELECT id, (ARRAY['introduced','planned','not_introduced','referred','withdrawn'])[1 + (sequence % 5)::int], '[]',
+    sequence % 30, (1 + sequence % 5)::smallint, NULL, manager_id, 'oc_bench', now()
+  FROM tickets WHERE status = 'resolved';
+ANALYZE;
+SQL
+
+DATABASE_URL="$DB_URL" ONESTOP_BIND="127.0.0.1:$PORT" ONESTOP_RATE_LIMIT_PER_SECOND=0 RUST_LOG=warn $BIN serve >/tmp/onestop-bench-report.log 2>&1 &
+SERVICE=$!
+for _ in $(seq 1 50); do curl -fs "$BASE/readyz" >/dev/null && break; sleep 0.2; done
+token=$(curl -fs "$BASE/v1/auth/token" -H 'content-type: application/json' \
+  -d "{\"client_id\":\"$(echo "$analyst" | json "['client_id']")\",\"client_secret\":\"$(echo "$analyst" | json "['client_secret']")\"}" | json "['access_token']")
+
+echo "== GET /v1/reports/summary?fiscal_year=2026 over $CASES cases (seconds: median and max of 5)"
+for group_by in track prefecture partner month industry manager; do
+  url="$BASE/v1/reports/summary?fiscal_year=2026&group_by=$group_by"
+  received=$(curl -fs "$url" -H "authorization: Bearer $token" | json "['totals']['received']")
+  times=$(for _ in 1 2 3 4 5; do curl -fs -o /dev/null -w '%{time_total}\n' "$url" -H "authorization: Bearer $token"; done | sort -n)
+  echo "$group_by: received=$received median=$(echo "$times" | sed -n 3p) max=$(echo "$times" | tail -n1)"
+done
+url="$BASE/v1/reports/summary?fiscal_year=2026&group_by=prefecture"
+csv_time=$(curl -fs -o /dev/null -w '%{time_total}' "$url" -H "authorization: Bearer $token" -H 'accept: text/csv')
+echo "prefecture as CSV: $csv_time"

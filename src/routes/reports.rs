@@ -1,0 +1,403 @@
+//! `/v1/reports/summary`: the program's numbers, as JSON or as CSV for Excel.
+use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
+use chrono::NaiveDate;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::{
+    auth::{Action, AuthenticatedClient, Role},
+    domain::{fiscal_year::FiscalYear, industry::Industry, prefecture::Prefecture, track::Track},
+    entities::{manager, partner},
+    error::{ApiError, FieldErrors, Problem},
+    services::reports::{self, GroupBy, GroupKey, Measures, ReportRequest},
+    state::AppState,
+};
+
+/// The media type of the CSV answer.
+pub const CSV: &str = "text/csv";
+
+/// The period, grouping and publication rule of a report.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SummaryQuery {
+    /// First day of the period (Japan calendar day, inclusive); with `to`.
+    pub from: Option<NaiveDate>,
+    /// Last day of the period (inclusive); with `from`.
+    pub to: Option<NaiveDate>,
+    /// A fiscal year (April to March) instead of `from`/`to`, e.g. `2026`.
+    pub fiscal_year: Option<i32>,
+    /// `track` (default), `prefecture`, `partner`, `month`, `industry` or `manager`.
+    pub group_by: Option<String>,
+    /// For publication: counts below this become `null` (and the rates built on them).
+    pub suppress_below: Option<u64>,
+}
+
+/// The measures of one group, or the totals. Counts are of cases received in the period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeasuresView {
+    /// Cases received.
+    pub received: Option<i64>,
+    /// Of those, ever assigned a manager.
+    pub assigned: Option<i64>,
+    /// Of those, with a recorded outcome.
+    pub resolved: Option<i64>,
+    /// Of those, outcomes where telework was introduced.
+    pub introduced: Option<i64>,
+    /// `introduced / resolved`.
+    pub introduction_rate: Option<f64>,
+    /// Median business days from receipt to the first assignment.
+    pub median_business_days_to_assign: Option<f64>,
+    /// Share of the cases with both service levels decided that met both.
+    pub sla_met_rate: Option<f64>,
+    /// Mean satisfaction (1–5) of the outcomes that give one.
+    pub avg_satisfaction: Option<f64>,
+}
+
+/// One group of the report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SummaryRow {
+    /// The group: a track, prefecture code, partner id, `YYYY-MM`, JSIC letter or manager id;
+    /// `null` for cases without one (not routed, taken by the center, no industry,
+    /// unassigned).
+    pub key: Option<String>,
+    /// A readable name for the group.
+    pub label: String,
+    /// The measures.
+    #[serde(flatten)]
+    pub measures: MeasuresView,
+}
+
+/// The summary report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SummaryView {
+    /// The grouping.
+    pub group_by: String,
+    /// First day of the period.
+    pub from: NaiveDate,
+    /// Last day of the period.
+    pub to: NaiveDate,
+    /// Counts below this are `null`.
+    pub suppress_below: Option<u64>,
+    /// The groups, by key.
+    pub rows: Vec<SummaryRow>,
+    /// Over every case of the period.
+    pub totals: MeasuresView,
+}
+
+fn rate(numerator: i64, denominator: i64) -> Option<f64> {
+    // Four decimals: enough for a percentage with two, and stable in CSV.
+    (denominator > 0).then(|| (numerator as f64 / denominator as f64 * 10_000.0).round() / 10_000.0)
+}
+
+fn view(measures: &Measures, suppress_below: Option<u64>) -> MeasuresView {
+    let shown = |count: i64| match suppress_below {
+        Some(limit) if u64::try_from(count).unwrap_or(0) < limit => None,
+        _ => Some(count),
+    };
+    let received = shown(measures.received);
+    let assigned = shown(measures.assigned);
+    let resolved = shown(measures.resolved);
+    let introduced = shown(measures.introduced);
+    let sla_decided = shown(measures.sla_decided);
+    let round = |value: f64| (value * 100.0).round() / 100.0;
+    MeasuresView {
+        received,
+        assigned,
+        resolved,
+        introduced,
+        introduction_rate: introduced.zip(resolved).and_then(|(i, r)| rate(i, r)),
+        median_business_days_to_assign: assigned
+            .and(measures.median_business_days_to_assign)
+            .map(round),
+        sla_met_rate: sla_decided.and_then(|decided| rate(measures.sla_met, decided)),
+        avg_satisfaction: resolved.and(measures.avg_satisfaction).map(round),
+    }
+}
+
+impl SummaryQuery {
+    fn parse(&self) -> Result<(NaiveDate, NaiveDate, GroupBy), ApiError> {
+        let mut errors = FieldErrors::new();
+        let group_by = errors.check(
+            "group_by",
+            GroupBy::parse(self.group_by.as_deref().unwrap_or("track")),
+        );
+        if self.suppress_below == Some(0) {
+            errors.add("suppress_below", "must be 1 or more");
+        }
+        let period = match (self.fiscal_year, self.from, self.to) {
+            (Some(year), None, None) => match FiscalYear::new(year) {
+                Ok(fiscal_year) if (2000..=2100).contains(&year) => {
+                    Some((fiscal_year.first_day(), fiscal_year.last_day()))
+                }
+                _ => {
+                    errors.add("fiscal_year", "must be a fiscal year from 2000 to 2100");
+                    None
+                }
+            },
+            (None, Some(from), Some(to)) if from <= to => Some((from, to)),
+            (None, Some(_), Some(_)) => {
+                errors.add("to", "must not be before from");
+                None
+            }
+            (Some(_), _, _) => {
+                errors.add("fiscal_year", "give fiscal_year or from and to, not both");
+                None
+            }
+            (None, _, _) => {
+                errors.add("from", "give from and to (dates), or fiscal_year");
+                None
+            }
+        };
+        errors.finish()?;
+        match (period, group_by) {
+            (Some((from, to)), Some(group_by)) => Ok((from, to, group_by)),
+            _ => Err(ApiError::Internal(anyhow::anyhow!(
+                "parsed fields went missing"
+            ))),
+        }
+    }
+}
+
+async fn labels(
+    state: &AppState,
+    group_by: GroupBy,
+    keys: &[GroupKey],
+) -> Result<Vec<String>, ApiError> {
+    let ids: Vec<Uuid> = keys
+        .iter()
+        .filter_map(|k| match k {
+            GroupKey::Id(id) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    let names: Vec<(Uuid, String)> = match group_by {
+        GroupBy::Partner => partner::Entity::find()
+            .filter(partner::Column::Id.is_in(ids))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect(),
+        GroupBy::Manager => manager::Entity::find()
+            .filter(manager::Column::Id.is_in(ids))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m.name))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(keys
+        .iter()
+        .map(|key| match (group_by, key) {
+            (_, GroupKey::Id(id)) => names
+                .iter()
+                .find(|(candidate, _)| candidate == id)
+                .map(|(_, name)| name.clone())
+                .unwrap_or_else(|| id.to_string()),
+            (GroupBy::Track, GroupKey::Text(code)) => code
+                .parse::<Track>()
+                .map_or_else(|_| code.clone(), |t| t.label_ja().to_owned()),
+            (GroupBy::Prefecture, GroupKey::Text(code)) => {
+                Prefecture::parse(code).map_or_else(|_| code.clone(), |p| p.name_ja().to_owned())
+            }
+            (GroupBy::Industry, GroupKey::Text(code)) => {
+                Industry::parse(code).map_or_else(|_| code.clone(), |i| i.label_ja().to_owned())
+            }
+            (_, GroupKey::Text(text)) => text.clone(),
+            (GroupBy::Track, GroupKey::None) => "未振分 (not routed)".to_owned(),
+            (GroupBy::Partner, GroupKey::None) => {
+                "センター直接受付 (phone, web, e-mail)".to_owned()
+            }
+            (GroupBy::Manager, GroupKey::None) => "未割当 (unassigned)".to_owned(),
+            (_, GroupKey::None) => "不明 (unknown)".to_owned(),
+        })
+        .collect())
+}
+
+/// Neutralizes a CSV cell that a spreadsheet would run as a formula, and quotes it when it
+/// needs quoting (RFC 4180).
+pub fn csv_cell(raw: &str) -> String {
+    let neutral = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{raw}")
+    } else {
+        raw.to_owned()
+    };
+    if neutral.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", neutral.replace('"', "\"\""))
+    } else {
+        neutral
+    }
+}
+
+fn csv(view: &SummaryView) -> String {
+    let number = |value: Option<i64>| value.map(|v| v.to_string()).unwrap_or_default();
+    let decimal = |value: Option<f64>| value.map(|v| v.to_string()).unwrap_or_default();
+    let line = |key: &str, label: &str, m: &MeasuresView| {
+        [
+            csv_cell(key),
+            csv_cell(label),
+            number(m.received),
+            number(m.assigned),
+            number(m.resolved),
+            number(m.introduced),
+            decimal(m.introduction_rate),
+            decimal(m.median_business_days_to_assign),
+            decimal(m.sla_met_rate),
+            decimal(m.avg_satisfaction),
+        ]
+        .join(",")
+    };
+    // The byte-order mark makes Excel in Japan read the file as UTF-8.
+    let mut out = String::from("\u{feff}");
+    out.push_str(&format!(
+        "{},label,received,assigned,resolved,introduced,introduction_rate,\
+         median_business_days_to_assign,sla_met_rate,avg_satisfaction\r\n",
+        view.group_by
+    ));
+    for row in &view.rows {
+        out.push_str(&line(
+            row.key.as_deref().unwrap_or(""),
+            &row.label,
+            &row.measures,
+        ));
+        out.push_str("\r\n");
+    }
+    out.push_str(&line("total", "合計", &view.totals));
+    out.push_str("\r\n");
+    out
+}
+
+/// The summary report (analyst, coordinator, admin; a partner gets the same report over its
+/// own cases): cases received in the period (`from`/`to`, or `fiscal_year`) grouped by
+/// `group_by`, with `received`, `assigned`, `resolved`, `introduced`, `introduction_rate`,
+/// `median_business_days_to_assign`, `sla_met_rate`, `avg_satisfaction`, and the totals.
+/// Counted by the database. `Accept: text/csv` gives UTF-8 CSV with a byte-order mark
+/// (for Excel), cells that would start a formula neutralized with `'`, and the totals as
+/// the last line. `suppress_below=N` blanks counts under N, and the rates and averages
+/// built on them, for publication.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(SummaryQuery),
+    responses(
+        (status = 200, body = SummaryView),
+        (status = 200, content_type = "text/csv", description = "The same report as CSV", body = String),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/reports/summary")]
+#[tracing::instrument(skip_all, fields(client = %client.client_id))]
+pub async fn summary(
+    state: web::Data<AppState>,
+    client: AuthenticatedClient,
+    req: HttpRequest,
+    query: web::Query<SummaryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    client.authorize(Action::ReadReports)?;
+    let (from, to, group_by) = query.parse()?;
+    let request = ReportRequest {
+        from,
+        to,
+        group_by,
+        partner_id: match client.role {
+            Role::Partner => Some(client.partner_id.ok_or_else(|| {
+                ApiError::Forbidden("this partner client is bound to no partner".into())
+            })?),
+            _ => None,
+        },
+    };
+    let summary = reports::summary(&state.db, &request).await?;
+    let keys: Vec<GroupKey> = summary.rows.iter().map(|(k, _)| k.clone()).collect();
+    let names = labels(&state, group_by, &keys).await?;
+    let view = SummaryView {
+        group_by: group_by.as_str().to_owned(),
+        from,
+        to,
+        suppress_below: query.suppress_below,
+        rows: summary
+            .rows
+            .iter()
+            .zip(names)
+            .map(|((key, measures), label)| SummaryRow {
+                key: match key {
+                    GroupKey::Text(text) => Some(text.clone()),
+                    GroupKey::Id(id) => Some(id.to_string()),
+                    GroupKey::None => None,
+                },
+                label,
+                measures: view(measures, query.suppress_below),
+            })
+            .collect(),
+        totals: view(&summary.totals, query.suppress_below),
+    };
+    let wants_csv = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains(CSV));
+    if wants_csv {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"onestop-summary-{}-{from}-{to}.csv\"",
+                    group_by.as_str()
+                ),
+            ))
+            .body(csv(&view)));
+    }
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_that_would_run_as_formulas_are_neutralized_and_quoted_when_needed() {
+        let cases = [
+            ("東京都", "東京都"),
+            ("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\""),
+            ("+81", "'+81"),
+            ("-1", "'-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("a,b", "\"a,b\""),
+            ("", ""),
+        ];
+        for (raw, cell) in cases {
+            assert_eq!(csv_cell(raw), cell, "{raw}");
+        }
+    }
+
+    #[test]
+    fn suppressed_counts_take_the_rates_built_on_them_along() {
+        let measures = Measures {
+            received: 12,
+            assigned: 9,
+            resolved: 4,
+            introduced: 2,
+            sla_decided: 8,
+            sla_met: 6,
+            median_business_days_to_assign: Some(3.0),
+            avg_satisfaction: Some(4.5),
+        };
+        let open = view(&measures, None);
+        assert_eq!(open.introduction_rate, Some(0.5));
+        assert_eq!(open.sla_met_rate, Some(0.75));
+        let published = view(&measures, Some(5));
+        assert_eq!(published.received, Some(12));
+        assert_eq!(published.resolved, None);
+        assert_eq!(published.introduced, None);
+        assert_eq!(published.introduction_rate, None);
+        assert_eq!(published.avg_satisfaction, None);
+        assert_eq!(published.median_business_days_to_assign, Some(3.0));
+        assert_eq!(published.sla_met_rate, Some(0.75));
+    }
+}

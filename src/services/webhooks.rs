@@ -1,0 +1,430 @@
+//! Webhook subscriptions, the outbox that feeds them and their delivery history. The worker
+//! that empties the outbox is `services::webhook_delivery`.
+//!
+//! A partner's subscription hears about its own partner's cases only (its `partner_id` is
+//! stored); analysts' and admins' subscriptions hear about every event.
+use std::{collections::HashMap, net::SocketAddr, time::Duration};
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait, InsertStatement, LikeExpr, Query},
+};
+use uuid::Uuid;
+
+use crate::{
+    auth::{AuthenticatedClient, Role},
+    db::begin_write,
+    domain::webhook_destination::{Destination, DestinationHost, refuse_address},
+    entities::{event, ticket, webhook_attempt, webhook_delivery, webhook_subscription},
+    error::ApiError,
+    pagination::{Cursor, PageRequest},
+};
+
+/// The prefix of signing secrets (Standard Webhooks).
+pub const SECRET_PREFIX: &str = "whsec_";
+/// How long resolving a destination's name may take.
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The states of a delivery.
+pub mod status {
+    /// Waiting for its next attempt (or held by a worker until its lease ends).
+    pub const PENDING: &str = "pending";
+    /// The receiver answered 2xx.
+    pub const DELIVERED: &str = "delivered";
+    /// Every attempt of the schedule failed.
+    pub const FAILED: &str = "failed";
+    /// Given up because the subscription was disabled (the receiver answered 410 Gone).
+    pub const ABANDONED: &str = "abandoned";
+}
+
+/// The `webhook-id` of every attempt to deliver `event_id`: stable across retries, so
+/// receivers can drop duplicates.
+pub fn webhook_id(event_id: Uuid) -> String {
+    format!("msg_{}", event_id.simple())
+}
+
+/// A subscription to create, already checked.
+#[derive(Debug, Clone)]
+pub struct NewSubscription {
+    /// Where to post.
+    pub destination: Destination,
+    /// Event types wanted (each one of `events::types::ALL`, no repeats); empty for all.
+    pub event_types: Vec<String>,
+}
+
+/// A stored subscription (without its secret).
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    /// Id.
+    pub id: Uuid,
+    /// The destination.
+    pub url: String,
+    /// Event types wanted; empty for all.
+    pub event_types: Vec<String>,
+    /// False once disabled.
+    pub active: bool,
+    /// Why it was disabled.
+    pub disabled_reason: Option<String>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<webhook_subscription::Model> for Subscription {
+    fn from(model: webhook_subscription::Model) -> Self {
+        Self {
+            id: model.id,
+            url: model.url,
+            event_types: decode_event_types(&model.event_types),
+            active: model.active,
+            disabled_reason: model.disabled_reason,
+            created_at: model.created_at,
+        }
+    }
+}
+
+/// One delivery with every attempt.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// The event delivered.
+    pub event_id: Uuid,
+    /// Its type.
+    pub event_type: String,
+    /// `pending`, `delivered`, `failed` or `abandoned`.
+    pub status: String,
+    /// When the next attempt is due, while pending.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// When it was enqueued.
+    pub created_at: DateTime<Utc>,
+    /// Every recorded attempt, first first.
+    pub attempts: Vec<webhook_attempt::Model>,
+}
+
+/// `,a,b,` for matching with one `LIKE '%,a,%'`; empty for every type.
+fn encode_event_types(event_types: &[String]) -> String {
+    if event_types.is_empty() {
+        String::new()
+    } else {
+        format!(",{},", event_types.join(","))
+    }
+}
+
+fn decode_event_types(stored: &str) -> Vec<String> {
+    stored
+        .split(',')
+        .filter(|part| !part.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Escapes `LIKE` wildcards with `!` (event types contain `_`).
+fn like_literal(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '!' | '%' | '_') {
+            escaped.push('!');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// The one statement that enqueues the webhook deliveries of freshly written events:
+/// `INSERT INTO webhook_deliveries (...) SELECT ...` of every active subscription that
+/// wants the event's type and may hear about the case (partner subscriptions: only when the
+/// case is their partner's). Deliveries are keyed by (subscription, event), so nothing is
+/// generated in SQL and the statement reads the same on every backend.
+pub fn enqueue_statement<'a>(
+    ticket_id: Option<Uuid>,
+    events: impl IntoIterator<Item = (Uuid, &'a str)>,
+    now: DateTime<Utc>,
+) -> Result<InsertStatement, ApiError> {
+    use webhook_subscription::Column as S;
+    let subscriptions = webhook_subscription::Entity;
+    let mut wanted = Condition::any();
+    for (event_id, event_type) in events {
+        wanted = wanted.add(
+            Condition::all()
+                .add(Expr::col((event::Entity, event::Column::Id)).eq(event_id))
+                .add(
+                    Condition::any()
+                        .add(Expr::col((subscriptions, S::EventTypes)).eq(""))
+                        .add(Expr::col((subscriptions, S::EventTypes)).like(
+                            LikeExpr::new(format!("%,{},%", like_literal(event_type))).escape('!'),
+                        )),
+                ),
+        );
+    }
+    let mut audience = Condition::any().add(Expr::col((subscriptions, S::PartnerId)).is_null());
+    if let Some(ticket_id) = ticket_id {
+        audience = audience.add(
+            Expr::col((subscriptions, S::PartnerId)).in_subquery(
+                Query::select()
+                    .column(ticket::Column::PartnerId)
+                    .from(ticket::Entity)
+                    .and_where(Expr::col(ticket::Column::Id).eq(ticket_id))
+                    .to_owned(),
+            ),
+        );
+    }
+    let select = Query::select()
+        .expr(Expr::col((subscriptions, S::Id)))
+        .expr(Expr::col((event::Entity, event::Column::Id)))
+        .expr(Expr::col((event::Entity, event::Column::EventType)))
+        .expr(Expr::val(status::PENDING))
+        .expr(Expr::val(0i32))
+        .expr(Expr::val(now))
+        .expr(Expr::val(now))
+        .expr(Expr::val(now))
+        .from(subscriptions)
+        .inner_join(event::Entity, wanted)
+        .and_where(Expr::col((subscriptions, S::Active)).eq(true))
+        .cond_where(audience)
+        .to_owned();
+    use webhook_delivery::Column as D;
+    let mut insert = Query::insert();
+    insert
+        .into_table(webhook_delivery::Entity)
+        .columns([
+            D::SubscriptionId,
+            D::EventId,
+            D::EventType,
+            D::Status,
+            D::AttemptCount,
+            D::NextAttemptAt,
+            D::CreatedAt,
+            D::UpdatedAt,
+        ])
+        .select_from(select)
+        .map_err(|error| ApiError::Internal(anyhow::anyhow!("the outbox statement: {error}")))?;
+    Ok(insert.to_owned())
+}
+
+/// Checks a destination as a subscription is created and before every delivery: the URL's
+/// rules, then (unless private destinations are allowed) every address its name resolves
+/// to. `Err` says why, for the `url` field or the attempt's error.
+pub async fn check_destination(raw: &str, allow_private: bool) -> Result<Destination, String> {
+    let destination = Destination::parse(raw, allow_private)?;
+    if !allow_private && let DestinationHost::Name(name) = destination.host()? {
+        resolve_public(&name, destination.port()).await?;
+    }
+    Ok(destination)
+}
+
+/// Resolves `name` and refuses it when any of its addresses is not public (a name with one
+/// private address among public ones could be steered to it).
+pub async fn resolve_public(name: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
+    let addresses: Vec<SocketAddr> =
+        tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((name, port)))
+            .await
+            .map_err(|_| format!("its host {name} did not resolve in time"))?
+            .map_err(|error| format!("its host {name} does not resolve ({error})"))?
+            .collect();
+    if addresses.is_empty() {
+        return Err(format!("its host {name} has no address"));
+    }
+    for address in &addresses {
+        refuse_address(address.ip()).map_err(|message| format!("{message}: {name}"))?;
+    }
+    Ok(addresses)
+}
+
+/// The partner whose cases `client` may subscribe to: `Some` for partners, `None` (every
+/// case) for the other roles allowed to manage webhooks.
+fn scope(client: &AuthenticatedClient) -> Result<Option<Uuid>, ApiError> {
+    match client.role {
+        Role::Partner => client.partner_id.map(Some).ok_or_else(|| {
+            ApiError::Forbidden("this partner client is not bound to a partner".into())
+        }),
+        _ => Ok(None),
+    }
+}
+
+/// Creates a subscription for `client` and returns it with its new secret: `whsec_` and
+/// the base64 of 32 random bytes.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    client: &AuthenticatedClient,
+    new: NewSubscription,
+) -> Result<(Subscription, String), ApiError> {
+    let partner_id = scope(client)?;
+    let secret = format!(
+        "{SECRET_PREFIX}{}",
+        STANDARD.encode(rand::random::<[u8; 32]>())
+    );
+    let model = webhook_subscription::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        partner_id: Set(partner_id),
+        created_by: Set(client.client_id.clone()),
+        url: Set(new.destination.url().to_string()),
+        event_types: Set(encode_event_types(&new.event_types)),
+        // Kept as is, not hashed: every delivery is signed with it.
+        secret: Set(secret.clone()),
+        active: Set(true),
+        disabled_reason: Set(None),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok((model.into(), secret))
+}
+
+/// The subscription `id` if `client` may see it (partners: their partner's; analysts and
+/// admins: every one), 404 otherwise.
+async fn visible(
+    db: &impl ConnectionTrait,
+    client: &AuthenticatedClient,
+    id: Uuid,
+) -> Result<webhook_subscription::Model, ApiError> {
+    let partner_id = scope(client)?;
+    webhook_subscription::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|model| partner_id.is_none() || model.partner_id == partner_id)
+        .ok_or_else(|| ApiError::NotFound(format!("no webhook subscription has the id {id}")))
+}
+
+/// One page of the subscriptions `client` may see, oldest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    client: &AuthenticatedClient,
+    page: &PageRequest,
+) -> Result<(Vec<Subscription>, Option<String>), ApiError> {
+    let mut query =
+        webhook_subscription::Entity::find().order_by_asc(webhook_subscription::Column::Id);
+    if let Some(partner_id) = scope(client)? {
+        query = query.filter(webhook_subscription::Column::PartnerId.eq(partner_id));
+    }
+    if let Some(after) = page.after {
+        query = query.filter(webhook_subscription::Column::Id.gt(after));
+    }
+    let rows = query.limit(page.fetch_limit()).all(db).await?;
+    let (rows, next) = page.split(rows, |row| row.id);
+    Ok((
+        rows.into_iter().map(Subscription::from).collect(),
+        next.map(Cursor::encode),
+    ))
+}
+
+/// Deletes a subscription with its deliveries and their attempts.
+pub async fn delete(
+    db: &DatabaseConnection,
+    client: &AuthenticatedClient,
+    id: Uuid,
+) -> Result<(), ApiError> {
+    let tx = begin_write(db).await?;
+    let subscription = visible(&tx, client, id).await?;
+    // Attempts go with their deliveries (ON DELETE CASCADE).
+    webhook_delivery::Entity::delete_many()
+        .filter(webhook_delivery::Column::SubscriptionId.eq(subscription.id))
+        .exec(&tx)
+        .await?;
+    webhook_subscription::Entity::delete_by_id(subscription.id)
+        .exec(&tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One page of a subscription's deliveries, newest event first, each with every attempt.
+pub async fn deliveries(
+    db: &impl ConnectionTrait,
+    client: &AuthenticatedClient,
+    id: Uuid,
+    page: &PageRequest,
+) -> Result<(Vec<Delivery>, Option<String>), ApiError> {
+    use webhook_delivery::Column as D;
+    let subscription = visible(db, client, id).await?;
+    // Event ids are UUIDv7, so their order is the order the events happened in.
+    let mut query = webhook_delivery::Entity::find()
+        .filter(D::SubscriptionId.eq(subscription.id))
+        .order_by_desc(D::EventId);
+    if let Some(before) = page.after {
+        query = query.filter(D::EventId.lt(before));
+    }
+    let rows = query.limit(page.fetch_limit()).all(db).await?;
+    let (rows, next) = page.split(rows, |row| row.event_id);
+    let event_ids: Vec<Uuid> = rows.iter().map(|row| row.event_id).collect();
+    let mut attempts: HashMap<Uuid, Vec<webhook_attempt::Model>> = HashMap::new();
+    if !event_ids.is_empty() {
+        let found = webhook_attempt::Entity::find()
+            .filter(webhook_attempt::Column::SubscriptionId.eq(subscription.id))
+            .filter(webhook_attempt::Column::EventId.is_in(event_ids))
+            .order_by_asc(webhook_attempt::Column::Attempt)
+            .order_by_asc(webhook_attempt::Column::AttemptedAt)
+            .all(db)
+            .await?;
+        for attempt in found {
+            attempts.entry(attempt.event_id).or_default().push(attempt);
+        }
+    }
+    let deliveries = rows
+        .into_iter()
+        .map(|row| Delivery {
+            event_id: row.event_id,
+            event_type: row.event_type,
+            next_attempt_at: (row.status == status::PENDING).then_some(row.next_attempt_at),
+            status: row.status,
+            created_at: row.created_at,
+            attempts: attempts.remove(&row.event_id).unwrap_or_default(),
+        })
+        .collect();
+    Ok((deliveries, next.map(Cursor::encode)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_type_lists_round_trip_and_escape_like_wildcards() {
+        let types = vec![
+            "ticket.created".to_owned(),
+            "ticket.status_changed".to_owned(),
+        ];
+        let stored = encode_event_types(&types);
+        assert_eq!(stored, ",ticket.created,ticket.status_changed,");
+        assert_eq!(decode_event_types(&stored), types);
+        assert_eq!(encode_event_types(&[]), "");
+        assert!(decode_event_types("").is_empty());
+        assert_eq!(like_literal("a_b%c!"), "a!_b!%c!!");
+    }
+
+    #[test]
+    fn the_outbox_is_one_insert_select_on_every_backend() {
+        use sea_orm::DbBackend;
+        let ticket_id = Uuid::now_v7();
+        let statement = enqueue_statement(
+            Some(ticket_id),
+            [
+                (Uuid::now_v7(), "ticket.created"),
+                (Uuid::now_v7(), "ticket.status_changed"),
+            ],
+            Utc::now(),
+        )
+        .unwrap();
+        for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
+            let sql = backend.build(&statement).to_string();
+            assert!(
+                sql.starts_with(r#"INSERT INTO "webhook_deliveries""#),
+                "{sql}"
+            );
+            assert!(sql.contains("SELECT"), "{sql}");
+            assert!(
+                sql.contains(r"'%,ticket.status!_changed,%' ESCAPE '!'"),
+                "{sql}"
+            );
+            assert!(sql.contains(&ticket_id.to_string()), "{sql}");
+        }
+    }
+
+    #[test]
+    fn webhook_ids_are_the_event_id_with_a_prefix() {
+        let id = Uuid::nil();
+        assert_eq!(webhook_id(id), "msg_00000000000000000000000000000000");
+    }
+}
