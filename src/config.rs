@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 
 use anyhow::Context;
+use chrono::NaiveDate;
 
 use crate::domain::service_level::ServiceLevels;
 
@@ -30,6 +31,9 @@ pub struct Settings {
     /// `ONESTOP_SLA_FIRST_CONTACT_DAYS` (2) and `ONESTOP_SLA_ASSIGNMENT_DAYS` (5): service
     /// levels in business days after receipt.
     pub service_levels: ServiceLevels,
+    /// `ONESTOP_CLOSURE_DAYS`: extra days the center is closed (`2026-08-14,2026-12-28`),
+    /// skipped like holidays when business days are counted.
+    pub closure_days: Vec<NaiveDate>,
     /// `ONESTOP_WEBHOOK_ALLOW_PRIVATE`: allow webhook URLs on loopback and private networks.
     pub webhook_allow_private: bool,
     /// `ONESTOP_WEBHOOK_WORKER`: run the webhook delivery worker in this instance (default
@@ -92,6 +96,10 @@ impl Settings {
             },
             free_sessions: parse_number(&get, "ONESTOP_FREE_SESSIONS", 3)?,
             auto_assign: parse_bool(&get, "ONESTOP_AUTO_ASSIGN", true)?,
+            closure_days: get("ONESTOP_CLOSURE_DAYS")
+                .map(|raw| parse_dates("ONESTOP_CLOSURE_DAYS", &raw))
+                .transpose()?
+                .unwrap_or_default(),
             service_levels: ServiceLevels {
                 first_contact_days: parse_number(&get, "ONESTOP_SLA_FIRST_CONTACT_DAYS", 2)?,
                 assignment_days: parse_number(&get, "ONESTOP_SLA_ASSIGNMENT_DAYS", 5)?,
@@ -112,6 +120,17 @@ impl Settings {
             shutdown_timeout_seconds: parse_number(&get, "ONESTOP_SHUTDOWN_TIMEOUT_SECONDS", 30)?,
         })
     }
+}
+
+fn parse_dates(name: &str, raw: &str) -> anyhow::Result<Vec<NaiveDate>> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            part.parse::<NaiveDate>()
+                .with_context(|| format!("{name}: {part:?} is not a date like 2026-12-28"))
+        })
+        .collect()
 }
 
 fn parse_number<T: std::str::FromStr>(

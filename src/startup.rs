@@ -62,6 +62,7 @@ impl Application {
             rate_limiter: Arc::new(RateLimiter::new(settings.rate_limit_per_second)),
             metrics: Arc::new(Metrics::new()?),
             routing: Arc::new(RoutingEngine::new()?),
+            workflow: Arc::new(services::Workflow::from_settings(&settings)),
             settings: Arc::new(settings.clone()),
         };
         let listener = TcpListener::bind(settings.bind)?;

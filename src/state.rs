@@ -6,7 +6,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     auth::{TokenKeys, extractor::RevocationCache, rate_limit::RateLimiter},
     config::Settings,
-    services::routing::RoutingEngine,
+    services::{Workflow, routing::RoutingEngine},
     telemetry::Metrics,
 };
 
@@ -27,4 +27,6 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The case router (trained model plus the current rule set).
     pub routing: Arc<RoutingEngine>,
+    /// The center's calendar, service levels and hand-off rule.
+    pub workflow: Arc<Workflow>,
 }

@@ -89,6 +89,23 @@ impl BusinessCalendar {
         sign * i64::try_from(count).unwrap_or(i64::MAX)
     }
 
+    /// Why the center is closed on `date`, or `None` on a business day. A day with several
+    /// reasons gives the first of: weekend, year-end closure, national holiday, the center's
+    /// own closure.
+    pub fn closed_because(&self, date: NaiveDate) -> Option<ClosedBecause> {
+        if matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
+            Some(ClosedBecause::Weekend)
+        } else if is_year_end_closure(date) {
+            Some(ClosedBecause::YearEndClosure)
+        } else if let Some(holiday) = super::holidays::holiday_on(date) {
+            Some(ClosedBecause::Holiday(holiday))
+        } else if self.closures.contains(&date) {
+            Some(ClosedBecause::CenterClosure)
+        } else {
+            None
+        }
+    }
+
     /// The first business day on or after `date`.
     pub fn next_business_day_from(&self, date: NaiveDate) -> NaiveDate {
         let mut cache = HolidayCache::default();
@@ -96,6 +113,19 @@ impl BusinessCalendar {
             .find(|&d| cache.is_business_day(self, d))
             .unwrap_or(NaiveDate::MAX)
     }
+}
+
+/// Why a day is not a business day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClosedBecause {
+    /// Saturday or Sunday.
+    Weekend,
+    /// 12/29 to 1/3.
+    YearEndClosure,
+    /// A national, substitute or citizens' holiday.
+    Holiday(super::holidays::Holiday),
+    /// A closure day the center configured.
+    CenterClosure,
 }
 
 /// Each year's holidays, computed once per call that walks many days.
@@ -128,6 +158,31 @@ impl HolidayCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_closed_day_says_why() {
+        let calendar = BusinessCalendar::new([NaiveDate::from_ymd_opt(2026, 8, 14).unwrap()]);
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        let reason = |date| match calendar.closed_because(date) {
+            None => "open",
+            Some(ClosedBecause::Weekend) => "weekend",
+            Some(ClosedBecause::YearEndClosure) => "year_end",
+            Some(ClosedBecause::Holiday(_)) => "holiday",
+            Some(ClosedBecause::CenterClosure) => "center",
+        };
+        let cases = [
+            (day(5, 6), "holiday"),
+            (day(5, 9), "weekend"),
+            (day(9, 22), "holiday"),
+            (day(12, 29), "year_end"),
+            (day(8, 14), "center"),
+            (day(8, 13), "open"),
+        ];
+        for (date, expected) in cases {
+            assert_eq!(reason(date), expected, "{date}");
+            assert_eq!(calendar.is_business_day(date), expected == "open", "{date}");
+        }
+    }
 
     fn date(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

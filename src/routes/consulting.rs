@@ -199,6 +199,7 @@ pub async fn assign(
     errors.finish()?;
     let made = services::assignment::assign(
         &state.db,
+        &state.workflow,
         &client,
         id.into_inner(),
         request.manager_id,
@@ -274,7 +275,7 @@ pub async fn release(
     errors.finish()?;
     let released = services::assignment::release(
         &state.db,
-        state.settings.auto_assign,
+        &state.workflow,
         &client,
         id.into_inner(),
         request.reason,
@@ -659,13 +660,7 @@ pub async fn record_outcome(
     let ticket_id = id.into_inner();
     services::tickets::get_visible(&state.db, &client, ticket_id).await?;
     let new = body.0.parse()?;
-    let ticket = services::outcomes::record(
-        &state.db,
-        state.settings.auto_assign,
-        &client,
-        ticket_id,
-        new,
-    )
-    .await?;
+    let ticket =
+        services::outcomes::record(&state.db, &state.workflow, &client, ticket_id, new).await?;
     ticket_response(ticket)
 }

@@ -455,7 +455,7 @@ pub async fn update_manager(
     let changes = body.0.parse()?;
     let row = services::managers::update(
         &state.db,
-        state.settings.auto_assign,
+        &state.workflow,
         &client,
         id.into_inner(),
         expected,

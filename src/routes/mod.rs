@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per resource. Handlers extract, check the role, turn the body
 //! into domain values, call a service and shape the answer; they never touch the database.
 pub mod auth;
+pub mod calendar;
 pub mod clients;
 pub mod consulting;
 pub mod feed;
@@ -55,6 +56,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(consulting::record_outcome)
         .service(feed::read_feed)
         .service(reports::summary)
+        .service(calendar::business_days)
         .service(webhooks::create_webhook)
         .service(webhooks::list_webhooks)
         .service(webhooks::delete_webhook)

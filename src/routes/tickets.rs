@@ -624,7 +624,7 @@ pub async fn create_ticket(
     let JsonBody(request, raw) = body;
     let new = request.parse(client.role)?;
     let routing = state.routing.clone();
-    let levels = state.settings.service_levels;
+    let workflow = state.workflow.clone();
     let actor = client.clone();
     respond_to_create(
         &state,
@@ -633,7 +633,8 @@ pub async fn create_ticket(
         &raw,
         Box::new(move |tx| {
             Box::pin(async move {
-                let ticket = services::tickets::create(tx, &routing, levels, &actor, new).await?;
+                let ticket =
+                    services::tickets::create(tx, &routing, &workflow, &actor, new).await?;
                 let view = TicketView::from_ticket(ticket)?;
                 StoredResponse::created(format!("/v1/tickets/{}", view.id), &view)
             })
@@ -881,7 +882,7 @@ pub async fn transition_ticket(
     let target = target.ok_or_else(|| ApiError::invalid_field("to", "is required"))?;
     let ticket = services::tickets::transition(
         &state.db,
-        state.settings.auto_assign,
+        &state.workflow,
         &client,
         id,
         target,

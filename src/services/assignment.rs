@@ -32,6 +32,7 @@ use crate::{
     entities::{consulting_session, manager, ticket},
     error::ApiError,
     services::{
+        Workflow,
         events::{self, types},
         managers,
         tickets::{self, Ticket, illegal_move},
@@ -179,13 +180,13 @@ pub async fn free(tx: &impl ConnectionTrait, manager_id: Uuid) -> Result<(), Api
 /// Sets the manager on a triaged case, if it is still triaged and unassigned.
 async fn set_manager(
     tx: &impl ConnectionTrait,
+    calendar: &BusinessCalendar,
     case: &ticket::Model,
     manager_id: Uuid,
 ) -> Result<bool, ApiError> {
     let ticket_id = case.id;
     let now = Utc::now();
-    let days_to_assign =
-        BusinessCalendar::default().business_days_between(jst_date(case.created_at), jst_date(now));
+    let days_to_assign = calendar.business_days_between(jst_date(case.created_at), jst_date(now));
     let days_to_assign = i32::try_from(Ord::max(days_to_assign, 0)).unwrap_or(i32::MAX);
     let result = ticket::Entity::update_many()
         .col_expr(ticket::Column::ManagerId, Expr::value(manager_id))
@@ -281,6 +282,7 @@ fn not_eligible(manager: &manager::Model, reasons: Vec<Ineligibility>) -> ApiErr
 /// `no-eligible-manager`.
 pub async fn assign(
     db: &DatabaseConnection,
+    workflow: &Workflow,
     actor: &AuthenticatedClient,
     ticket_id: Uuid,
     named: Option<Uuid>,
@@ -325,7 +327,7 @@ pub async fn assign(
             extensions,
         });
     };
-    if !set_manager(&tx, &current.row, manager.id).await? {
+    if !set_manager(&tx, &workflow.calendar, &current.row, manager.id).await? {
         return Err(ApiError::conflict(
             "concurrent-change",
             "the case changed at the same moment; read it again",
@@ -419,7 +421,7 @@ async fn join_queue(
 /// automatic assignment on, handed to the oldest waiting case they can take.
 pub async fn release(
     db: &DatabaseConnection,
-    auto_assign: bool,
+    workflow: &Workflow,
     actor: &AuthenticatedClient,
     ticket_id: Uuid,
     reason: Option<String>,
@@ -475,8 +477,8 @@ pub async fn release(
         ],
     )
     .await?;
-    let handed_to = if auto_assign {
-        hand_off_waiting(&tx, actor, manager_id, HandOffTrigger::Release)
+    let handed_to = if workflow.auto_assign {
+        hand_off_waiting(&tx, workflow, actor, manager_id, HandOffTrigger::Release)
             .await?
             .first()
             .copied()
@@ -541,6 +543,7 @@ const HAND_OFF_ATTEMPTS: usize = 16;
 /// holds the row's lock). Returns the cases handed over, in order.
 pub async fn hand_off_waiting(
     tx: &impl ConnectionTrait,
+    workflow: &Workflow,
     actor: &AuthenticatedClient,
     manager_id: Uuid,
     trigger: HandOffTrigger,
@@ -577,7 +580,7 @@ pub async fn hand_off_waiting(
         if !reserve(tx, manager_id).await? {
             break;
         }
-        if set_manager(tx, &waiting, manager_id).await? {
+        if set_manager(tx, &workflow.calendar, &waiting, manager_id).await? {
             record_assigned(
                 tx,
                 actor,
@@ -636,22 +639,6 @@ fn reachable_waiting_cases(profile: &assignment::ManagerProfile) -> Option<Condi
             .add(tracks)
             .add(reachable),
     )
-}
-
-/// Frees the place a case held under its manager and hands it on, for a case that stops
-/// being active (outcome, cancellation).
-pub async fn case_left_manager(
-    tx: &impl ConnectionTrait,
-    auto_assign: bool,
-    actor: &AuthenticatedClient,
-    manager_id: Uuid,
-    trigger: HandOffTrigger,
-) -> Result<(), ApiError> {
-    free(tx, manager_id).await?;
-    if auto_assign {
-        hand_off_waiting(tx, actor, manager_id, trigger).await?;
-    }
-    Ok(())
 }
 
 /// Whether `status` holds a place under the case's manager.

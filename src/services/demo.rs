@@ -15,12 +15,12 @@ use crate::{
         industry::Industry,
         partner_kind::PartnerKind,
         prefecture::Prefecture,
-        service_level::ServiceLevels,
         topic::Topic,
         track::Track,
     },
     entities::partner,
     services::{
+        Workflow,
         clients::{self, NewClient},
         managers::{self, NewManager},
         partners::{self, NewPartner},
@@ -176,6 +176,7 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<Value> {
     }
 
     let routing = RoutingEngine::new()?;
+    let workflow = Workflow::default();
     let cases = [
         (
             "株式会社サンプル製作所",
@@ -254,7 +255,7 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<Value> {
             channel: Channel::Partner,
         };
         let tx = begin_write(db).await?;
-        let ticket = tickets::create(&tx, &routing, ServiceLevels::default(), &actor, new)
+        let ticket = tickets::create(&tx, &routing, &workflow, &actor, new)
             .await
             .map_err(api_error)
             .context("filing a demo case")?;

@@ -15,7 +15,10 @@ use crate::{
     entities::manager,
     error::ApiError,
     pagination::PageRequest,
-    services::assignment::{self, HandOffTrigger},
+    services::{
+        Workflow,
+        assignment::{self, HandOffTrigger},
+    },
 };
 
 /// A manager to register, checked.
@@ -165,7 +168,7 @@ pub async fn list(
 /// Raising the capacity or re-activating a manager hands them waiting cases at once.
 pub async fn update(
     db: &DatabaseConnection,
-    auto_assign: bool,
+    workflow: &Workflow,
     actor: &AuthenticatedClient,
     id: Uuid,
     expected_version: Option<i32>,
@@ -250,8 +253,9 @@ pub async fn update(
         .capacity
         .is_some_and(|c| i64::from(c) > i64::from(current.capacity))
         || (changes.active == Some(true) && !current.active);
-    if auto_assign && room_grew {
-        assignment::hand_off_waiting(&tx, actor, id, HandOffTrigger::CapacityRaised).await?;
+    if workflow.auto_assign && room_grew {
+        assignment::hand_off_waiting(&tx, workflow, actor, id, HandOffTrigger::CapacityRaised)
+            .await?;
     }
     let updated = manager::Entity::find_by_id(id)
         .one(&tx)

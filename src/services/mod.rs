@@ -16,3 +16,31 @@ pub mod settings;
 pub mod tickets;
 pub mod webhook_delivery;
 pub mod webhooks;
+
+use crate::{
+    config::Settings,
+    domain::{business_days::BusinessCalendar, service_level::ServiceLevels},
+};
+
+/// The center's working rules the case services follow: its calendar (with the closure days
+/// it configured), its service levels and whether freed capacity is handed on at once.
+#[derive(Debug, Clone, Default)]
+pub struct Workflow {
+    /// Business days: weekdays minus holidays, the year-end closure and configured closures.
+    pub calendar: BusinessCalendar,
+    /// Service-level targets.
+    pub service_levels: ServiceLevels,
+    /// Hand freed capacity to the oldest waiting case.
+    pub auto_assign: bool,
+}
+
+impl Workflow {
+    /// The rules as configured.
+    pub fn from_settings(settings: &Settings) -> Self {
+        Self {
+            calendar: BusinessCalendar::new(settings.closure_days.iter().copied()),
+            service_levels: settings.service_levels,
+            auto_assign: settings.auto_assign,
+        }
+    }
+}

@@ -18,6 +18,7 @@ use crate::{
     entities::{outcome, ticket},
     error::ApiError,
     services::{
+        Workflow,
         assignment::{self, HandOffTrigger},
         events::{self, types},
         tickets::{self, Ticket, illegal_move},
@@ -44,7 +45,7 @@ pub struct NewOutcome {
 /// oldest waiting case the manager can take.
 pub async fn record(
     db: &DatabaseConnection,
-    auto_assign: bool,
+    workflow: &Workflow,
     actor: &AuthenticatedClient,
     ticket_id: Uuid,
     new: NewOutcome,
@@ -131,9 +132,10 @@ pub async fn record(
     }
     events::record_all(&tx, Some(ticket_id), actor, recorded).await?;
     if let Some(manager_id) = freed
-        && auto_assign
+        && workflow.auto_assign
     {
-        assignment::hand_off_waiting(&tx, actor, manager_id, HandOffTrigger::Outcome).await?;
+        assignment::hand_off_waiting(&tx, workflow, actor, manager_id, HandOffTrigger::Outcome)
+            .await?;
     }
     let ticket = tickets::get_visible(&tx, actor, ticket_id).await?;
     tx.commit().await?;

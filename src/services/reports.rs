@@ -70,9 +70,10 @@ impl GroupBy {
             (GroupBy::Partner, _) => "t.partner_id",
             (GroupBy::Industry, _) => "t.industry",
             (GroupBy::Manager, _) => "t.manager_id",
-            // A date is cheaper to group by than a formatted string; it is formatted per group.
+            // A date is cheaper to group by than a formatted string (it is formatted per
+            // group), and Japan's fixed UTC+9 (no daylight saving) cheaper than a zone lookup.
             (GroupBy::Month, DbBackend::Postgres) => {
-                "CAST(date_trunc('month', t.created_at AT TIME ZONE 'Asia/Tokyo') AS DATE)"
+                "CAST(date_trunc('month', (t.created_at AT TIME ZONE 'UTC') + INTERVAL '9 hours') AS DATE)"
             }
             (GroupBy::Month, _) => "strftime('%Y-%m', t.created_at, '+9 hours')",
         }

@@ -14,14 +14,13 @@ use crate::{
     auth::{AuthenticatedClient, Role},
     db::begin_write,
     domain::{
-        business_days::{BusinessCalendar, jst_date},
+        business_days::jst_date,
         case::{Channel, PreferredMode, Visibility},
         company_size::{CapitalJpy, CompanySize, Employees, classify_industry},
         corporate_number::CorporateNumber,
         fiscal_year::{FiscalYear, TicketReference},
         industry::Industry,
         prefecture::Prefecture,
-        service_level::ServiceLevels,
         ticket_status::{IllegalTransition, TicketStatus, Transition, TransitionTarget, apply},
         topic::Topic,
         track::Track,
@@ -31,6 +30,7 @@ use crate::{
     pagination::{Cursor, PageRequest},
     routing::{RoutingDecision, RoutingInput, RoutingMethod},
     services::{
+        Workflow,
         assignment::{self, HandOffTrigger},
         events,
         events::types,
@@ -332,7 +332,7 @@ async fn next_from_counter(
 pub async fn create(
     tx: &DatabaseTransaction,
     routing: &RoutingEngine,
-    levels: ServiceLevels,
+    workflow: &Workflow,
     actor: &AuthenticatedClient,
     new: NewTicket,
 ) -> Result<Ticket, ApiError> {
@@ -354,7 +354,8 @@ pub async fn create(
         (TicketStatus::Received, None)
     };
     let topics: Vec<&str> = new.topics.iter().map(|t| t.code()).collect();
-    let calendar = BusinessCalendar::default();
+    let calendar = &workflow.calendar;
+    let levels = workflow.service_levels;
     let received = jst_date(now);
     let center_filed = new.channel != Channel::Partner;
     let row = ticket::ActiveModel {
@@ -794,7 +795,7 @@ fn stale_version(current: i32) -> ApiError {
 /// afresh.
 pub async fn transition(
     db: &DatabaseConnection,
-    auto_assign: bool,
+    workflow: &Workflow,
     actor: &AuthenticatedClient,
     id: Uuid,
     target: TransitionTarget,
@@ -868,7 +869,7 @@ pub async fn transition(
     {
         // Leaving a hold (resumed or cancelled): the clocks stopped for the business days it
         // lasted, so the pending due dates move by as many.
-        let calendar = BusinessCalendar::default();
+        let calendar = &workflow.calendar;
         let held = calendar.business_days_between(jst_date(since), jst_date(Utc::now()));
         // Negative only if the clock went backwards; a hold never adds negative days.
         let held = u32::try_from(held).unwrap_or(0);
@@ -936,9 +937,16 @@ pub async fn transition(
         assignment::cancel_scheduled_sessions(&tx, actor, id, "the case was cancelled").await?;
     }
     if let Some(manager_id) = leaving_manager
-        && auto_assign
+        && workflow.auto_assign
     {
-        assignment::hand_off_waiting(&tx, actor, manager_id, HandOffTrigger::Cancellation).await?;
+        assignment::hand_off_waiting(
+            &tx,
+            workflow,
+            actor,
+            manager_id,
+            HandOffTrigger::Cancellation,
+        )
+        .await?;
     }
     let updated = get_visible(&tx, actor, id).await?;
     tx.commit().await?;
