@@ -1,8 +1,8 @@
 -- The transactions the service runs to file one case, as plain SQL for pgbench: claim the
 -- idempotency key (its own commit, without waiting for fsync), then update the company
 -- (inserting it only when it is new), take the next reference from the fiscal year's sequence, insert the case and its two events (created, routed), and
--- complete the idempotency record. (The rule-set version is read at most once a second per
--- instance, so it is left out.)
+-- enqueue webhook deliveries, and complete the idempotency record. (The rule-set version is
+-- read at most once a second per instance, so it is left out.)
 \set n random(1, 2000000000)
 \set company random(1, 500)
 BEGIN;
@@ -31,6 +31,11 @@ INSERT INTO tickets (id, reference, fiscal_year, sequence, channel, partner_id, 
 INSERT INTO events (id, ticket_id, event_type, actor, actor_role, data, created_at)
   VALUES (gen_random_uuid(), NULL, 'ticket.created', 'pgbench', 'partner', '{}', now()),
          (gen_random_uuid(), NULL, 'ticket.routed', 'pgbench', 'partner', '{}', now());
+-- The webhook outbox: one INSERT ... SELECT over the active subscriptions (none here, as in
+-- the service's run).
+INSERT INTO webhook_deliveries (subscription_id, event_id, event_type, status, attempt_count, next_attempt_at, created_at, updated_at)
+  SELECT s.id, gen_random_uuid(), 'ticket.created', 'pending', 0, now(), now(), now()
+  FROM webhook_subscriptions s WHERE s.active AND s.partner_id IS NULL;
 UPDATE idempotency_keys SET state = 'done', response_status = 201, response_body = '{}'
   WHERE client_id = 'pgbench' AND key = 'k' || :n || '-' || :client_id;
 COMMIT;

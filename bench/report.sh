@@ -41,7 +41,7 @@ INSERT INTO tickets (id, reference, fiscal_year, sequence, channel, partner_id, 
     contact_name, contact_email, contact_phone, subject, description, topics, preferred_mode, status, held_from,
     track, routing, manager_id, version, created_at, updated_at, first_contact_due, assignment_due,
     first_contact_at, first_contact_met, first_assigned_at, assignment_met, paused_business_days,
-    business_days_to_assign)
+    business_days_to_assign, received_on)
   SELECT gen_random_uuid(), 'B-' || g, 2026, g, CASE WHEN g % 10 = 0 THEN 'phone' ELSE 'partner' END,
     CASE WHEN g % 10 = 0 THEN NULL ELSE (SELECT id FROM p WHERE p.n = (g % 20) + 1) END,
     (SELECT id FROM companies LIMIT 1), lpad(((g % 47) + 1)::text, 2, '0'), chr(65 + (g % 20)),
@@ -52,7 +52,7 @@ INSERT INTO tickets (id, reference, fiscal_year, sequence, channel, partner_id, 
     timestamptz '2026-04-01 00:00+09' + (g % 365) * interval '1 day' + (g % 86400) * interval '1 second',
     now(), DATE '2026-04-03' + (g % 365), DATE '2026-04-08' + (g % 365),
     now(), g % 7 <> 0, CASE WHEN g % 10 < 7 THEN now() END, CASE WHEN g % 10 < 7 THEN g % 9 <> 0 END, 0,
-    CASE WHEN g % 10 < 7 THEN g % 11 END
+    CASE WHEN g % 10 < 7 THEN g % 11 END, DATE '2026-04-01' + (g % 365)
   FROM generate_series(1, $CASES) AS g;
 INSERT INTO outcomes (ticket_id, result, measures, teleworkers, satisfaction, summary, manager_id, recorded_by, recorded_at)
   SELECT id, (ARRAY['introduced','planned','not_introduced','referred','withdrawn'])[1 + (sequence % 5)::int], '[]',

@@ -45,14 +45,14 @@ echo "$service_result"
 
 psql "$DB_URL" -qc "CREATE SEQUENCE IF NOT EXISTS ticket_reference_fy9000"
 echo "== pgbench: the same transaction, $CONCURRENCY clients for ${SECONDS_PER_RUN}s"
-pgbench_out=$(pgbench -n -c "$CONCURRENCY" -j 2 -T "$SECONDS_PER_RUN" -f bench/intake.pgbench.sql "$DB_URL" 2>&1)
+pgbench_out=$(pgbench -n -c "$CONCURRENCY" -j 2 -T "$SECONDS_PER_RUN" -f bench/intake.pgbench.sql "$DB_URL" 2>&1) || echo "$pgbench_out" | grep -iE "error|abort" | head -5
 echo "$pgbench_out" | grep -E "tps|latency average|number of transactions"
 pg_tps=$(echo "$pgbench_out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n1)
 svc_rate=$(echo "$service_result" | json "['cases_per_second']")
 python3 -c "print('service / pgbench (full equivalent) = %.2f' % ($svc_rate / $pg_tps))"
 
 echo "== pgbench: the minimal reference (insert case + event + idempotency row), $CONCURRENCY clients"
-minimal_out=$(pgbench -n -c "$CONCURRENCY" -j 2 -T "$SECONDS_PER_RUN" -f bench/intake-minimal.pgbench.sql "$DB_URL" 2>&1)
+minimal_out=$(pgbench -n -c "$CONCURRENCY" -j 2 -T "$SECONDS_PER_RUN" -f bench/intake-minimal.pgbench.sql "$DB_URL" 2>&1) || echo "$minimal_out" | grep -iE "error|abort" | head -5
 echo "$minimal_out" | grep -E "tps|latency average|number of transactions"
 min_tps=$(echo "$minimal_out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n1)
 python3 -c "print('service / pgbench (minimal) = %.2f' % ($svc_rate / $min_tps))"

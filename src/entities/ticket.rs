@@ -74,6 +74,8 @@ pub struct Model {
     pub paused_business_days: i32,
     /// Business days from receipt to the first assignment (for the summary report).
     pub business_days_to_assign: Option<i32>,
+    /// The Japan calendar day of receipt (for grouping reports by month).
+    pub received_on: Option<Date>,
     /// Optimistic concurrency version.
     pub version: i32,
     /// Filed.

@@ -398,6 +398,7 @@ pub async fn create(
         on_hold_since: Set(None),
         paused_business_days: Set(0),
         business_days_to_assign: Set(None),
+        received_on: Set(Some(received)),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
