@@ -13,7 +13,7 @@ use crate::{
     error::{ApiError, FieldErrors, Problem},
     extract::JsonBody,
     pagination::{Cursor, Page, PageParams},
-    routes::{etag, idempotent::respond_to_create},
+    routes::{etag, idempotent::respond_to_create, if_match_version},
     services::{
         self,
         idempotency::StoredResponse,
@@ -440,18 +440,7 @@ pub async fn update_manager(
     body: JsonBody<UpdateManagerRequest>,
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ManageManagers)?;
-    let expected = match req.headers().get(header::IF_MATCH) {
-        None => None,
-        Some(raw) => Some(
-            raw.to_str()
-                .ok()
-                .map(|tag| tag.trim().trim_start_matches("W/").trim_matches('"'))
-                .and_then(|tag| tag.parse::<i32>().ok())
-                .ok_or_else(|| {
-                    ApiError::PreconditionFailed("If-Match is not an ETag of this manager".into())
-                })?,
-        ),
-    };
+    let expected = if_match_version(&req, "manager")?;
     let changes = body.0.parse()?;
     let row = services::managers::update(
         &state.db,

@@ -25,7 +25,7 @@ use crate::{
     error::{ApiError, FieldErrors, Problem},
     extract::JsonBody,
     pagination::{Page, PageParams},
-    routes::{etag, idempotent::respond_to_create},
+    routes::{etag, idempotent::respond_to_create, if_match_version},
     routing::{MAX_TEXT_CHARS, RoutingDecision},
     services::{
         self,
@@ -779,20 +779,11 @@ pub async fn get_ticket(
     ticket_response(ticket)
 }
 
+/// Edits of a case require `If-Match` (428 without it).
 fn if_match(req: &HttpRequest) -> Result<i32, ApiError> {
-    let raw = req
-        .headers()
-        .get(header::IF_MATCH)
-        .ok_or_else(|| {
-            ApiError::PreconditionRequired(
-                "send If-Match with the ETag of the case you read".to_owned(),
-            )
-        })?
-        .to_str()
-        .map_err(|_| ApiError::PreconditionFailed("If-Match is not an ETag of this case".into()))?;
-    let tag = raw.trim().trim_start_matches("W/").trim_matches('"');
-    tag.parse()
-        .map_err(|_| ApiError::PreconditionFailed("If-Match is not an ETag of this case".into()))
+    if_match_version(req, "case")?.ok_or_else(|| {
+        ApiError::PreconditionRequired("send If-Match with the ETag of the case you read".into())
+    })
 }
 
 /// Edits a case (partner: own, while received or triaged; coordinator). `If-Match` is
