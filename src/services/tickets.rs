@@ -587,22 +587,13 @@ pub async fn list(
         .filter(company::Column::Id.is_in(company_ids))
         .all(db)
         .await?;
-    // Only cases that were ever resolved can have an outcome; most pages have none to load.
-    let resolved_ids: Vec<Uuid> = rows
-        .iter()
-        .filter(|row| {
-            !matches!(
-                row.status.as_str(),
-                "received" | "triaged" | "assigned" | "in_consultation"
-            )
-        })
-        .map(|row| row.id)
-        .collect();
-    let mut outcomes = if resolved_ids.is_empty() {
+    // Any status can carry an outcome: a reopened case keeps the one recorded before.
+    let page_ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let mut outcomes = if page_ids.is_empty() {
         Vec::new()
     } else {
         outcome::Entity::find()
-            .filter(outcome::Column::TicketId.is_in(resolved_ids))
+            .filter(outcome::Column::TicketId.is_in(page_ids))
             .all(db)
             .await?
     };

@@ -1022,6 +1022,21 @@ async fn a_case_goes_from_assignment_through_a_session_and_an_outcome_to_closed_
     .await;
     assert_eq!(reopened["status"], "triaged");
     assert!(reopened["manager_id"].is_null(), "{reopened}");
+    // The outcome recorded before stays on the case, in the list as in the case itself.
+    assert!(reopened["outcome"].is_object(), "{reopened}");
+    let listed: Value = app
+        .get("/v1/tickets?status=triaged&limit=200", &coordinator)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let in_list = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|case| case["id"] == reopened["id"])
+        .expect("the reopened case is listed");
+    assert_eq!(in_list["outcome"], reopened["outcome"]);
     assert_problem(
         app.get(&base, &manager_client).await,
         404,
