@@ -138,6 +138,15 @@ impl ApiError {
         }
     }
 
+    /// 409 `concurrent-change`: the `what` changed between this request's read and its
+    /// write, so the request did nothing; read it again and retry.
+    pub fn changed_meanwhile(what: &str) -> Self {
+        Self::conflict(
+            "concurrent-change",
+            format!("the {what} changed at the same moment; read it again and retry"),
+        )
+    }
+
     /// A 409 with a problem type slug and no extra members.
     pub fn conflict(slug: &'static str, detail: impl Into<String>) -> Self {
         Self::Conflict {

@@ -13,7 +13,7 @@ use crate::{
     error::{ApiError, FieldErrors, Problem},
     extract::JsonBody,
     pagination::{Cursor, Page, PageParams},
-    routes::{etag, idempotent::respond_to_create, if_match_version},
+    routes::{etag, idempotent::respond_to_create, if_match_version, tickets::parse_topics},
     services::{
         self,
         idempotency::StoredResponse,
@@ -176,23 +176,6 @@ fn parse_tracks(errors: &mut FieldErrors, raw: &[String]) -> Vec<Track> {
     tracks
 }
 
-fn parse_topics(errors: &mut FieldErrors, raw: &[String]) -> Vec<Topic> {
-    let mut topics = Vec::new();
-    for (index, code) in raw.iter().enumerate() {
-        match Topic::parse(code) {
-            Ok(topic) if topics.contains(&topic) => {
-                errors.add(format!("topics[{index}]"), format!("{code} is given twice"))
-            }
-            Ok(topic) => topics.push(topic),
-            Err(_) => errors.add(
-                format!("topics[{index}]"),
-                format!("{code:?} is not a topic code (see GET /v1/topics)"),
-            ),
-        }
-    }
-    topics
-}
-
 fn parse_prefectures(errors: &mut FieldErrors, raw: &[String]) -> Vec<Prefecture> {
     let mut prefectures = Vec::new();
     for (index, input) in raw.iter().enumerate() {
@@ -223,7 +206,7 @@ impl CreateManagerRequest {
             name: parse_name(&mut errors, &self.name),
             email: parse_email(&mut errors, &self.email),
             tracks: parse_tracks(&mut errors, &self.tracks),
-            topics: parse_topics(&mut errors, &self.topics),
+            topics: parse_topics(&mut errors, "topics", &self.topics),
             prefectures: parse_prefectures(&mut errors, &self.prefectures),
             online: self.online.unwrap_or(true),
             onsite: self.onsite.unwrap_or(false),
@@ -248,7 +231,7 @@ impl UpdateManagerRequest {
             name: self.name.map(|n| parse_name(&mut errors, &n)),
             email: self.email.map(|e| parse_email(&mut errors, &e)),
             tracks: self.tracks.map(|t| parse_tracks(&mut errors, &t)),
-            topics: self.topics.map(|t| parse_topics(&mut errors, &t)),
+            topics: self.topics.map(|t| parse_topics(&mut errors, "topics", &t)),
             prefectures: self.prefectures.map(|p| parse_prefectures(&mut errors, &p)),
             online: self.online,
             onsite: self.onsite,

@@ -414,7 +414,8 @@ fn check_text(errors: &mut FieldErrors, field: &str, value: &str, max: usize) ->
     trimmed.to_owned()
 }
 
-fn parse_topics(errors: &mut FieldErrors, field: &str, codes: &[String]) -> Vec<Topic> {
+/// Topic codes of a request, each checked, without repeats (cases and managers alike).
+pub(crate) fn parse_topics(errors: &mut FieldErrors, field: &str, codes: &[String]) -> Vec<Topic> {
     if codes.len() > Topic::ALL.len() {
         errors.add(field, format!("at most {} topics", Topic::ALL.len()));
     }

@@ -328,10 +328,7 @@ pub async fn assign(
         });
     };
     if !set_manager(&tx, &workflow.calendar, &current.row, manager.id).await? {
-        return Err(ApiError::conflict(
-            "concurrent-change",
-            "the case changed at the same moment; read it again",
-        ));
+        return Err(ApiError::changed_meanwhile("case"));
     }
     record_assigned(
         &tx,
@@ -455,10 +452,7 @@ pub async fn release(
         .exec(&tx)
         .await?;
     if result.rows_affected != 1 {
-        return Err(ApiError::conflict(
-            "concurrent-change",
-            "the case changed at the same moment; read it again",
-        ));
+        return Err(ApiError::changed_meanwhile("case"));
     }
     cancel_scheduled_sessions(&tx, actor, ticket_id, "the manager was released").await?;
     events::record_all(

@@ -22,6 +22,17 @@ use crate::{
     domain::{business_days::BusinessCalendar, service_level::ServiceLevels},
 };
 
+/// The character `LIKE` patterns of the service escape their wildcards with.
+pub const LIKE_ESCAPE: char = '\\';
+
+/// `text` as a literal inside a `LIKE` pattern: its `%`, `_` and escape characters escaped
+/// with [`LIKE_ESCAPE`] (pair it with `LikeExpr::escape(LIKE_ESCAPE)`).
+pub fn like_literal(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
 /// The center's working rules the case services follow: its calendar (with the closure days
 /// it configured), its service levels and whether freed capacity is handed on at once.
 #[derive(Debug, Clone, Default)]

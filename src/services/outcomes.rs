@@ -79,10 +79,7 @@ pub async fn record(
         .exec(&tx)
         .await?;
     if result.rows_affected != 1 {
-        return Err(ApiError::conflict(
-            "concurrent-change",
-            "the case changed at the same moment; read it again",
-        ));
+        return Err(ApiError::changed_meanwhile("case"));
     }
     let measures: Vec<&str> = new.measures.iter().map(|m| m.as_str()).collect();
     let row = outcome::ActiveModel {

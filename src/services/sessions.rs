@@ -197,10 +197,7 @@ pub async fn schedule(
             .exec(tx)
             .await?;
         if moved.rows_affected != 1 {
-            return Err(ApiError::conflict(
-                "concurrent-change",
-                "the case changed at the same moment; read it again",
-            ));
+            return Err(ApiError::changed_meanwhile("case"));
         }
         recorded.push((
             types::TICKET_STATUS_CHANGED,
@@ -343,10 +340,7 @@ pub async fn update(
         );
     }
     if update.exec(&tx).await?.rows_affected != 1 {
-        return Err(ApiError::conflict(
-            "concurrent-change",
-            "the session changed at the same moment; read it again",
-        ));
+        return Err(ApiError::changed_meanwhile("session"));
     }
     events::record(
         &tx,

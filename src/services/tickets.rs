@@ -30,10 +30,11 @@ use crate::{
     pagination::{Cursor, PageRequest},
     routing::{RoutingDecision, RoutingInput, RoutingMethod},
     services::{
-        Workflow,
+        LIKE_ESCAPE, Workflow,
         assignment::{self, HandOffTrigger},
         events,
         events::types,
+        like_literal,
         routing::RoutingEngine,
     },
 };
@@ -552,10 +553,10 @@ pub async fn list(
         condition = condition.add(ticket::Column::CreatedAt.lt(before));
     }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
+        let pattern = format!("%{}%", like_literal(&q.to_lowercase()));
         let like = |column: ticket::Column| {
             Expr::expr(Func::lower(Expr::col(column)))
-                .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+                .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape(LIKE_ESCAPE))
         };
         condition = condition.add(
             Condition::any()
@@ -660,12 +661,6 @@ fn sla_breached_condition(today: NaiveDate) -> Condition {
                 .add(ticket::Column::AssignmentDue.is_not_null())
                 .add(ticket::Column::AssignmentDue.lt(today)),
         )
-}
-
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// Changes to the editable fields of a case.
@@ -907,10 +902,7 @@ pub async fn transition(
             );
     }
     if update.exec(&tx).await?.rows_affected != 1 {
-        return Err(ApiError::conflict(
-            "concurrent-change",
-            "the case changed at the same moment; retry",
-        ));
+        return Err(ApiError::changed_meanwhile("case"));
     }
     let mut changes = vec![(
         types::TICKET_STATUS_CHANGED,
@@ -1023,10 +1015,7 @@ pub async fn route(
         update = update.col_expr(ticket::Column::Track, Expr::value(decision.track.as_str()));
     }
     if update.exec(&tx).await?.rows_affected != 1 {
-        return Err(ApiError::conflict(
-            "concurrent-change",
-            "the case changed at the same moment; retry",
-        ));
+        return Err(ApiError::changed_meanwhile("case"));
     }
     if applies {
         events::record(
@@ -1116,7 +1105,7 @@ mod tests {
 
     #[test]
     fn like_patterns_escape_their_wildcards() {
-        assert_eq!(escape_like("100%_a\\b"), "100\\%\\_a\\\\b");
+        assert_eq!(like_literal("100%_a\\b"), "100\\%\\_a\\\\b");
     }
 
     #[test]

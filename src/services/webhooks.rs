@@ -23,6 +23,7 @@ use crate::{
     entities::{event, ticket, webhook_attempt, webhook_delivery, webhook_subscription},
     error::ApiError,
     pagination::{Cursor, PageRequest},
+    services::{LIKE_ESCAPE, like_literal},
 };
 
 /// The prefix of signing secrets (Standard Webhooks).
@@ -121,18 +122,6 @@ fn decode_event_types(stored: &str) -> Vec<String> {
         .collect()
 }
 
-/// Escapes `LIKE` wildcards with `!` (event types contain `_`).
-fn like_literal(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '!' | '%' | '_') {
-            escaped.push('!');
-        }
-        escaped.push(c);
-    }
-    escaped
-}
-
 /// The one statement that enqueues the webhook deliveries of freshly written events:
 /// `INSERT INTO webhook_deliveries (...) SELECT ...` of every active subscription that
 /// wants the event's type and may hear about the case (partner subscriptions: only when the
@@ -153,9 +142,12 @@ pub fn enqueue_statement<'a>(
                 .add(
                     Condition::any()
                         .add(Expr::col((subscriptions, S::EventTypes)).eq(""))
-                        .add(Expr::col((subscriptions, S::EventTypes)).like(
-                            LikeExpr::new(format!("%,{},%", like_literal(event_type))).escape('!'),
-                        )),
+                        .add(
+                            Expr::col((subscriptions, S::EventTypes)).like(
+                                LikeExpr::new(format!("%,{},%", like_literal(event_type)))
+                                    .escape(LIKE_ESCAPE),
+                            ),
+                        ),
                 ),
         );
     }
@@ -391,7 +383,11 @@ mod tests {
         assert_eq!(decode_event_types(&stored), types);
         assert_eq!(encode_event_types(&[]), "");
         assert!(decode_event_types("").is_empty());
-        assert_eq!(like_literal("a_b%c!"), "a!_b!%c!!");
+        // Event types hold `_`, a LIKE wildcard: it is matched literally.
+        assert_eq!(
+            like_literal("ticket.status_changed"),
+            "ticket.status\\_changed"
+        );
     }
 
     #[test]
@@ -407,17 +403,25 @@ mod tests {
             Utc::now(),
         )
         .unwrap();
-        for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
+        // The `_` of the event type is escaped, so it matches only itself.
+        let escaped = [
+            (
+                DbBackend::Postgres,
+                r"E'%,ticket.status\\_changed,%' ESCAPE E'\\'",
+            ),
+            (
+                DbBackend::Sqlite,
+                r"'%,ticket.status\_changed,%' ESCAPE '\'",
+            ),
+        ];
+        for (backend, pattern) in escaped {
             let sql = backend.build(&statement).to_string();
             assert!(
                 sql.starts_with(r#"INSERT INTO "webhook_deliveries""#),
                 "{sql}"
             );
             assert!(sql.contains("SELECT"), "{sql}");
-            assert!(
-                sql.contains(r"'%,ticket.status!_changed,%' ESCAPE '!'"),
-                "{sql}"
-            );
+            assert!(sql.contains(pattern), "{sql}");
             assert!(sql.contains(&ticket_id.to_string()), "{sql}");
         }
     }
