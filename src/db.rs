@@ -3,7 +3,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, QueryResult,
+    Statement,
+    sea_query::{Alias, CommonTableExpression, SubQueryStatement, WithClause},
+};
 
 /// Connects to `database_url`. SQLite gets WAL and a busy timeout so concurrent requests
 /// wait for the writer instead of failing.
@@ -57,4 +61,85 @@ pub async fn begin_write<C: sea_orm::TransactionTrait>(
         ..Default::default()
     })
     .await
+}
+
+/// Writes that do not read one another's effects, collected to be made together at the end
+/// of a transaction. On PostgreSQL they go as one statement (each a data-modifying `WITH`
+/// part), so a filing costs one round trip for all of them; SQLite, which has no
+/// data-modifying `WITH`, runs them one after the other.
+///
+/// Every part of one PostgreSQL statement sees the database as it was when the statement
+/// began, so a write here must not depend on another one here (an `INSERT ... SELECT` reading
+/// a row inserted beside it would find nothing). Foreign keys between them hold: they are
+/// checked when the whole statement has run.
+#[derive(Debug, Default)]
+pub struct Writes(Vec<SubQueryStatement>);
+
+impl Writes {
+    /// No writes.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a write.
+    pub fn push(&mut self, statement: impl Into<SubQueryStatement>) {
+        self.0.push(statement.into());
+    }
+
+    /// Adds every write of `other`, after these.
+    pub fn extend(&mut self, other: Writes) {
+        self.0.extend(other.0);
+    }
+
+    /// Makes every write.
+    pub async fn run(self, tx: &impl ConnectionTrait) -> Result<(), DbErr> {
+        self.run_with_last(tx, None).await.map(|_| ())
+    }
+
+    /// Makes every write, then `last`, and returns the rows `last` returns (its `RETURNING`).
+    pub async fn run_returning(
+        self,
+        tx: &impl ConnectionTrait,
+        last: impl Into<SubQueryStatement>,
+    ) -> Result<Vec<QueryResult>, DbErr> {
+        self.run_with_last(tx, Some(last.into())).await
+    }
+
+    async fn run_with_last(
+        mut self,
+        tx: &impl ConnectionTrait,
+        last: Option<SubQueryStatement>,
+    ) -> Result<Vec<QueryResult>, DbErr> {
+        let last = match last.or_else(|| self.0.pop()) {
+            Some(last) => last,
+            None => return Ok(Vec::new()),
+        };
+        let backend = tx.get_database_backend();
+        if backend == DbBackend::Postgres && !self.0.is_empty() {
+            let mut with = WithClause::new();
+            for (index, statement) in self.0.into_iter().enumerate() {
+                with.cte(
+                    CommonTableExpression::new()
+                        .table_name(Alias::new(format!("write_{index}")))
+                        .query(statement)
+                        .to_owned(),
+                );
+            }
+            return tx.query_all_raw(backend.build(&with.query(last))).await;
+        }
+        for statement in self.0 {
+            tx.execute_raw(build_sub_query(backend, &statement)).await?;
+        }
+        tx.query_all_raw(build_sub_query(backend, &last)).await
+    }
+}
+
+fn build_sub_query(backend: DbBackend, statement: &SubQueryStatement) -> Statement {
+    match statement {
+        SubQueryStatement::SelectStatement(select) => backend.build(select),
+        SubQueryStatement::InsertStatement(insert) => backend.build(insert),
+        SubQueryStatement::UpdateStatement(update) => backend.build(update),
+        SubQueryStatement::DeleteStatement(delete) => backend.build(delete),
+        SubQueryStatement::WithStatement(with) => backend.build(with),
+    }
 }

@@ -24,7 +24,7 @@ use crate::{
     },
     services::{
         self,
-        idempotency::StoredResponse,
+        idempotency::Created,
         outcomes::NewOutcome,
         sessions::{NewSession, Session},
     },
@@ -462,7 +462,7 @@ pub async fn create_session(
                 let session =
                     services::sessions::schedule(tx, free_sessions, &actor, ticket_id, new).await?;
                 let view = SessionView::from_session(session)?;
-                StoredResponse::created(format!("/v1/sessions/{}", view.id), &view)
+                Created::new(format!("/v1/sessions/{}", view.id), &view)
             })
         }),
     )

@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header};
 use crate::{
     auth::AuthenticatedClient,
     error::ApiError,
-    services::idempotency::{self, Begin, CreateFn, StoredResponse},
+    services::idempotency::{self, Answer, CreateFn, KeyedRequest, StoredResponse},
     state::AppState,
 };
 
@@ -18,21 +18,27 @@ pub async fn respond_to_create(
     raw_body: &[u8],
     create: CreateFn<'_>,
 ) -> Result<HttpResponse, ApiError> {
-    let claim = match req.headers().get("idempotency-key") {
+    let keyed = match req.headers().get("idempotency-key") {
         None => None,
         Some(key) => {
             let key = key.to_str().map_err(|_| {
                 ApiError::BadRequest("Idempotency-Key must be visible ASCII".into())
             })?;
-            let fingerprint = idempotency::fingerprint(req.method().as_str(), req.path(), raw_body);
-            match idempotency::begin(&state.db, &client.client_id, key, &fingerprint).await? {
-                Begin::Proceed(claim) => Some(claim),
-                Begin::Replay(stored) => return Ok(stored_response(stored, true)),
-            }
+            Some(KeyedRequest::new(
+                &client.client_id,
+                key,
+                req.method().as_str(),
+                req.path(),
+                raw_body,
+            )?)
         }
     };
-    let stored = idempotency::execute(&state.db, claim, create).await?;
-    Ok(stored_response(stored, false))
+    Ok(
+        match idempotency::execute(&state.db, keyed, create).await? {
+            Answer::Fresh(stored) => stored_response(stored, false),
+            Answer::Replayed(stored) => stored_response(stored, true),
+        },
+    )
 }
 
 fn stored_response(response: StoredResponse, replayed: bool) -> HttpResponse {

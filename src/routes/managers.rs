@@ -16,7 +16,7 @@ use crate::{
     routes::{etag, idempotent::respond_to_create, if_match_version, tickets::parse_topics},
     services::{
         self,
-        idempotency::StoredResponse,
+        idempotency::Created,
         managers::{ManagerChanges, ManagerFilter, NewManager},
     },
     state::AppState,
@@ -298,7 +298,7 @@ pub async fn create_manager(
         Box::new(move |tx| {
             Box::pin(async move {
                 let row = services::managers::create(tx, new).await?;
-                StoredResponse::created(format!("/v1/managers/{}", row.id), &ManagerView::from(row))
+                Created::new(format!("/v1/managers/{}", row.id), &ManagerView::from(row))
             })
         }),
     )

@@ -13,7 +13,7 @@ use crate::{
     extract::JsonBody,
     pagination::{Page, PageParams},
     routes::idempotent::respond_to_create,
-    services::{self, idempotency::StoredResponse, partners::Partner},
+    services::{self, idempotency::Created, partners::Partner},
     state::AppState,
 };
 
@@ -125,7 +125,7 @@ pub async fn create_partner(
         Box::new(move |tx| {
             Box::pin(async move {
                 let partner = services::partners::create(tx, new).await?;
-                StoredResponse::created(
+                Created::new(
                     format!("/v1/partners/{}", partner.id),
                     &PartnerView::from(partner),
                 )

@@ -29,7 +29,7 @@ use crate::{
     routing::{MAX_TEXT_CHARS, RoutingDecision},
     services::{
         self,
-        idempotency::StoredResponse,
+        idempotency::{Created, StoredResponse},
         tickets::{
             Contact, NewCompany, NewTicket, RoutingRequest, Ticket, TicketChanges, TicketFilter,
         },
@@ -634,10 +634,13 @@ pub async fn create_ticket(
         &raw,
         Box::new(move |tx| {
             Box::pin(async move {
-                let ticket =
+                let filing =
                     services::tickets::create(tx, &routing, &workflow, &actor, new).await?;
-                let view = TicketView::from_ticket(ticket)?;
-                StoredResponse::created(format!("/v1/tickets/{}", view.id), &view)
+                let view = TicketView::from_ticket(filing.ticket)?;
+                Ok(Created {
+                    response: StoredResponse::created(format!("/v1/tickets/{}", view.id), &view)?,
+                    writes: filing.writes,
+                })
             })
         }),
     )
@@ -1030,7 +1033,7 @@ pub async fn add_comment(
                 let comment =
                     services::tickets::add_comment(tx, &actor, id, visibility, text).await?;
                 let view = CommentView::from(comment);
-                StoredResponse::created(format!("/v1/tickets/{id}/comments/{}", view.id), &view)
+                Created::new(format!("/v1/tickets/{id}/comments/{}", view.id), &view)
             })
         }),
     )

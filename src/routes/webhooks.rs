@@ -14,7 +14,7 @@ use crate::{
     services::{
         self,
         events::types,
-        idempotency::StoredResponse,
+        idempotency::Created,
         webhooks::{Delivery, NewSubscription, Subscription},
     },
     state::AppState,
@@ -229,7 +229,7 @@ pub async fn create_webhook(
         Box::new(move |tx| {
             Box::pin(async move {
                 let (subscription, secret) = services::webhooks::create(tx, &owner, new).await?;
-                StoredResponse::created(
+                Created::new(
                     format!("/v1/webhooks/{}", subscription.id),
                     &CreatedWebhookView {
                         id: subscription.id,

@@ -255,11 +255,13 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<Value> {
             channel: Channel::Partner,
         };
         let tx = begin_write(db).await?;
-        let ticket = tickets::create(&tx, &routing, &workflow, &actor, new)
+        let filing = tickets::create(&tx, &routing, &workflow, &actor, new)
             .await
             .map_err(api_error)
             .context("filing a demo case")?;
+        filing.writes.run(&tx).await?;
         tx.commit().await?;
+        let ticket = filing.ticket;
         references.push(json!({"id": ticket.row.id, "reference": ticket.row.reference, "status": ticket.row.status}));
     }
 

@@ -1,8 +1,8 @@
 //! The audit trail: every change writes its event in the transaction of the change.
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QueryTrait,
     sea_query::{Expr, ExprTrait},
 };
 use serde_json::Value;
@@ -10,10 +10,11 @@ use uuid::Uuid;
 
 use crate::{
     auth::{AuthenticatedClient, Role},
+    db::Writes,
     domain::business_days::jst_date,
     entities::{event, ticket},
     error::ApiError,
-    services::webhooks,
+    services::webhooks::{self, Audience},
 };
 
 /// Event types.
@@ -95,15 +96,35 @@ pub async fn record_all(
             .exec(db)
             .await?;
     }
+    let audience = match ticket_id {
+        Some(ticket_id) => Audience::StoredCase(ticket_id),
+        None => Audience::Center,
+    };
+    writes(ticket_id, audience, actor, events, now)?
+        .run(db)
+        .await?;
+    Ok(())
+}
+
+/// The insert of `events` and the enqueueing of their webhook deliveries (the outbox), as
+/// writes to make together in the transaction of the change that caused them.
+pub fn writes(
+    ticket_id: Option<Uuid>,
+    audience: Audience,
+    actor: &AuthenticatedClient,
+    events: Vec<(&str, Value)>,
+    now: DateTime<Utc>,
+) -> Result<Writes, ApiError> {
+    let mut writes = Writes::new();
     if events.is_empty() {
-        return Ok(());
+        return Ok(writes);
     }
     let events: Vec<(Uuid, &str, Value)> = events
         .into_iter()
         .map(|(event_type, data)| (Uuid::now_v7(), event_type, data))
         .collect();
     let outbox = webhooks::enqueue_statement(
-        ticket_id,
+        audience,
         events.iter().map(|(id, event_type, _)| (*id, *event_type)),
         now,
     )?;
@@ -120,11 +141,11 @@ pub async fn record_all(
             created_at: Set(now),
             feed_seq: Set(None),
         });
-    event::Entity::insert_many(rows)
-        .exec_without_returning(db)
-        .await?;
-    db.execute(&outbox).await?;
-    Ok(())
+    writes.push(event::Entity::insert_many(rows).into_query());
+    if let Some(outbox) = outbox {
+        writes.push(outbox);
+    }
+    Ok(writes)
 }
 
 /// The events of one case, oldest first.

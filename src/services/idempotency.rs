@@ -1,33 +1,78 @@
 //! `Idempotency-Key` on creates: the first answer to a (client, key) is stored in the same
 //! transaction as what it created and replayed on retries; a different body under the same
-//! key is refused (422) and a retry while the first is still running gets 409. The primary
-//! key on (client, key) decides between instances that receive the same key at once.
+//! key is refused (422) and a retry while the first is still running gets 409.
+//!
+//! Nothing about a key is written before the create commits: the record is written with the
+//! create, in its transaction, by an insert the primary key on (client, key) decides. Two
+//! instances that receive the same key at once cannot both commit a create: the second's
+//! insert finds the first's record and its transaction is rolled back. So that the second
+//! hears "in flight" (409) at once instead of doing the work first, a create under a key holds
+//! a transaction-scoped advisory lock named after the key on PostgreSQL (SQLite runs one
+//! writer at a time, so there a repeat waits for the first and then replays it).
 use std::{future::Future, pin::Pin};
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
-    QueryFilter,
-    sea_query::{Expr, ExprTrait, OnConflict},
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, QueryTrait,
+    Statement,
+    sea_query::{Expr, ExprTrait, InsertStatement, OnConflict, Query},
 };
 use sha2::{Digest, Sha256};
 
-use crate::{db::begin_write, entities::idempotency_key, error::ApiError};
+use crate::{
+    db::{Writes, begin_write},
+    entities::idempotency_key,
+    error::ApiError,
+};
 
 /// How long answers are kept for replay.
 pub const RETENTION: Duration = Duration::hours(24);
-/// After this long an in-flight record is taken to belong to a crashed request, and a retry
-/// may run again.
-pub const ABANDONED_AFTER: Duration = Duration::seconds(60);
 /// The longest key accepted.
 pub const MAX_KEY_LENGTH: usize = 255;
+/// `state` of a stored answer. (Earlier versions also committed `in_flight` claims; such a
+/// row belongs to a request that never finished and is taken over.)
+const DONE: &str = "done";
 
-/// A claim on a key: this request runs the create and stores its answer.
+/// A create sent with an `Idempotency-Key`.
 #[derive(Debug, Clone)]
-pub struct Claim {
+pub struct KeyedRequest {
     client_id: String,
     key: String,
+    fingerprint: String,
+}
+
+impl KeyedRequest {
+    /// Checks the key's shape and fingerprints the request.
+    pub fn new(
+        client_id: &str,
+        key: &str,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Result<Self, ApiError> {
+        check_key(key)?;
+        Ok(Self {
+            client_id: client_id.to_owned(),
+            key: key.to_owned(),
+            fingerprint: fingerprint(method, path, body),
+        })
+    }
+
+    /// The advisory lock of this key: the first 8 bytes of SHA-256 over client and key, the
+    /// same on every instance. (Two keys sharing a lock only make one wait for, or get 409
+    /// from, the other; which create commits is still decided by the primary key.)
+    fn lock_id(&self) -> i64 {
+        let mut hasher = Sha256::new();
+        hasher.update(b"idempotency-key\0");
+        hasher.update(self.client_id.as_bytes());
+        hasher.update([0]);
+        hasher.update(self.key.as_bytes());
+        let digest = hasher.finalize();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        i64::from_be_bytes(first)
+    }
 }
 
 /// The answer of a create, as stored for replay.
@@ -52,13 +97,33 @@ impl StoredResponse {
     }
 }
 
-/// What to do with a request that carries a key.
+/// What a create hands back: its answer, and the writes it left to be made together with the
+/// idempotency record (see [`Writes`]); most creates have made all theirs already.
 #[derive(Debug)]
-pub enum Begin {
-    /// Run the create; store its answer under the claim.
-    Proceed(Claim),
-    /// The key was answered before; send this again.
-    Replay(StoredResponse),
+pub struct Created {
+    /// The answer.
+    pub response: StoredResponse,
+    /// Writes still to make before commit.
+    pub writes: Writes,
+}
+
+impl Created {
+    /// A `201 Created` answer with `Location` and `view` as the body, its writes all made.
+    pub fn new(location: String, view: &impl serde::Serialize) -> Result<Self, ApiError> {
+        Ok(Self {
+            response: StoredResponse::created(location, view)?,
+            writes: Writes::new(),
+        })
+    }
+}
+
+/// How a create was answered.
+#[derive(Debug)]
+pub enum Answer {
+    /// This request ran the create.
+    Fresh(StoredResponse),
+    /// The key was answered before; this is that answer again.
+    Replayed(StoredResponse),
 }
 
 /// A fingerprint of the request: method, path and the body as canonical JSON (so key
@@ -116,77 +181,106 @@ pub fn check_key(key: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Claims `key` for this request, or says what to answer instead.
-pub async fn begin(
-    db: &DatabaseConnection,
-    client_id: &str,
-    key: &str,
-    fingerprint: &str,
-) -> Result<Begin, ApiError> {
-    check_key(key)?;
-    let now = Utc::now();
-    let this_key = || {
-        idempotency_key::Column::ClientId
-            .eq(client_id)
-            .and(idempotency_key::Column::Key.eq(key))
-    };
-    // One statement claims a new key or takes over an expired one (older than the
-    // retention), so expired answers never block a key's reuse.
-    let claim_tx = begin_write(db).await?;
-    if claim_tx.get_database_backend() == DbBackend::Postgres {
-        // The claim needs no fsync of its own: the create's commit flushes the WAL up to and
-        // past it, and a claim lost in a crash belongs to a create that did not commit.
-        claim_tx
-            .execute_unprepared("SET LOCAL synchronous_commit = off")
-            .await?;
-    }
-    let inserted = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
-        client_id: Set(client_id.to_owned()),
-        key: Set(key.to_owned()),
-        fingerprint: Set(fingerprint.to_owned()),
-        state: Set("in_flight".to_owned()),
-        response_status: Set(None),
-        response_body: Set(None),
-        location: Set(None),
-        created_at: Set(now),
-    })
-    .on_conflict(
-        OnConflict::columns([
-            idempotency_key::Column::ClientId,
-            idempotency_key::Column::Key,
-        ])
-        .update_columns([
-            idempotency_key::Column::Fingerprint,
-            idempotency_key::Column::State,
-            idempotency_key::Column::ResponseStatus,
-            idempotency_key::Column::ResponseBody,
-            idempotency_key::Column::Location,
-            idempotency_key::Column::CreatedAt,
-        ])
-        .action_and_where(
-            Expr::col((idempotency_key::Entity, idempotency_key::Column::CreatedAt))
-                .lt(now - RETENTION),
+/// The body of a create that runs inside the transaction [`execute`] opens.
+pub type CreateFn<'a> = Box<
+    dyn for<'t> FnOnce(
+            &'t DatabaseTransaction,
         )
-        .to_owned(),
-    )
-    .exec_without_returning(&claim_tx)
-    .await?;
-    claim_tx.commit().await?;
-    let claim = Claim {
-        client_id: client_id.to_owned(),
-        key: key.to_owned(),
-    };
-    if inserted == 1 {
-        return Ok(Begin::Proceed(claim));
+            -> Pin<Box<dyn Future<Output = Result<Created, ApiError>> + Send + 't>>
+        + Send
+        + 'a,
+>;
+
+/// Runs `create` in one write transaction and, for a keyed request, stores its answer in the
+/// same transaction, or answers with the key's stored answer (replay), 422 (another body) or
+/// 409 (in flight) without running it. A create that fails leaves nothing behind.
+pub async fn execute(
+    db: &DatabaseConnection,
+    keyed: Option<KeyedRequest>,
+    create: CreateFn<'_>,
+) -> Result<Answer, ApiError> {
+    let tx = begin_write(db).await?;
+    let now = Utc::now();
+    if let Some(keyed) = &keyed
+        && let Some(answer) = earlier_answer(&tx, keyed, now).await?
+    {
+        tx.rollback().await?;
+        return Ok(Answer::Replayed(answer));
     }
-    let existing = idempotency_key::Entity::find()
-        .filter(this_key())
+    let Created { response, writes } = create(&tx).await?;
+    match &keyed {
+        None => writes.run(&tx).await?,
+        Some(keyed) => {
+            let recorded = writes
+                .run_returning(&tx, record_statement(keyed, &response, now))
+                .await?;
+            if recorded.is_empty() {
+                // Another request with this key committed after this one looked: its create
+                // stands, this one's is undone and its answer given instead.
+                tx.rollback().await?;
+                return settle_lost_race(db, keyed, now).await;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(Answer::Fresh(response))
+}
+
+/// The stored answer to replay, or the error to give, when `keyed` was seen before; `None`
+/// when this request is to run the create.
+async fn earlier_answer(
+    tx: &DatabaseTransaction,
+    keyed: &KeyedRequest,
+    now: DateTime<Utc>,
+) -> Result<Option<StoredResponse>, ApiError> {
+    if tx.get_database_backend() == DbBackend::Postgres {
+        let locked = tx
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_try_advisory_xact_lock($1) AS locked",
+                [keyed.lock_id().into()],
+            ))
+            .await?
+            .and_then(|row| row.try_get::<bool>("", "locked").ok())
+            .unwrap_or(false);
+        if !locked {
+            return Err(in_flight());
+        }
+    }
+    let stored = idempotency_key::Entity::find_by_id((keyed.client_id.clone(), keyed.key.clone()))
+        .one(tx)
+        .await?;
+    match stored {
+        Some(stored) if is_live(&stored, now) => replay(stored, keyed).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// After losing the race for a key: the winner's answer, once it has committed.
+async fn settle_lost_race(
+    db: &DatabaseConnection,
+    keyed: &KeyedRequest,
+    now: DateTime<Utc>,
+) -> Result<Answer, ApiError> {
+    let stored = idempotency_key::Entity::find_by_id((keyed.client_id.clone(), keyed.key.clone()))
         .one(db)
-        .await?
-        .ok_or_else(|| {
-            ApiError::conflict("idempotency-key-in-use", "the key is being reused; retry")
-        })?;
-    if existing.fingerprint != fingerprint {
+        .await?;
+    match stored {
+        Some(stored) if is_live(&stored, now) => replay(stored, keyed).map(Answer::Replayed),
+        _ => Err(in_flight()),
+    }
+}
+
+/// A stored answer within its retention.
+fn is_live(stored: &idempotency_key::Model, now: DateTime<Utc>) -> bool {
+    stored.state == DONE && stored.created_at >= now - RETENTION
+}
+
+fn replay(
+    stored: idempotency_key::Model,
+    keyed: &KeyedRequest,
+) -> Result<StoredResponse, ApiError> {
+    if stored.fingerprint != keyed.fingerprint {
         return Err(ApiError::Validation {
             errors: vec![crate::error::FieldError::new(
                 "Idempotency-Key",
@@ -194,118 +288,69 @@ pub async fn begin(
             )],
         });
     }
-    if existing.state == "done" {
-        let body = existing
-            .response_body
-            .as_deref()
-            .map(serde_json::from_str)
-            .transpose()
-            .map_err(anyhow::Error::from)?
-            .unwrap_or(serde_json::Value::Null);
-        let status = existing
-            .response_status
-            .and_then(|status| u16::try_from(status).ok())
-            .unwrap_or(200);
-        return Ok(Begin::Replay(StoredResponse {
-            status,
-            body,
-            location: existing.location,
-        }));
-    }
-    if existing.created_at < now - ABANDONED_AFTER {
-        // Take over a claim whose request died; the condition on created_at lets only one
-        // retry win.
-        let taken = idempotency_key::Entity::update_many()
-            .col_expr(
-                idempotency_key::Column::CreatedAt,
-                sea_orm::sea_query::Expr::value(now),
-            )
-            .filter(this_key())
-            .filter(idempotency_key::Column::State.eq("in_flight"))
-            .filter(idempotency_key::Column::CreatedAt.eq(existing.created_at))
-            .exec(db)
-            .await?;
-        if taken.rows_affected == 1 {
-            return Ok(Begin::Proceed(claim));
-        }
-    }
-    Err(ApiError::conflict(
+    let body = stored
+        .response_body
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(anyhow::Error::from)?
+        .unwrap_or(serde_json::Value::Null);
+    let status = stored
+        .response_status
+        .and_then(|status| u16::try_from(status).ok())
+        .unwrap_or(200);
+    Ok(StoredResponse {
+        status,
+        body,
+        location: stored.location,
+    })
+}
+
+fn in_flight() -> ApiError {
+    ApiError::conflict(
         "idempotency-key-in-flight",
         "a request with this Idempotency-Key is still being processed; retry shortly",
-    ))
+    )
 }
 
-/// The body of a create that runs inside the transaction [`execute`] opens.
-pub type CreateFn<'a> = Box<
-    dyn for<'t> FnOnce(
-            &'t DatabaseTransaction,
-        ) -> Pin<
-            Box<dyn Future<Output = Result<StoredResponse, ApiError>> + Send + 't>,
-        > + Send
-        + 'a,
->;
-
-/// Runs `create` in one write transaction and, under a claim, stores its answer in the same
-/// transaction. When `create` fails, the claim is released so the key can be retried.
-pub async fn execute(
-    db: &DatabaseConnection,
-    claim: Option<Claim>,
-    create: CreateFn<'_>,
-) -> Result<StoredResponse, ApiError> {
-    let outcome = async {
-        let tx = begin_write(db).await?;
-        let response = create(&tx).await?;
-        if let Some(claim) = &claim {
-            complete(&tx, claim, &response).await?;
-        }
-        tx.commit().await?;
-        Ok::<_, ApiError>(response)
-    }
-    .await;
-    if outcome.is_err()
-        && let Some(claim) = &claim
-    {
-        release(db, claim).await;
-    }
-    outcome
-}
-
-async fn complete(
-    tx: &impl ConnectionTrait,
-    claim: &Claim,
+/// Stores the answer under the key: a new record, or one replacing a record past its
+/// retention (or left unfinished by an earlier version). `RETURNING` says whether it was
+/// stored; nothing comes back when a live answer is there already.
+fn record_statement(
+    keyed: &KeyedRequest,
     response: &StoredResponse,
-) -> Result<(), ApiError> {
-    idempotency_key::Entity::update_many()
-        .col_expr(idempotency_key::Column::State, "done".into())
-        .col_expr(
-            idempotency_key::Column::ResponseStatus,
-            i32::from(response.status).into(),
-        )
-        .col_expr(
-            idempotency_key::Column::ResponseBody,
-            response.body.to_string().into(),
-        )
-        .col_expr(
-            idempotency_key::Column::Location,
-            response.location.clone().into(),
-        )
-        .filter(idempotency_key::Column::ClientId.eq(&claim.client_id))
-        .filter(idempotency_key::Column::Key.eq(&claim.key))
-        .exec(tx)
-        .await?;
-    Ok(())
-}
-
-async fn release(db: &DatabaseConnection, claim: &Claim) {
-    let released = idempotency_key::Entity::delete_many()
-        .filter(idempotency_key::Column::ClientId.eq(&claim.client_id))
-        .filter(idempotency_key::Column::Key.eq(&claim.key))
-        .filter(idempotency_key::Column::State.eq("in_flight"))
-        .exec(db)
-        .await;
-    if let Err(error) = released {
-        tracing::warn!(%error, "could not release an idempotency claim; it expires on its own");
-    }
+    now: DateTime<Utc>,
+) -> InsertStatement {
+    use idempotency_key::Column as K;
+    let stale = Expr::col((idempotency_key::Entity, K::CreatedAt))
+        .lt(now - RETENTION)
+        .or(Expr::col((idempotency_key::Entity, K::State)).ne(DONE));
+    let mut insert = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
+        client_id: Set(keyed.client_id.clone()),
+        key: Set(keyed.key.clone()),
+        fingerprint: Set(keyed.fingerprint.clone()),
+        state: Set(DONE.to_owned()),
+        response_status: Set(Some(i32::from(response.status))),
+        response_body: Set(Some(response.body.to_string())),
+        location: Set(response.location.clone()),
+        created_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([K::ClientId, K::Key])
+            .update_columns([
+                K::Fingerprint,
+                K::State,
+                K::ResponseStatus,
+                K::ResponseBody,
+                K::Location,
+                K::CreatedAt,
+            ])
+            .action_and_where(stale)
+            .to_owned(),
+    )
+    .into_query();
+    insert.returning(Query::returning().column(K::ClientId));
+    insert
 }
 
 #[cfg(test)]

@@ -1,18 +1,20 @@
 //! Cases: intake, reading with tenant isolation, edits under If-Match, status transitions,
 //! routing decisions, comments. Every change writes its event in the same transaction.
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use sea_orm::{
+    ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
-    sea_query::{Expr, ExprTrait, Func, OnConflict},
+    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
+    TransactionTrait,
+    sea_query::{Asterisk, Expr, ExprTrait, Func, OnConflict, Query},
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
     auth::{AuthenticatedClient, Role},
-    db::begin_write,
+    db::{Writes, begin_write},
     domain::{
         business_days::jst_date,
         case::{Channel, PreferredMode, Visibility},
@@ -36,6 +38,7 @@ use crate::{
         events::types,
         like_literal,
         routing::RoutingEngine,
+        webhooks::Audience,
     },
 };
 
@@ -156,102 +159,112 @@ pub fn company_name_key(name: &str) -> String {
     spelled.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// Finds or creates the company, updating the figures it was filed with. The usual case, a
-/// company filed before, is one `UPDATE ... RETURNING`; a new company adds an insert (and a
-/// second update when another filing created it at the same moment).
+/// Finds or creates the company, updating the figures it was filed with, in one
+/// `INSERT ... ON CONFLICT DO UPDATE`: the identity is the corporate number when there is
+/// one, else the normalized name in the prefecture (each a partial unique index). On
+/// PostgreSQL the same statement takes the next number of `reference_sequence`, which saves
+/// the filing a round trip.
 async fn upsert_company(
     tx: &impl ConnectionTrait,
     new: &NewCompany,
-) -> Result<company::Model, ApiError> {
-    let now = Utc::now();
+    now: DateTime<Utc>,
+    reference_sequence: Option<&str>,
+) -> Result<(company::Model, Option<i64>), ApiError> {
+    use company::Column as C;
     let key = company_name_key(&new.name);
     let corporate_number = new.corporate_number.as_ref().map(|n| n.as_str().to_owned());
-    for _ in 0..2 {
-        if let Some(found) =
-            refresh_company(tx, new, &key, corporate_number.as_deref(), now).await?
-        {
-            return Ok(found);
-        }
-        // ON CONFLICT without a target covers both partial unique indexes.
-        let inserted = company::Entity::insert(company::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            corporate_number: Set(corporate_number.clone()),
-            name: Set(new.name.clone()),
-            name_key: Set(key.clone()),
-            prefecture: Set(new.prefecture.code().to_owned()),
-            industry: Set(new.industry.map(|i| i.code().to_owned())),
-            employees: Set(new.employees.map(Employees::count)),
-            capital_jpy: Set(new.capital_jpy.map(CapitalJpy::yen)),
-            created_at: Set(now),
-            updated_at: Set(now),
-        })
-        .on_conflict(OnConflict::new().do_nothing().to_owned())
-        .exec_with_returning(tx)
-        .await;
-        match inserted {
-            Ok(model) => return Ok(model),
-            Err(sea_orm::DbErr::RecordNotInserted | sea_orm::DbErr::RecordNotFound(_)) => continue,
-            Err(error) => return Err(error.into()),
-        }
-    }
-    Err(ApiError::Internal(anyhow::anyhow!(
-        "the company upsert found no row"
-    )))
-}
-
-/// Updates the company's figures from a new filing and returns it, if it exists.
-async fn refresh_company(
-    tx: &impl ConnectionTrait,
-    new: &NewCompany,
-    key: &str,
-    corporate_number: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<Option<company::Model>, ApiError> {
-    let mut update =
-        company::Entity::update_many().col_expr(company::Column::UpdatedAt, Expr::value(now));
-    update = match corporate_number {
+    let mut updated = vec![C::UpdatedAt];
+    let mut identity = match corporate_number {
         // The corporate number is the identity; name and seat may change (a move, a rename).
-        Some(number) => update
-            .col_expr(company::Column::Name, Expr::value(new.name.clone()))
-            .col_expr(company::Column::NameKey, Expr::value(key.to_owned()))
-            .col_expr(
-                company::Column::Prefecture,
-                Expr::value(new.prefecture.code()),
-            )
-            .filter(company::Column::CorporateNumber.eq(number)),
-        None => update
-            .filter(company::Column::CorporateNumber.is_null())
-            .filter(company::Column::NameKey.eq(key))
-            .filter(company::Column::Prefecture.eq(new.prefecture.code())),
+        Some(_) => {
+            updated.extend([C::Name, C::NameKey, C::Prefecture]);
+            OnConflict::column(C::CorporateNumber)
+                .target_and_where(Expr::col(C::CorporateNumber).is_not_null())
+                .to_owned()
+        }
+        None => OnConflict::columns([C::NameKey, C::Prefecture])
+            .target_and_where(Expr::col(C::CorporateNumber).is_null())
+            .to_owned(),
     };
     // The newest filing knows the company best: keep its figures where it gives them.
-    if let Some(industry) = new.industry {
-        update = update.col_expr(company::Column::Industry, Expr::value(industry.code()));
+    if new.industry.is_some() {
+        updated.push(C::Industry);
     }
-    if let Some(employees) = new.employees {
-        update = update.col_expr(company::Column::Employees, Expr::value(employees.count()));
+    if new.employees.is_some() {
+        updated.push(C::Employees);
     }
-    if let Some(capital) = new.capital_jpy {
-        update = update.col_expr(company::Column::CapitalJpy, Expr::value(capital.yen()));
+    if new.capital_jpy.is_some() {
+        updated.push(C::CapitalJpy);
     }
-    Ok(update.exec_with_returning(tx).await?.into_iter().next())
+    let mut insert = company::Entity::insert(company::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        corporate_number: Set(corporate_number),
+        name: Set(new.name.clone()),
+        name_key: Set(key),
+        prefecture: Set(new.prefecture.code().to_owned()),
+        industry: Set(new.industry.map(|i| i.code().to_owned())),
+        employees: Set(new.employees.map(Employees::count)),
+        capital_jpy: Set(new.capital_jpy.map(CapitalJpy::yen)),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .on_conflict(identity.update_columns(updated).to_owned())
+    .into_query();
+    let mut returned = vec![Expr::col(Asterisk)];
+    if let Some(sequence) = reference_sequence {
+        // nextval(NULL) is NULL: a missing sequence reads as "create it first", not as an
+        // error that would abort the transaction.
+        returned.push(Expr::cust(format!(
+            "nextval(to_regclass('{sequence}')) AS next_sequence"
+        )));
+    }
+    insert.returning(Query::returning().exprs(returned));
+    let row = tx
+        .query_one(&insert)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the company upsert returned no row")))?;
+    let company = company::Model::from_query_result(&row, "")?;
+    let next = match reference_sequence {
+        Some(_) => row.try_get::<Option<i64>>("", "next_sequence")?,
+        None => None,
+    };
+    Ok((company, next))
 }
 
-/// The next reference of the fiscal year.
+/// The company of a new case and the case's reference, in as few round trips as the
+/// backend allows.
+async fn company_and_reference(
+    tx: &DatabaseTransaction,
+    new: &NewCompany,
+    now: DateTime<Utc>,
+    fiscal_year: FiscalYear,
+) -> Result<(company::Model, TicketReference, i64), ApiError> {
+    let (company, sequence) = match tx.get_database_backend() {
+        DbBackend::Postgres => {
+            let name = sequence_name(fiscal_year);
+            let (company, taken) = upsert_company(tx, new, now, Some(&name)).await?;
+            let sequence = match taken {
+                Some(sequence) => sequence,
+                None => next_from_sequence(tx, fiscal_year).await?,
+            };
+            (company, sequence)
+        }
+        _ => {
+            let (company, _) = upsert_company(tx, new, now, None).await?;
+            (company, next_from_counter(tx, fiscal_year).await?)
+        }
+    };
+    Ok((company, reference_of(fiscal_year, sequence)?, sequence))
+}
+
+/// The reference of the `sequence`th case of the fiscal year.
 ///
 /// On PostgreSQL each fiscal year has its own sequence: `nextval` never waits for other
 /// transactions, so concurrent filers on any number of instances get unique, increasing
 /// numbers without queueing behind each other's commits (a rolled-back filing leaves a gap,
 /// as sequences do). SQLite has one writer at a time anyway, so a counter row serves there.
-async fn next_reference(
-    tx: &DatabaseTransaction,
-    fiscal_year: FiscalYear,
-) -> Result<(TicketReference, i64), ApiError> {
-    let sequence = match tx.get_database_backend() {
-        DbBackend::Postgres => next_from_sequence(tx, fiscal_year).await?,
-        _ => next_from_counter(tx, fiscal_year).await?,
-    };
-    let reference = u32::try_from(sequence)
+fn reference_of(fiscal_year: FiscalYear, sequence: i64) -> Result<TicketReference, ApiError> {
+    u32::try_from(sequence)
         .ok()
         .and_then(|sequence| TicketReference::new(fiscal_year, sequence).ok())
         .ok_or_else(|| {
@@ -263,18 +276,20 @@ async fn next_reference(
                     TicketReference::MAX_SEQUENCE
                 ),
             )
-        })?;
-    Ok((reference, sequence))
+        })
+}
+
+/// The fiscal year's reference sequence on PostgreSQL; the name is built from a four-digit
+/// year, never from client input.
+fn sequence_name(fiscal_year: FiscalYear) -> String {
+    format!("ticket_reference_fy{}", fiscal_year.year())
 }
 
 async fn next_from_sequence(
     tx: &DatabaseTransaction,
     fiscal_year: FiscalYear,
 ) -> Result<i64, ApiError> {
-    // The name is built from a four-digit year, never from client input.
-    let name = format!("ticket_reference_fy{}", fiscal_year.year());
-    // nextval(NULL) is NULL: a missing sequence reads as "create it first", not as an error
-    // that would abort the transaction.
+    let name = sequence_name(fiscal_year);
     let next = format!("SELECT nextval(to_regclass('{name}')) AS n");
     for _ in 0..2 {
         let row = tx
@@ -328,15 +343,26 @@ async fn next_from_counter(
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the reference counter is missing")))
 }
 
-/// Files a case inside `tx`: company, reference, routing decision (applied when confident),
-/// `ticket.created` and, when applied, `ticket.routed`.
+/// A case being filed: the case as it will be stored, and the writes that store it (the case,
+/// `ticket.created`, `ticket.routed` when routing applied, their webhook deliveries), left
+/// to be made together before commit (see [`Writes`]).
+#[derive(Debug)]
+pub struct Filing {
+    /// The case, as the writes store it.
+    pub ticket: Ticket,
+    /// The writes still to make in the filing's transaction.
+    pub writes: Writes,
+}
+
+/// Files a case inside `tx`: routing decision (applied when confident), company and
+/// reference now; the case and its events as [`Filing::writes`].
 pub async fn create(
     tx: &DatabaseTransaction,
     routing: &RoutingEngine,
     workflow: &Workflow,
     actor: &AuthenticatedClient,
     new: NewTicket,
-) -> Result<Ticket, ApiError> {
+) -> Result<Filing, ApiError> {
     let input = RoutingInput {
         subject: new.subject.clone(),
         description: new.description.clone(),
@@ -344,11 +370,11 @@ pub async fn create(
         industry: new.company.industry.map(|i| i.code().to_owned()),
     };
     let (decision, apply_now) = routing.classify(tx, &input).await?;
-    let company = upsert_company(tx, &new.company).await?;
-    let now = Utc::now();
+    // Microseconds, as the databases keep them: the answer shows what a later read shows.
+    let now = Utc::now().trunc_subsecs(6);
     let fiscal_year = FiscalYear::of_instant(now);
-    // Taken last: on SQLite the counter row stays locked until commit.
-    let (reference, sequence) = next_reference(tx, fiscal_year).await?;
+    let (company, reference, sequence) =
+        company_and_reference(tx, &new.company, now, fiscal_year).await?;
     let (status, track) = if apply_now {
         (TicketStatus::Triaged, Some(decision.track))
     } else {
@@ -359,52 +385,46 @@ pub async fn create(
     let levels = workflow.service_levels;
     let received = jst_date(now);
     let center_filed = new.channel != Channel::Partner;
-    let row = ticket::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        reference: Set(reference.to_string()),
-        fiscal_year: Set(fiscal_year.year()),
-        sequence: Set(sequence),
-        channel: Set(new.channel.as_str().to_owned()),
-        partner_id: Set(actor.partner_id.filter(|_| actor.role == Role::Partner)),
-        company_id: Set(company.id),
-        prefecture: Set(new.company.prefecture.code().to_owned()),
-        industry: Set(company.industry.clone()),
-        contact_name: Set(new.contact.name),
-        contact_email: Set(new.contact.email),
-        contact_phone: Set(new.contact.phone),
-        subject: Set(new.subject),
-        description: Set(new.description),
-        topics: Set(json!(topics).to_string()),
-        preferred_mode: Set(new.preferred_mode.as_str().to_owned()),
-        status: Set(status.as_str().to_owned()),
-        held_from: Set(None),
-        track: Set(track.map(|t| t.as_str().to_owned())),
-        routing: Set(Some(
-            serde_json::to_string(&decision).map_err(anyhow::Error::from)?,
-        )),
-        manager_id: Set(None),
-        waiting_since: Set(None),
-        assigned_at: Set(None),
-        first_contact_due: Set(Some(
-            calendar.add_business_days(received, levels.first_contact_days),
-        )),
-        assignment_due: Set(Some(
-            calendar.add_business_days(received, levels.assignment_days),
-        )),
+    let partner_id = actor.partner_id.filter(|_| actor.role == Role::Partner);
+    let row = ticket::Model {
+        id: Uuid::now_v7(),
+        reference: reference.to_string(),
+        fiscal_year: fiscal_year.year(),
+        sequence,
+        channel: new.channel.as_str().to_owned(),
+        partner_id,
+        company_id: company.id,
+        prefecture: new.company.prefecture.code().to_owned(),
+        industry: company.industry.clone(),
+        contact_name: new.contact.name,
+        contact_email: new.contact.email,
+        contact_phone: new.contact.phone,
+        subject: new.subject,
+        description: new.description,
+        topics: json!(topics).to_string(),
+        preferred_mode: new.preferred_mode.as_str().to_owned(),
+        status: status.as_str().to_owned(),
+        held_from: None,
+        track: track.map(|t| t.as_str().to_owned()),
+        routing: Some(serde_json::to_string(&decision).map_err(anyhow::Error::from)?),
+        manager_id: None,
+        waiting_since: None,
+        assigned_at: None,
+        first_contact_due: Some(calendar.add_business_days(received, levels.first_contact_days)),
+        assignment_due: Some(calendar.add_business_days(received, levels.assignment_days)),
         // A case the center takes by phone, web or e-mail is in contact from the start.
-        first_contact_at: Set(center_filed.then_some(now)),
-        first_contact_met: Set(center_filed.then_some(true)),
-        first_assigned_at: Set(None),
-        assignment_met: Set(None),
-        on_hold_since: Set(None),
-        paused_business_days: Set(0),
-        business_days_to_assign: Set(None),
-        received_on: Set(Some(received)),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
+        first_contact_at: center_filed.then_some(now),
+        first_contact_met: center_filed.then_some(true),
+        first_assigned_at: None,
+        assignment_met: None,
+        on_hold_since: None,
+        paused_business_days: 0,
+        business_days_to_assign: None,
+        received_on: Some(received),
+        version: 1,
+        created_at: now,
+        updated_at: now,
     };
-    let row = ticket::Entity::insert(row).exec_with_returning(tx).await?;
     let mut filed = vec![(
         types::TICKET_CREATED,
         json!({"reference": row.reference, "channel": row.channel, "status": row.status}),
@@ -412,11 +432,24 @@ pub async fn create(
     if apply_now {
         filed.push((types::TICKET_ROUTED, routed_data(&decision, None)));
     }
-    events::record_all(tx, Some(row.id), actor, filed).await?;
-    Ok(Ticket {
-        row,
-        company,
-        outcome: None,
+    let mut writes = Writes::new();
+    writes.push(
+        ticket::Entity::insert(ticket::ActiveModel::from(row.clone()).reset_all()).into_query(),
+    );
+    writes.extend(events::writes(
+        Some(row.id),
+        Audience::NewCase(partner_id),
+        actor,
+        filed,
+        now,
+    )?);
+    Ok(Filing {
+        ticket: Ticket {
+            row,
+            company,
+            outcome: None,
+        },
+        writes,
     })
 }
 

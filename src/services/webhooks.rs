@@ -20,7 +20,7 @@ use crate::{
     auth::{AuthenticatedClient, Role},
     db::begin_write,
     domain::webhook_destination::{Destination, DestinationHost, refuse_address},
-    entities::{event, ticket, webhook_attempt, webhook_delivery, webhook_subscription},
+    entities::{ticket, webhook_attempt, webhook_delivery, webhook_subscription},
     error::ApiError,
     pagination::{Cursor, PageRequest},
     services::{LIKE_ESCAPE, like_literal},
@@ -122,38 +122,37 @@ fn decode_event_types(stored: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whose subscriptions may hear about an event: the center's always; a partner's only about
+/// the partner's own cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// An event about no case: the center's subscriptions.
+    Center,
+    /// An event about a stored case (its partner is read in the statement).
+    StoredCase(Uuid),
+    /// An event about a case written in the same statement, filed by this partner (`None`:
+    /// taken by the center).
+    NewCase(Option<Uuid>),
+}
+
 /// The one statement that enqueues the webhook deliveries of freshly written events:
 /// `INSERT INTO webhook_deliveries (...) SELECT ...` of every active subscription that
-/// wants the event's type and may hear about the case (partner subscriptions: only when the
-/// case is their partner's). Deliveries are keyed by (subscription, event), so nothing is
-/// generated in SQL and the statement reads the same on every backend.
+/// wants the event's type and belongs to the audience, one `SELECT` an event joined by
+/// `UNION ALL`. The events are given as values, not read back, so the statement can run
+/// beside the insert of the events themselves (see [`crate::db::Writes`]). Deliveries are
+/// keyed by (subscription, event), so nothing is generated in SQL and the statement reads the
+/// same on every backend. `None` when there are no events.
 pub fn enqueue_statement<'a>(
-    ticket_id: Option<Uuid>,
+    audience: Audience,
     events: impl IntoIterator<Item = (Uuid, &'a str)>,
     now: DateTime<Utc>,
-) -> Result<InsertStatement, ApiError> {
+) -> Result<Option<InsertStatement>, ApiError> {
     use webhook_subscription::Column as S;
     let subscriptions = webhook_subscription::Entity;
-    let mut wanted = Condition::any();
-    for (event_id, event_type) in events {
-        wanted = wanted.add(
-            Condition::all()
-                .add(Expr::col((event::Entity, event::Column::Id)).eq(event_id))
-                .add(
-                    Condition::any()
-                        .add(Expr::col((subscriptions, S::EventTypes)).eq(""))
-                        .add(
-                            Expr::col((subscriptions, S::EventTypes)).like(
-                                LikeExpr::new(format!("%,{},%", like_literal(event_type)))
-                                    .escape(LIKE_ESCAPE),
-                            ),
-                        ),
-                ),
-        );
-    }
-    let mut audience = Condition::any().add(Expr::col((subscriptions, S::PartnerId)).is_null());
-    if let Some(ticket_id) = ticket_id {
-        audience = audience.add(
+    let center = Expr::col((subscriptions, S::PartnerId)).is_null();
+    let audience = match audience {
+        Audience::Center => Condition::any().add(center),
+        Audience::StoredCase(ticket_id) => Condition::any().add(center).add(
             Expr::col((subscriptions, S::PartnerId)).in_subquery(
                 Query::select()
                     .column(ticket::Column::PartnerId)
@@ -161,22 +160,44 @@ pub fn enqueue_statement<'a>(
                     .and_where(Expr::col(ticket::Column::Id).eq(ticket_id))
                     .to_owned(),
             ),
-        );
+        ),
+        Audience::NewCase(None) => Condition::any().add(center),
+        Audience::NewCase(Some(partner_id)) => Condition::any()
+            .add(center)
+            .add(Expr::col((subscriptions, S::PartnerId)).eq(partner_id)),
+    };
+    let mut union: Option<sea_orm::sea_query::SelectStatement> = None;
+    for (event_id, event_type) in events {
+        let wants_type = Condition::any()
+            .add(Expr::col((subscriptions, S::EventTypes)).eq(""))
+            .add(Expr::col((subscriptions, S::EventTypes)).like(
+                LikeExpr::new(format!("%,{},%", like_literal(event_type))).escape(LIKE_ESCAPE),
+            ));
+        let select = Query::select()
+            .expr(Expr::col((subscriptions, S::Id)))
+            .expr(Expr::val(event_id))
+            .expr(Expr::val(event_type))
+            .expr(Expr::val(status::PENDING))
+            .expr(Expr::val(0i32))
+            .expr(Expr::val(now))
+            .expr(Expr::val(now))
+            .expr(Expr::val(now))
+            .from(subscriptions)
+            .and_where(Expr::col((subscriptions, S::Active)).eq(true))
+            .cond_where(wants_type)
+            .cond_where(audience.clone())
+            .to_owned();
+        union = Some(match union {
+            None => select,
+            Some(mut first) => {
+                first.union(sea_orm::sea_query::UnionType::All, select);
+                first
+            }
+        });
     }
-    let select = Query::select()
-        .expr(Expr::col((subscriptions, S::Id)))
-        .expr(Expr::col((event::Entity, event::Column::Id)))
-        .expr(Expr::col((event::Entity, event::Column::EventType)))
-        .expr(Expr::val(status::PENDING))
-        .expr(Expr::val(0i32))
-        .expr(Expr::val(now))
-        .expr(Expr::val(now))
-        .expr(Expr::val(now))
-        .from(subscriptions)
-        .inner_join(event::Entity, wanted)
-        .and_where(Expr::col((subscriptions, S::Active)).eq(true))
-        .cond_where(audience)
-        .to_owned();
+    let Some(select) = union else {
+        return Ok(None);
+    };
     use webhook_delivery::Column as D;
     let mut insert = Query::insert();
     insert
@@ -193,7 +214,7 @@ pub fn enqueue_statement<'a>(
         ])
         .select_from(select)
         .map_err(|error| ApiError::Internal(anyhow::anyhow!("the outbox statement: {error}")))?;
-    Ok(insert.to_owned())
+    Ok(Some(insert.to_owned()))
 }
 
 /// Checks a destination as a subscription is created and before every delivery: the URL's
@@ -395,13 +416,14 @@ mod tests {
         use sea_orm::DbBackend;
         let ticket_id = Uuid::now_v7();
         let statement = enqueue_statement(
-            Some(ticket_id),
+            Audience::StoredCase(ticket_id),
             [
                 (Uuid::now_v7(), "ticket.created"),
                 (Uuid::now_v7(), "ticket.status_changed"),
             ],
             Utc::now(),
         )
+        .unwrap()
         .unwrap();
         // The `_` of the event type is escaped, so it matches only itself.
         let escaped = [
@@ -421,6 +443,7 @@ mod tests {
                 "{sql}"
             );
             assert!(sql.contains("SELECT"), "{sql}");
+            assert!(sql.contains("UNION ALL"), "one SELECT an event: {sql}");
             assert!(sql.contains(pattern), "{sql}");
             assert!(sql.contains(&ticket_id.to_string()), "{sql}");
         }
