@@ -98,7 +98,7 @@ pub async fn record_all(
     }
     let audience = match ticket_id {
         Some(ticket_id) => Audience::StoredCase(ticket_id),
-        None => Audience::Center,
+        None => Audience::Partner(None),
     };
     writes(ticket_id, audience, actor, events, now)?
         .run(db)

@@ -247,13 +247,7 @@ async fn earlier_answer(
             return Err(in_flight());
         }
     }
-    let stored = idempotency_key::Entity::find_by_id((keyed.client_id.clone(), keyed.key.clone()))
-        .one(tx)
-        .await?;
-    match stored {
-        Some(stored) if is_live(&stored, now) => replay(stored, keyed).map(Some),
-        _ => Ok(None),
-    }
+    live_answer(tx, keyed, now).await
 }
 
 /// After losing the race for a key: the winner's answer, once it has committed.
@@ -262,12 +256,25 @@ async fn settle_lost_race(
     keyed: &KeyedRequest,
     now: DateTime<Utc>,
 ) -> Result<Answer, ApiError> {
+    live_answer(db, keyed, now)
+        .await?
+        .map(Answer::Replayed)
+        .ok_or_else(in_flight)
+}
+
+/// The answer stored under the key within its retention, to replay (422 when it answered
+/// another body).
+async fn live_answer(
+    db: &impl ConnectionTrait,
+    keyed: &KeyedRequest,
+    now: DateTime<Utc>,
+) -> Result<Option<StoredResponse>, ApiError> {
     let stored = idempotency_key::Entity::find_by_id((keyed.client_id.clone(), keyed.key.clone()))
         .one(db)
         .await?;
     match stored {
-        Some(stored) if is_live(&stored, now) => replay(stored, keyed).map(Answer::Replayed),
-        _ => Err(in_flight()),
+        Some(stored) if is_live(&stored, now) => replay(stored, keyed).map(Some),
+        _ => Ok(None),
     }
 }
 

@@ -214,9 +214,7 @@ async fn upsert_company(
     if let Some(sequence) = reference_sequence {
         // nextval(NULL) is NULL: a missing sequence reads as "create it first", not as an
         // error that would abort the transaction.
-        returned.push(Expr::cust(format!(
-            "nextval(to_regclass('{sequence}')) AS next_sequence"
-        )));
+        returned.push(Expr::cust(format!("{} AS n", nextval(sequence))));
     }
     insert.returning(Query::returning().exprs(returned));
     let row = tx
@@ -225,7 +223,7 @@ async fn upsert_company(
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the company upsert returned no row")))?;
     let company = company::Model::from_query_result(&row, "")?;
     let next = match reference_sequence {
-        Some(_) => row.try_get::<Option<i64>>("", "next_sequence")?,
+        Some(_) => row.try_get::<Option<i64>>("", "n")?,
         None => None,
     };
     Ok((company, next))
@@ -279,6 +277,11 @@ fn reference_of(fiscal_year: FiscalYear, sequence: i64) -> Result<TicketReferenc
         })
 }
 
+/// The next number of the sequence `name`, or NULL when there is no such sequence yet.
+fn nextval(name: &str) -> String {
+    format!("nextval(to_regclass('{name}'))")
+}
+
 /// The fiscal year's reference sequence on PostgreSQL; the name is built from a four-digit
 /// year, never from client input.
 fn sequence_name(fiscal_year: FiscalYear) -> String {
@@ -290,7 +293,7 @@ async fn next_from_sequence(
     fiscal_year: FiscalYear,
 ) -> Result<i64, ApiError> {
     let name = sequence_name(fiscal_year);
-    let next = format!("SELECT nextval(to_regclass('{name}')) AS n");
+    let next = format!("SELECT {} AS n", nextval(&name));
     for _ in 0..2 {
         let row = tx
             .query_one_raw(Statement::from_string(DbBackend::Postgres, next.clone()))
@@ -438,7 +441,7 @@ pub async fn create(
     );
     writes.extend(events::writes(
         Some(row.id),
-        Audience::NewCase(partner_id),
+        Audience::Partner(partner_id),
         actor,
         filed,
         now,

@@ -126,13 +126,11 @@ fn decode_event_types(stored: &str) -> Vec<String> {
 /// the partner's own cases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
-    /// An event about no case: the center's subscriptions.
-    Center,
     /// An event about a stored case (its partner is read in the statement).
     StoredCase(Uuid),
-    /// An event about a case written in the same statement, filed by this partner (`None`:
-    /// taken by the center).
-    NewCase(Option<Uuid>),
+    /// The center's subscriptions and, when given, this partner's: an event about no case
+    /// (`None`), or about a case written in the same statement by the partner that filed it.
+    Partner(Option<Uuid>),
 }
 
 /// The one statement that enqueues the webhook deliveries of freshly written events:
@@ -151,7 +149,6 @@ pub fn enqueue_statement<'a>(
     let subscriptions = webhook_subscription::Entity;
     let center = Expr::col((subscriptions, S::PartnerId)).is_null();
     let audience = match audience {
-        Audience::Center => Condition::any().add(center),
         Audience::StoredCase(ticket_id) => Condition::any().add(center).add(
             Expr::col((subscriptions, S::PartnerId)).in_subquery(
                 Query::select()
@@ -161,8 +158,8 @@ pub fn enqueue_statement<'a>(
                     .to_owned(),
             ),
         ),
-        Audience::NewCase(None) => Condition::any().add(center),
-        Audience::NewCase(Some(partner_id)) => Condition::any()
+        Audience::Partner(None) => Condition::any().add(center),
+        Audience::Partner(Some(partner_id)) => Condition::any()
             .add(center)
             .add(Expr::col((subscriptions, S::PartnerId)).eq(partner_id)),
     };
