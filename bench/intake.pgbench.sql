@@ -1,41 +1,64 @@
--- The transactions the service runs to file one case, as plain SQL for pgbench: claim the
--- idempotency key (its own commit, without waiting for fsync), then update the company
--- (inserting it only when it is new), take the next reference from the fiscal year's sequence, insert the case and its two events (created, routed), and
--- enqueue webhook deliveries, and complete the idempotency record. (The rule-set version is
--- read at most once a second per instance, so it is left out.)
+-- What the service sends to PostgreSQL to file one case, statement for statement, as plain
+-- SQL for pgbench (run with -M prepared, as the service prepares its statements):
+--   1. the Idempotency-Key's advisory lock, taken in the statement that looks the key up;
+--   2. the company upsert, which also takes the next reference number of the fiscal year;
+--   3. one statement writing the case, its two events (created, routed), their webhook
+--      outbox rows (an INSERT ... SELECT over the matching subscriptions; none here, as in the
+--      service's run) and the idempotency record with the stored answer.
+-- (The JSON literals have a space after each colon: pgbench would read `:false` as a variable.)
+-- The rule-set version is read at most once a second per instance, and the token's client at
+-- most every few seconds, so neither is here.
 \set n random(1, 2000000000)
 \set company random(1, 500)
 BEGIN;
-SET LOCAL synchronous_commit = off;
-INSERT INTO idempotency_keys (client_id, key, fingerprint, state, created_at)
-  VALUES ('pgbench', 'k' || :n || '-' || :client_id, 'f', 'in_flight', now()) ON CONFLICT DO NOTHING;
-COMMIT;
-BEGIN;
-WITH updated AS (
-  UPDATE companies SET updated_at = now(), industry = 'E', employees = 45, capital_jpy = 10000000
-  WHERE corporate_number IS NULL AND name_key = 'pgbench' || :company AND prefecture = '13' RETURNING *)
-SELECT count(*) AS found FROM updated \gset
-\if :found = 0
+SELECT pg_try_advisory_xact_lock(:n) AS locked, stored.*
+  FROM (VALUES (1)) AS one (x)
+  LEFT JOIN idempotency_keys AS stored ON stored.client_id = 'pgbench' AND stored.key = 'k' || :n::text || '-' || :client_id::text;
 INSERT INTO companies (id, corporate_number, name, name_key, prefecture, industry, employees, capital_jpy, created_at, updated_at)
-  VALUES (gen_random_uuid(), NULL, 'pgbench' || :company, 'pgbench' || :company, '13', 'E', 45, 10000000, now(), now())
-  ON CONFLICT DO NOTHING;
-\endif
-SELECT nextval(to_regclass('ticket_reference_fy9000'));
-INSERT INTO tickets (id, reference, fiscal_year, sequence, channel, partner_id, company_id, prefecture, industry,
-                     contact_name, contact_email, contact_phone, subject, description, topics, preferred_mode,
-                     status, held_from, track, routing, manager_id, version, created_at, updated_at)
-  SELECT gen_random_uuid(), 'PGB-' || :n || '-' || :client_id, 9000, :n, 'partner', NULL, id, '13', 'E',
-         '試験 太郎', 'load@example.jp', NULL, '在宅勤務の労働時間管理について', '中抜け時間の扱いを知りたい。',
-         '["labor.working_hours"]', 'either', 'triaged', NULL, 'labor', '{"track":"labor"}', NULL, 1, now(), now()
-  FROM companies WHERE corporate_number IS NULL AND name_key = 'pgbench' || :company AND prefecture = '13';
-INSERT INTO events (id, ticket_id, event_type, actor, actor_role, data, created_at)
-  VALUES (gen_random_uuid(), NULL, 'ticket.created', 'pgbench', 'partner', '{}', now()),
-         (gen_random_uuid(), NULL, 'ticket.routed', 'pgbench', 'partner', '{}', now());
--- The webhook outbox: one INSERT ... SELECT over the active subscriptions (none here, as in
--- the service's run).
-INSERT INTO webhook_deliveries (subscription_id, event_id, event_type, status, attempt_count, next_attempt_at, created_at, updated_at)
-  SELECT s.id, gen_random_uuid(), 'ticket.created', 'pending', 0, now(), now(), now()
-  FROM webhook_subscriptions s WHERE s.active AND s.partner_id IS NULL;
-UPDATE idempotency_keys SET state = 'done', response_status = 201, response_body = '{}'
-  WHERE client_id = 'pgbench' AND key = 'k' || :n || '-' || :client_id;
+  VALUES (gen_random_uuid(), NULL, '負荷試験株式会社' || :company::text, 'pgbench' || :company::text, '13', 'E', 45, 10000000, now(), now())
+  ON CONFLICT (name_key, prefecture) WHERE corporate_number IS NULL DO UPDATE
+  SET updated_at = excluded.updated_at, industry = excluded.industry, employees = excluded.employees,
+      capital_jpy = excluded.capital_jpy
+  RETURNING id AS company_id, nextval(to_regclass('ticket_reference_fy9000')) AS sequence \gset
+WITH ids AS (SELECT gen_random_uuid() AS ticket_id, gen_random_uuid() AS created_id, gen_random_uuid() AS routed_id),
+write_0 AS (
+  INSERT INTO tickets (id, reference, fiscal_year, sequence, channel, partner_id, company_id, prefecture, industry,
+                       contact_name, contact_email, contact_phone, subject, description, topics, preferred_mode,
+                       status, held_from, track, routing, manager_id, waiting_since, assigned_at,
+                       first_contact_due, assignment_due, first_contact_at, first_contact_met, first_assigned_at,
+                       assignment_met, on_hold_since, paused_business_days, business_days_to_assign, received_on,
+                       version, created_at, updated_at)
+  SELECT ticket_id, 'PGB-' || :n::text || '-' || :client_id::text, 9000, :sequence::bigint, 'partner', NULL, :company_id::uuid, '13', 'E',
+         '試験 太郎', 'load@example.jp', NULL, '在宅勤務の労働時間管理について',
+         '中抜け時間の扱いと就業規則の改定方法を知りたい。', '["labor.working_hours"]', 'either',
+         'triaged', NULL, 'labor',
+         '{"track": "labor","confidence": 0.999,"cross_track": false,"method": "rules","explanation": [{"kind": "phrase","matched": "労働時間","track": "labor","weight": 3.0},{"kind": "topic","matched": "labor.working_hours","track": "labor","weight": 1.0}],"rule_set_version": 1}',
+         NULL, NULL, NULL, current_date + 2, current_date + 5, NULL, NULL, NULL, NULL, NULL, 0, NULL, current_date,
+         1, now(), now()
+  FROM ids),
+write_1 AS (
+  INSERT INTO events (id, ticket_id, event_type, actor, actor_role, data, created_at, feed_seq)
+  SELECT created_id, ticket_id, 'ticket.created', 'pgbench', 'partner',
+         '{"reference": "PGB","channel": "partner","status": "triaged"}', now(), NULL::bigint FROM ids
+  UNION ALL
+  SELECT routed_id, ticket_id, 'ticket.routed', 'pgbench', 'partner',
+         '{"track": "labor","method": "rules","confidence": 0.999,"cross_track": false,"rule_set_version": 1,"reason": null}',
+         now(), NULL::bigint FROM ids),
+write_2 AS (
+  INSERT INTO webhook_deliveries (subscription_id, event_id, event_type, status, attempt_count, next_attempt_at, created_at, updated_at)
+  SELECT s.id, ids.created_id, 'ticket.created', 'pending', 0, now(), now(), now()
+    FROM webhook_subscriptions AS s, ids
+   WHERE s.active AND (s.event_types = '' OR s.event_types LIKE '%,ticket.created,%') AND s.partner_id IS NULL
+  UNION ALL
+  SELECT s.id, ids.routed_id, 'ticket.routed', 'pending', 0, now(), now(), now()
+    FROM webhook_subscriptions AS s, ids
+   WHERE s.active AND (s.event_types = '' OR s.event_types LIKE '%,ticket.routed,%') AND s.partner_id IS NULL)
+INSERT INTO idempotency_keys (client_id, key, fingerprint, state, response_status, response_body, location, created_at)
+  VALUES ('pgbench', 'k' || :n::text || '-' || :client_id::text, '636c1f4efc996fd46d5c3e1ce86cac85c6a40037fcf7994c07e5fa525a9808c9',
+          'done', 201, repeat('x', 1500), '/v1/tickets/x', now())
+  ON CONFLICT (client_id, key) DO UPDATE
+  SET fingerprint = excluded.fingerprint, state = excluded.state, response_status = excluded.response_status,
+      response_body = excluded.response_body, location = excluded.location, created_at = excluded.created_at
+  WHERE idempotency_keys.created_at < now() - interval '24 hours' OR idempotency_keys.state <> 'done'
+  RETURNING client_id;
 COMMIT;

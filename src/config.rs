@@ -51,6 +51,9 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// `ONESTOP_SHUTDOWN_TIMEOUT_SECONDS`: how long in-flight requests may take on SIGTERM.
     pub shutdown_timeout_seconds: u64,
+    /// `ONESTOP_DB_MAX_CONNECTIONS`: the PostgreSQL pool's size per instance (default
+    /// [`crate::db::DEFAULT_POSTGRES_POOL`]; SQLite always uses a small fixed pool).
+    pub db_max_connections: Option<u32>,
 }
 
 /// Token signing settings. The algorithm is fixed here and never read from a token.
@@ -118,6 +121,14 @@ impl Settings {
                 })
                 .transpose()?,
             shutdown_timeout_seconds: parse_number(&get, "ONESTOP_SHUTDOWN_TIMEOUT_SECONDS", 30)?,
+            db_max_connections: get("ONESTOP_DB_MAX_CONNECTIONS")
+                .map(|raw| match raw.parse::<u32>() {
+                    Ok(size) if size > 0 => Ok(size),
+                    _ => Err(anyhow::anyhow!(
+                        "ONESTOP_DB_MAX_CONNECTIONS must be a positive number, not {raw:?}"
+                    )),
+                })
+                .transpose()?,
         })
     }
 }
@@ -195,6 +206,13 @@ mod tests {
             std::time::Duration::from_secs(300)
         );
         assert!(settings.jwt.secret.is_none());
+        assert_eq!(settings.db_max_connections, None);
+    }
+
+    #[test]
+    fn the_pool_size_is_read() {
+        let settings = settings(&[("ONESTOP_DB_MAX_CONNECTIONS", "4")]).unwrap();
+        assert_eq!(settings.db_max_connections, Some(4));
     }
 
     #[test]
@@ -204,6 +222,8 @@ mod tests {
             ("ONESTOP_TOKEN_TTL_SECONDS", "-5"),
             ("ONESTOP_AUTO_ASSIGN", "maybe"),
             ("ONESTOP_JWT_SECRET", "short"),
+            ("ONESTOP_DB_MAX_CONNECTIONS", "0"),
+            ("ONESTOP_DB_MAX_CONNECTIONS", "many"),
         ];
         for (name, value) in cases {
             let error = settings(&[(name, value)]).unwrap_err().to_string();

@@ -9,23 +9,41 @@ use sea_orm::{
     sea_query::{Alias, CommonTableExpression, SubQueryStatement, WithClause},
 };
 
-/// Connects to `database_url`. SQLite gets WAL and a busy timeout so concurrent requests
-/// wait for the writer instead of failing.
+/// Connections a PostgreSQL pool opens when `ONESTOP_DB_MAX_CONNECTIONS` is unset.
+pub const DEFAULT_POSTGRES_POOL: u32 = 16;
+/// Connections to a SQLite file: it has one writer at a time, so more only wait longer.
+const SQLITE_POOL: u32 = 8;
+
+/// Connects to `database_url` with the default pool. SQLite gets WAL and a busy timeout so
+/// concurrent requests wait for the writer instead of failing.
 pub async fn connect(database_url: &str) -> anyhow::Result<DatabaseConnection> {
+    connect_with_pool(database_url, None).await
+}
+
+/// Connects to `database_url` with at most `max_connections` connections to PostgreSQL
+/// (`None`: [`DEFAULT_POSTGRES_POOL`]). A busy server answers fastest when the connections
+/// working at once are about as many as its cores can run; requests beyond that wait for a
+/// connection in order, which keeps the slowest answers close to the typical one.
+pub async fn connect_with_pool(
+    database_url: &str,
+    max_connections: Option<u32>,
+) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(database_url.to_owned());
     options
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
         .sqlx_logging(false);
     if database_url.starts_with("sqlite:") {
-        options.max_connections(8).map_sqlx_sqlite_opts(|sqlite| {
-            sqlite
-                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true)
-        });
+        options
+            .max_connections(SQLITE_POOL)
+            .map_sqlx_sqlite_opts(|sqlite| {
+                sqlite
+                    .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
     } else {
-        options.max_connections(32);
+        options.max_connections(max_connections.unwrap_or(DEFAULT_POSTGRES_POOL));
     }
     Database::connect(options)
         .await

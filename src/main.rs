@@ -79,7 +79,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let settings = Settings::from_env()?;
-            let db = db::connect(&settings.database_url).await?;
+            let db =
+                db::connect_with_pool(&settings.database_url, settings.db_max_connections).await?;
             db::migrate(&db).await?;
             eprintln!(
                 "migrations applied to {}",
@@ -98,7 +99,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
         } => {
             let settings = Settings::from_env()?;
             let role = Role::parse(&role).map_err(|message| anyhow::anyhow!("--role {message}"))?;
-            let db = db::connect(&settings.database_url).await?;
+            let db =
+                db::connect_with_pool(&settings.database_url, settings.db_max_connections).await?;
             db::migrate(&db).await?;
             let created = services::clients::create(
                 &db,
@@ -135,7 +137,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::SeedDemo => {
             let settings = Settings::from_env()?;
-            let db = db::connect(&settings.database_url).await?;
+            let db =
+                db::connect_with_pool(&settings.database_url, settings.db_max_connections).await?;
             db::migrate(&db).await?;
             services::routing::ensure_default_rules(&db).await?;
             let seeded = services::demo::seed(&db).await?;

@@ -43,7 +43,7 @@ pub struct Application {
 impl Application {
     /// Opens the configured database, applies migrations and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let db = db::connect(&settings.database_url).await?;
+        let db = db::connect_with_pool(&settings.database_url, settings.db_max_connections).await?;
         db::migrate(&db).await?;
         Self::build_with_database(settings, db).await
     }

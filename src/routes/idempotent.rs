@@ -50,8 +50,10 @@ fn stored_response(response: StoredResponse, replayed: bool) -> HttpResponse {
     if replayed {
         builder.insert_header(("Idempotent-Replayed", "true"));
     }
-    if let Some(version) = response.body.get("version").and_then(|v| v.as_i64()) {
+    if let Some(version) = response.version() {
         builder.insert_header((header::ETAG, super::etag(version)));
     }
-    builder.json(response.body)
+    builder
+        .insert_header(header::ContentType::json())
+        .body(response.body)
 }

@@ -14,8 +14,8 @@ use std::{future::Future, pin::Pin};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, QueryTrait,
-    Statement,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    FromQueryResult, QueryTrait, Statement,
     sea_query::{Expr, ExprTrait, InsertStatement, OnConflict, Query},
 };
 use sha2::{Digest, Sha256};
@@ -80,8 +80,8 @@ impl KeyedRequest {
 pub struct StoredResponse {
     /// HTTP status.
     pub status: u16,
-    /// JSON body.
-    pub body: serde_json::Value,
+    /// The JSON body, as sent (serialized once, for the answer and the record alike).
+    pub body: String,
     /// `Location` header.
     pub location: Option<String>,
 }
@@ -91,9 +91,20 @@ impl StoredResponse {
     pub fn created(location: String, view: &impl serde::Serialize) -> Result<Self, ApiError> {
         Ok(Self {
             status: 201,
-            body: serde_json::to_value(view).map_err(anyhow::Error::from)?,
+            body: serde_json::to_string(view).map_err(anyhow::Error::from)?,
             location: Some(location),
         })
+    }
+
+    /// The `version` of what the body shows, for its `ETag`, when it has one.
+    pub fn version(&self) -> Option<i64> {
+        #[derive(serde::Deserialize)]
+        struct Versioned {
+            version: Option<i64>,
+        }
+        serde_json::from_str::<Versioned>(&self.body)
+            .ok()
+            .and_then(|versioned| versioned.version)
     }
 }
 
@@ -129,15 +140,15 @@ pub enum Answer {
 /// A fingerprint of the request: method, path and the body as canonical JSON (so key
 /// order and whitespace do not make two equal bodies differ).
 pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
-    let canonical = serde_json::from_slice::<serde_json::Value>(body)
-        .map(|value| canonical_json(&value).into_bytes())
-        .unwrap_or_else(|_| body.to_vec());
     let mut hasher = Sha256::new();
     hasher.update(method.as_bytes());
     hasher.update([0]);
     hasher.update(path.as_bytes());
     hasher.update([0]);
-    hasher.update(&canonical);
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(value) => hash_canonical(&mut hasher, &value),
+        Err(_) => hasher.update(body),
+    }
     hasher
         .finalize()
         .iter()
@@ -145,29 +156,57 @@ pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
         .collect()
 }
 
-/// JSON with object keys sorted at every level (serde_json may keep insertion order).
-fn canonical_json(value: &serde_json::Value) -> String {
+/// Feeds `value` to `hasher` as JSON with object keys sorted at every level (serde_json may
+/// keep insertion order), without building the text.
+fn hash_canonical(hasher: &mut Sha256, value: &serde_json::Value) {
     match value {
         serde_json::Value::Object(map) => {
             let mut entries: Vec<_> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            let inner: Vec<String> = entries
-                .into_iter()
-                .map(|(key, value)| {
-                    format!(
-                        "{}:{}",
-                        serde_json::Value::from(key.as_str()),
-                        canonical_json(value)
-                    )
-                })
-                .collect();
-            format!("{{{}}}", inner.join(","))
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            hasher.update(b"{");
+            for (index, (key, value)) in entries.into_iter().enumerate() {
+                if index > 0 {
+                    hasher.update(b",");
+                }
+                hash_text(hasher, key);
+                hasher.update(b":");
+                hash_canonical(hasher, value);
+            }
+            hasher.update(b"}");
         }
         serde_json::Value::Array(items) => {
-            let inner: Vec<String> = items.iter().map(canonical_json).collect();
-            format!("[{}]", inner.join(","))
+            hasher.update(b"[");
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    hasher.update(b",");
+                }
+                hash_canonical(hasher, item);
+            }
+            hasher.update(b"]");
         }
-        other => other.to_string(),
+        scalar => {
+            // Writing into a hasher cannot fail, and a scalar always serializes.
+            let _ = serde_json::to_writer(HashWriter(hasher), scalar);
+        }
+    }
+}
+
+/// A string as serde_json writes it (quoted and escaped).
+fn hash_text(hasher: &mut Sha256, text: &str) {
+    let _ = serde_json::to_writer(HashWriter(hasher), text);
+}
+
+/// Lets serde_json write straight into a hasher.
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -228,26 +267,45 @@ pub async fn execute(
 
 /// The stored answer to replay, or the error to give, when `keyed` was seen before; `None`
 /// when this request is to run the create.
+///
+/// On PostgreSQL the key's advisory lock is taken in the same statement that looks the key
+/// up, one round trip for both. That statement's snapshot may predate the lock, so a request
+/// that committed in between can go unseen here; the record's insert at the end still finds
+/// it, and this request then replays it (see [`execute`]).
 async fn earlier_answer(
     tx: &DatabaseTransaction,
     keyed: &KeyedRequest,
     now: DateTime<Utc>,
 ) -> Result<Option<StoredResponse>, ApiError> {
-    if tx.get_database_backend() == DbBackend::Postgres {
-        let locked = tx
-            .query_one_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT pg_try_advisory_xact_lock($1) AS locked",
-                [keyed.lock_id().into()],
-            ))
-            .await?
-            .and_then(|row| row.try_get::<bool>("", "locked").ok())
-            .unwrap_or(false);
-        if !locked {
-            return Err(in_flight());
-        }
+    if tx.get_database_backend() != DbBackend::Postgres {
+        return live_answer(tx, keyed, now).await;
     }
-    live_answer(tx, keyed, now).await
+    let row = tx
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_try_advisory_xact_lock($1) AS locked, stored.* \
+             FROM (VALUES (1)) AS one (x) \
+             LEFT JOIN idempotency_keys AS stored ON stored.client_id = $2 AND stored.key = $3",
+            [
+                keyed.lock_id().into(),
+                keyed.client_id.clone().into(),
+                keyed.key.clone().into(),
+            ],
+        ))
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the key lookup returned no row")))?;
+    let stored = match row.try_get::<Option<String>>("", "client_id")? {
+        Some(_) => Some(idempotency_key::Model::from_query_result(&row, "")?),
+        None => None,
+    };
+    // A live answer is replayed even while another retry of it holds the lock.
+    if let Some(stored) = stored.filter(|stored| is_live(stored, now)) {
+        return replay(stored, keyed).map(Some);
+    }
+    if !row.try_get::<bool>("", "locked")? {
+        return Err(in_flight());
+    }
+    Ok(None)
 }
 
 /// After losing the race for a key: the winner's answer, once it has committed.
@@ -295,13 +353,7 @@ fn replay(
             )],
         });
     }
-    let body = stored
-        .response_body
-        .as_deref()
-        .map(serde_json::from_str)
-        .transpose()
-        .map_err(anyhow::Error::from)?
-        .unwrap_or(serde_json::Value::Null);
+    let body = stored.response_body.unwrap_or_else(|| "null".to_owned());
     let status = stored
         .response_status
         .and_then(|status| u16::try_from(status).ok())
@@ -338,7 +390,7 @@ fn record_statement(
         fingerprint: Set(keyed.fingerprint.clone()),
         state: Set(DONE.to_owned()),
         response_status: Set(Some(i32::from(response.status))),
-        response_body: Set(Some(response.body.to_string())),
+        response_body: Set(Some(response.body.clone())),
         location: Set(response.location.clone()),
         created_at: Set(now),
     })
@@ -373,6 +425,31 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_ne!(a, d);
+        let nested = fingerprint(
+            "POST",
+            "/x",
+            br#"{"z": [{"b": "\u00e9", "a": null}], "y": true}"#,
+        );
+        let reordered = fingerprint(
+            "POST",
+            "/x",
+            r#"{"y":true,"z":[{"a":null,"b":"é"}]}"#.as_bytes(),
+        );
+        let changed = fingerprint("POST", "/x", br#"{"y":true,"z":[{"a":null,"b":"e"}]}"#);
+        assert_eq!(nested, reordered);
+        assert_ne!(nested, changed);
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_fingerprinted_as_sent() {
+        assert_eq!(
+            fingerprint("POST", "/x", b"{oops"),
+            fingerprint("POST", "/x", b"{oops")
+        );
+        assert_ne!(
+            fingerprint("POST", "/x", b"{oops"),
+            fingerprint("POST", "/x", b"{oops ")
+        );
     }
 
     #[test]
