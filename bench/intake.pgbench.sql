@@ -5,7 +5,9 @@
 --   3. one statement writing the case, its two events (created, routed), their webhook
 --      outbox rows (an INSERT ... SELECT over the matching subscriptions; none here, as in the
 --      service's run) and the idempotency record with the stored answer.
--- (The JSON literals have a space after each colon: pgbench would read `:false` as a variable.)
+-- (The JSON literals have a space after each colon: pgbench would read `:false` as a variable.
+-- The case finds its company by key, where the service passes the id the upsert returned:
+-- pgbench cannot quote a UUID it substitutes under -M simple.)
 -- The rule-set version is read at most once a second per instance, and the token's client at
 -- most every few seconds, so neither is here.
 \set n random(1, 2000000000)
@@ -19,7 +21,7 @@ INSERT INTO companies (id, corporate_number, name, name_key, prefecture, industr
   ON CONFLICT (name_key, prefecture) WHERE corporate_number IS NULL DO UPDATE
   SET updated_at = excluded.updated_at, industry = excluded.industry, employees = excluded.employees,
       capital_jpy = excluded.capital_jpy
-  RETURNING id AS company_id, nextval(to_regclass('ticket_reference_fy9000')) AS sequence \gset
+  RETURNING nextval(to_regclass('ticket_reference_fy9000')) AS sequence \gset
 WITH ids AS (SELECT gen_random_uuid() AS ticket_id, gen_random_uuid() AS created_id, gen_random_uuid() AS routed_id),
 write_0 AS (
   INSERT INTO tickets (id, reference, fiscal_year, sequence, channel, partner_id, company_id, prefecture, industry,
@@ -28,7 +30,7 @@ write_0 AS (
                        first_contact_due, assignment_due, first_contact_at, first_contact_met, first_assigned_at,
                        assignment_met, on_hold_since, paused_business_days, business_days_to_assign, received_on,
                        version, created_at, updated_at)
-  SELECT ticket_id, 'PGB-' || :n::text || '-' || :client_id::text, 9000, :sequence::bigint, 'partner', NULL, :company_id::uuid, '13', 'E',
+  SELECT ticket_id, 'PGB-' || :n::text || '-' || :client_id::text, 9000, :sequence::bigint, 'partner', NULL, (SELECT id FROM companies WHERE corporate_number IS NULL AND name_key = 'pgbench' || :company::text AND prefecture = '13'), '13', 'E',
          '試験 太郎', 'load@example.jp', NULL, '在宅勤務の労働時間管理について',
          '中抜け時間の扱いと就業規則の改定方法を知りたい。', '["labor.working_hours"]', 'either',
          'triaged', NULL, 'labor',

@@ -32,6 +32,10 @@ pub async fn connect_with_pool(
     options
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
+        // A connection in steady use is handed out as it is; one idle long enough to have
+        // been dropped by the server or a proxy is pinged first. (Pinging on every checkout
+        // would cost each request a round trip more.)
+        .test_before_acquire_if_idle_for(Duration::from_secs(10))
         .sqlx_logging(false);
     if database_url.starts_with("sqlite:") {
         options

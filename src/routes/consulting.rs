@@ -457,7 +457,8 @@ pub async fn create_session(
         &req,
         &client,
         &raw,
-        Box::new(move |tx| {
+        None,
+        Box::new(move |tx, _| {
             Box::pin(async move {
                 let session =
                     services::sessions::schedule(tx, free_sessions, &actor, ticket_id, new).await?;

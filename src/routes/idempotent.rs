@@ -1,5 +1,6 @@
 //! Creates answered through the idempotency protocol (`Idempotency-Key`).
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header};
+use sea_orm::sea_query::InsertStatement;
 
 use crate::{
     auth::AuthenticatedClient,
@@ -10,12 +11,14 @@ use crate::{
 
 /// Runs `create` in one transaction; with `Idempotency-Key`, replays the first answer to a
 /// repeated request, refuses a different body under the same key (422) and a repeat while
-/// the first is running (409).
+/// the first is running (409). `opening`, when given, runs first and `create` gets its row
+/// (see [`idempotency::execute`]).
 pub async fn respond_to_create(
     state: &AppState,
     req: &HttpRequest,
     client: &AuthenticatedClient,
     raw_body: &[u8],
+    opening: Option<InsertStatement>,
     create: CreateFn<'_>,
 ) -> Result<HttpResponse, ApiError> {
     let keyed = match req.headers().get("idempotency-key") {
@@ -34,7 +37,7 @@ pub async fn respond_to_create(
         }
     };
     Ok(
-        match idempotency::execute(&state.db, keyed, create).await? {
+        match idempotency::execute(&state.db, keyed, opening, create).await? {
             Answer::Fresh(stored) => stored_response(stored, false),
             Answer::Replayed(stored) => stored_response(stored, true),
         },

@@ -295,7 +295,8 @@ pub async fn create_manager(
         &req,
         &client,
         &raw,
-        Box::new(move |tx| {
+        None,
+        Box::new(move |tx, _| {
             Box::pin(async move {
                 let row = services::managers::create(tx, new).await?;
                 Created::new(format!("/v1/managers/{}", row.id), &ManagerView::from(row))

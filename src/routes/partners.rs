@@ -122,7 +122,8 @@ pub async fn create_partner(
         &req,
         &client,
         &raw,
-        Box::new(move |tx| {
+        None,
+        Box::new(move |tx, _| {
             Box::pin(async move {
                 let partner = services::partners::create(tx, new).await?;
                 Created::new(

@@ -627,15 +627,22 @@ pub async fn create_ticket(
     let routing = state.routing.clone();
     let workflow = state.workflow.clone();
     let actor = client.clone();
+    let start = services::tickets::FilingStart::new(state.db.get_database_backend(), &new);
     respond_to_create(
         &state,
         &req,
         &client,
         &raw,
-        Box::new(move |tx| {
+        Some(start.statement()),
+        Box::new(move |tx, started| {
             Box::pin(async move {
-                let filing =
-                    services::tickets::create(tx, &routing, &workflow, &actor, new).await?;
+                let started = started.ok_or_else(|| {
+                    ApiError::Internal(anyhow::anyhow!("the filing's company upsert did not run"))
+                })?;
+                let filing = services::tickets::create(
+                    tx, &routing, &workflow, &actor, new, &start, &started,
+                )
+                .await?;
                 let view = TicketView::from_ticket(filing.ticket)?;
                 Ok(Created {
                     response: StoredResponse::created(format!("/v1/tickets/{}", view.id), &view)?,
@@ -1028,7 +1035,8 @@ pub async fn add_comment(
         &req,
         &client,
         &raw,
-        Box::new(move |tx| {
+        None,
+        Box::new(move |tx, _| {
             Box::pin(async move {
                 let comment =
                     services::tickets::add_comment(tx, &actor, id, visibility, text).await?;

@@ -226,7 +226,8 @@ pub async fn create_webhook(
         &req,
         &client,
         &raw,
-        Box::new(move |tx| {
+        None,
+        Box::new(move |tx, _| {
             Box::pin(async move {
                 let (subscription, secret) = services::webhooks::create(tx, &owner, new).await?;
                 Created::new(

@@ -2,7 +2,7 @@
 //! telework managers, cases filed through the same service code as the API, and one client
 //! per role.
 use anyhow::Context;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::{
@@ -255,7 +255,9 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<Value> {
             channel: Channel::Partner,
         };
         let tx = begin_write(db).await?;
-        let filing = tickets::create(&tx, &routing, &workflow, &actor, new)
+        let start = tickets::FilingStart::new(tx.get_database_backend(), &new);
+        let started = start.run(&tx).await.map_err(api_error)?;
+        let filing = tickets::create(&tx, &routing, &workflow, &actor, new, &start, &started)
             .await
             .map_err(api_error)
             .context("filing a demo case")?;

@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
-    FromQueryResult, QueryTrait, Statement,
+    FromQueryResult, IdenStatic, Iterable, QueryResult, QueryTrait, Statement,
     sea_query::{Expr, ExprTrait, InsertStatement, OnConflict, Query},
 };
 use sha2::{Digest, Sha256};
@@ -220,10 +220,12 @@ pub fn check_key(key: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The body of a create that runs inside the transaction [`execute`] opens.
+/// The body of a create that runs inside the transaction [`execute`] opens. It is handed the
+/// row its opening statement returned, when it gave one.
 pub type CreateFn<'a> = Box<
     dyn for<'t> FnOnce(
             &'t DatabaseTransaction,
+            Option<QueryResult>,
         )
             -> Pin<Box<dyn Future<Output = Result<Created, ApiError>> + Send + 't>>
         + Send
@@ -233,20 +235,30 @@ pub type CreateFn<'a> = Box<
 /// Runs `create` in one write transaction and, for a keyed request, stores its answer in the
 /// same transaction, or answers with the key's stored answer (replay), 422 (another body) or
 /// 409 (in flight) without running it. A create that fails leaves nothing behind.
+///
+/// `opening` is a statement with `RETURNING` that the create needs first and that reads
+/// nothing the key's record decides; it runs before `create`, which gets its row. On
+/// PostgreSQL a keyed request sends it with the key's lookup, in one round trip: when the
+/// key is answered already, its effects are rolled back with the rest.
 pub async fn execute(
     db: &DatabaseConnection,
     keyed: Option<KeyedRequest>,
+    opening: Option<InsertStatement>,
     create: CreateFn<'_>,
 ) -> Result<Answer, ApiError> {
     let tx = begin_write(db).await?;
     let now = Utc::now();
-    if let Some(keyed) = &keyed
-        && let Some(answer) = earlier_answer(&tx, keyed, now).await?
-    {
-        tx.rollback().await?;
-        return Ok(Answer::Replayed(answer));
-    }
-    let Created { response, writes } = create(&tx).await?;
+    let opened = match &keyed {
+        Some(keyed) => match look_up(&tx, keyed, now, opening).await? {
+            Lookup::Answered(answer) => {
+                tx.rollback().await?;
+                return Ok(Answer::Replayed(answer));
+            }
+            Lookup::Fresh(opened) => opened,
+        },
+        None => run_opening(&tx, opening).await?,
+    };
+    let Created { response, writes } = create(&tx, opened).await?;
     match &keyed {
         None => writes.run(&tx).await?,
         Some(keyed) => {
@@ -265,47 +277,108 @@ pub async fn execute(
     Ok(Answer::Fresh(response))
 }
 
-/// The stored answer to replay, or the error to give, when `keyed` was seen before; `None`
-/// when this request is to run the create.
+/// What looking a key up found.
+enum Lookup {
+    /// The key's stored answer, to replay.
+    Answered(StoredResponse),
+    /// Nothing live: this request runs the create, with the opening's row.
+    Fresh(Option<QueryResult>),
+}
+
+async fn run_opening(
+    tx: &DatabaseTransaction,
+    opening: Option<InsertStatement>,
+) -> Result<Option<QueryResult>, ApiError> {
+    let Some(opening) = opening else {
+        return Ok(None);
+    };
+    let row = tx.query_one(&opening).await?.ok_or_else(|| {
+        ApiError::Internal(anyhow::anyhow!("the opening statement returned no row"))
+    })?;
+    Ok(Some(row))
+}
+
+/// Prefix of the key's record columns in the PostgreSQL lookup, apart from the opening's.
+const STORED: &str = "k_";
+
+/// The stored answer to replay, or the error to give, when `keyed` was seen before; else
+/// the opening's row, for the create.
 ///
-/// On PostgreSQL the key's advisory lock is taken in the same statement that looks the key
-/// up, one round trip for both. That statement's snapshot may predate the lock, so a request
-/// that committed in between can go unseen here; the record's insert at the end still finds
-/// it, and this request then replays it (see [`execute`]).
-async fn earlier_answer(
+/// On PostgreSQL the key's advisory lock, its lookup and the opening go as one statement.
+/// That statement's snapshot may predate the lock, so a request that committed in between
+/// can go unseen here; the record's insert at the end still finds it, and this request then
+/// replays it (see [`execute`]).
+async fn look_up(
     tx: &DatabaseTransaction,
     keyed: &KeyedRequest,
     now: DateTime<Utc>,
-) -> Result<Option<StoredResponse>, ApiError> {
+    opening: Option<InsertStatement>,
+) -> Result<Lookup, ApiError> {
     if tx.get_database_backend() != DbBackend::Postgres {
-        return live_answer(tx, keyed, now).await;
+        return Ok(match live_answer(tx, keyed, now).await? {
+            Some(answer) => Lookup::Answered(answer),
+            None => Lookup::Fresh(run_opening(tx, opening).await?),
+        });
     }
+    let (opening_sql, mut values) = match &opening {
+        Some(opening) => {
+            let built = DbBackend::Postgres.build(opening);
+            (
+                built.sql,
+                built.values.map(|values| values.0).unwrap_or_default(),
+            )
+        }
+        None => (String::new(), Vec::new()),
+    };
+    let first = values.len();
+    values.extend([
+        keyed.lock_id().into(),
+        keyed.client_id.clone().into(),
+        keyed.key.clone().into(),
+    ]);
+    let stored_columns = idempotency_key::Column::iter()
+        .map(|column| {
+            let name = column.as_str();
+            format!("stored.\"{name}\" AS \"{STORED}{name}\"")
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (lock, client, key) = (first + 1, first + 2, first + 3);
+    let sql = if opening.is_some() {
+        format!(
+            "WITH opening AS ({opening_sql}) \
+             SELECT pg_try_advisory_xact_lock(${lock}) AS locked, {stored_columns}, opening.* \
+             FROM (VALUES (1)) AS one (x) \
+             LEFT JOIN idempotency_keys AS stored ON stored.client_id = ${client} AND stored.key = ${key} \
+             LEFT JOIN opening ON true"
+        )
+    } else {
+        format!(
+            "SELECT pg_try_advisory_xact_lock(${lock}) AS locked, {stored_columns} \
+             FROM (VALUES (1)) AS one (x) \
+             LEFT JOIN idempotency_keys AS stored ON stored.client_id = ${client} AND stored.key = ${key}"
+        )
+    };
     let row = tx
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "SELECT pg_try_advisory_xact_lock($1) AS locked, stored.* \
-             FROM (VALUES (1)) AS one (x) \
-             LEFT JOIN idempotency_keys AS stored ON stored.client_id = $2 AND stored.key = $3",
-            [
-                keyed.lock_id().into(),
-                keyed.client_id.clone().into(),
-                keyed.key.clone().into(),
-            ],
+            sql,
+            values,
         ))
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the key lookup returned no row")))?;
-    let stored = match row.try_get::<Option<String>>("", "client_id")? {
-        Some(_) => Some(idempotency_key::Model::from_query_result(&row, "")?),
+    let stored = match row.try_get::<Option<String>>(STORED, "client_id")? {
+        Some(_) => Some(idempotency_key::Model::from_query_result(&row, STORED)?),
         None => None,
     };
     // A live answer is replayed even while another retry of it holds the lock.
     if let Some(stored) = stored.filter(|stored| is_live(stored, now)) {
-        return replay(stored, keyed).map(Some);
+        return replay(stored, keyed).map(Lookup::Answered);
     }
     if !row.try_get::<bool>("", "locked")? {
         return Err(in_flight());
     }
-    Ok(None)
+    Ok(Lookup::Fresh(opening.map(|_| row)))
 }
 
 /// After losing the race for a key: the winner's answer, once it has committed.

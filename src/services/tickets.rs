@@ -5,9 +5,9 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
-    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
-    TransactionTrait,
-    sea_query::{Asterisk, Expr, ExprTrait, Func, OnConflict, Query},
+    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
+    Statement, TransactionTrait,
+    sea_query::{Asterisk, Expr, ExprTrait, Func, InsertStatement, OnConflict, Query},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -159,17 +159,52 @@ pub fn company_name_key(name: &str) -> String {
     spelled.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// Finds or creates the company, updating the figures it was filed with, in one
-/// `INSERT ... ON CONFLICT DO UPDATE`: the identity is the corporate number when there is
-/// one, else the normalized name in the prefecture (each a partial unique index). On
-/// PostgreSQL the same statement takes the next number of `reference_sequence`, which saves
-/// the filing a round trip.
-async fn upsert_company(
-    tx: &impl ConnectionTrait,
+/// The first statement of a filing: it finds or creates the company, updating the figures it
+/// was filed with, in one `INSERT ... ON CONFLICT DO UPDATE` (the identity is the corporate
+/// number when there is one, else the normalized name in the prefecture, each a partial
+/// unique index), and on PostgreSQL it also takes the next reference number of the fiscal
+/// year. It reads nothing else the filing does, so the idempotency layer may send it with the
+/// key's lookup, one round trip for both ([`crate::services::idempotency::execute`]).
+#[derive(Debug, Clone)]
+pub struct FilingStart {
+    now: DateTime<Utc>,
+    fiscal_year: FiscalYear,
+    statement: InsertStatement,
+}
+
+impl FilingStart {
+    /// The company upsert for `new`, filed now.
+    pub fn new(backend: DbBackend, new: &NewTicket) -> Self {
+        // Microseconds, as the databases keep them: the answer shows what a later read shows.
+        let now = Utc::now().trunc_subsecs(6);
+        let fiscal_year = FiscalYear::of_instant(now);
+        let reference_sequence =
+            (backend == DbBackend::Postgres).then(|| sequence_name(fiscal_year));
+        Self {
+            now,
+            fiscal_year,
+            statement: company_upsert(&new.company, now, reference_sequence.as_deref()),
+        }
+    }
+
+    /// The statement, with `RETURNING` the company and, on PostgreSQL, `n`.
+    pub fn statement(&self) -> InsertStatement {
+        self.statement.clone()
+    }
+
+    /// Runs the statement on its own and returns its row.
+    pub async fn run(&self, tx: &impl ConnectionTrait) -> Result<QueryResult, ApiError> {
+        tx.query_one(&self.statement).await?.ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!("the company upsert returned no row"))
+        })
+    }
+}
+
+fn company_upsert(
     new: &NewCompany,
     now: DateTime<Utc>,
     reference_sequence: Option<&str>,
-) -> Result<(company::Model, Option<i64>), ApiError> {
+) -> InsertStatement {
     use company::Column as C;
     let key = company_name_key(&new.name);
     let corporate_number = new.corporate_number.as_ref().map(|n| n.as_str().to_owned());
@@ -217,42 +252,29 @@ async fn upsert_company(
         returned.push(Expr::cust(format!("{} AS n", nextval(sequence))));
     }
     insert.returning(Query::returning().exprs(returned));
-    let row = tx
-        .query_one(&insert)
-        .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the company upsert returned no row")))?;
-    let company = company::Model::from_query_result(&row, "")?;
-    let next = match reference_sequence {
-        Some(_) => row.try_get::<Option<i64>>("", "n")?,
-        None => None,
-    };
-    Ok((company, next))
+    insert
 }
 
-/// The company of a new case and the case's reference, in as few round trips as the
-/// backend allows.
+/// The company of a new case and the case's reference, from the [`FilingStart`]'s row and,
+/// when that could not take the number, one more statement.
 async fn company_and_reference(
     tx: &DatabaseTransaction,
-    new: &NewCompany,
-    now: DateTime<Utc>,
-    fiscal_year: FiscalYear,
+    start: &FilingStart,
+    started: &QueryResult,
 ) -> Result<(company::Model, TicketReference, i64), ApiError> {
-    let (company, sequence) = match tx.get_database_backend() {
-        DbBackend::Postgres => {
-            let name = sequence_name(fiscal_year);
-            let (company, taken) = upsert_company(tx, new, now, Some(&name)).await?;
-            let sequence = match taken {
-                Some(sequence) => sequence,
-                None => next_from_sequence(tx, fiscal_year).await?,
-            };
-            (company, sequence)
-        }
-        _ => {
-            let (company, _) = upsert_company(tx, new, now, None).await?;
-            (company, next_from_counter(tx, fiscal_year).await?)
-        }
+    let company = company::Model::from_query_result(started, "")?;
+    let sequence = match tx.get_database_backend() {
+        DbBackend::Postgres => match started.try_get::<Option<i64>>("", "n")? {
+            Some(sequence) => sequence,
+            None => next_from_sequence(tx, start.fiscal_year).await?,
+        },
+        _ => next_from_counter(tx, start.fiscal_year).await?,
     };
-    Ok((company, reference_of(fiscal_year, sequence)?, sequence))
+    Ok((
+        company,
+        reference_of(start.fiscal_year, sequence)?,
+        sequence,
+    ))
 }
 
 /// The reference of the `sequence`th case of the fiscal year.
@@ -357,14 +379,17 @@ pub struct Filing {
     pub writes: Writes,
 }
 
-/// Files a case inside `tx`: routing decision (applied when confident), company and
-/// reference now; the case and its events as [`Filing::writes`].
+/// Files a case inside `tx`, after its [`FilingStart`] ran there and returned `started`:
+/// routing decision (applied when confident) and reference now; the case and its events as
+/// [`Filing::writes`].
 pub async fn create(
     tx: &DatabaseTransaction,
     routing: &RoutingEngine,
     workflow: &Workflow,
     actor: &AuthenticatedClient,
     new: NewTicket,
+    start: &FilingStart,
+    started: &QueryResult,
 ) -> Result<Filing, ApiError> {
     let input = RoutingInput {
         subject: new.subject.clone(),
@@ -373,11 +398,8 @@ pub async fn create(
         industry: new.company.industry.map(|i| i.code().to_owned()),
     };
     let (decision, apply_now) = routing.classify(tx, &input).await?;
-    // Microseconds, as the databases keep them: the answer shows what a later read shows.
-    let now = Utc::now().trunc_subsecs(6);
-    let fiscal_year = FiscalYear::of_instant(now);
-    let (company, reference, sequence) =
-        company_and_reference(tx, &new.company, now, fiscal_year).await?;
+    let (now, fiscal_year) = (start.now, start.fiscal_year);
+    let (company, reference, sequence) = company_and_reference(tx, start, started).await?;
     let (status, track) = if apply_now {
         (TicketStatus::Triaged, Some(decision.track))
     } else {
