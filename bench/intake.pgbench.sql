@@ -1,8 +1,8 @@
 -- What the service sends to PostgreSQL to file one case, statement for statement, as plain
 -- SQL for pgbench (run with -M prepared, as the service prepares its statements):
---   1. the Idempotency-Key's advisory lock, taken in the statement that looks the key up;
---   2. the company upsert, which also takes the next reference number of the fiscal year;
---   3. one statement writing the case, its two events (created, routed), their webhook
+--   1. one statement taking the Idempotency-Key's advisory lock, looking the key up, and
+--      upserting the company, which also takes the next reference number of the fiscal year;
+--   2. one statement writing the case, its two events (created, routed), their webhook
 --      outbox rows (an INSERT ... SELECT over the matching subscriptions; none here, as in the
 --      service's run) and the idempotency record with the stored answer.
 -- (The JSON literals have a space after each colon: pgbench would read `:false` as a variable.
@@ -13,15 +13,20 @@
 \set n random(1, 2000000000)
 \set company random(1, 500)
 BEGIN;
-SELECT pg_try_advisory_xact_lock(:n) AS locked, stored.*
+WITH opening AS (
+  INSERT INTO companies (id, corporate_number, name, name_key, prefecture, industry, employees, capital_jpy, created_at, updated_at)
+    VALUES (gen_random_uuid(), NULL, '負荷試験株式会社' || :company::text, 'pgbench' || :company::text, '13', 'E', 45, 10000000, now(), now())
+    ON CONFLICT (name_key, prefecture) WHERE corporate_number IS NULL DO UPDATE
+    SET updated_at = excluded.updated_at, industry = excluded.industry, employees = excluded.employees,
+        capital_jpy = excluded.capital_jpy
+    RETURNING *, nextval(to_regclass('ticket_reference_fy9000')) AS n)
+SELECT pg_try_advisory_xact_lock(:n) AS locked, stored.client_id AS k_client_id, stored.key AS k_key,
+       stored.fingerprint AS k_fingerprint, stored.state AS k_state, stored.response_status AS k_response_status,
+       stored.response_body AS k_response_body, stored.location AS k_location, stored.created_at AS k_created_at,
+       opening.n AS sequence
   FROM (VALUES (1)) AS one (x)
-  LEFT JOIN idempotency_keys AS stored ON stored.client_id = 'pgbench' AND stored.key = 'k' || :n::text || '-' || :client_id::text;
-INSERT INTO companies (id, corporate_number, name, name_key, prefecture, industry, employees, capital_jpy, created_at, updated_at)
-  VALUES (gen_random_uuid(), NULL, '負荷試験株式会社' || :company::text, 'pgbench' || :company::text, '13', 'E', 45, 10000000, now(), now())
-  ON CONFLICT (name_key, prefecture) WHERE corporate_number IS NULL DO UPDATE
-  SET updated_at = excluded.updated_at, industry = excluded.industry, employees = excluded.employees,
-      capital_jpy = excluded.capital_jpy
-  RETURNING nextval(to_regclass('ticket_reference_fy9000')) AS sequence \gset
+  LEFT JOIN idempotency_keys AS stored ON stored.client_id = 'pgbench' AND stored.key = 'k' || :n::text || '-' || :client_id::text
+  LEFT JOIN opening ON true \gset
 WITH ids AS (SELECT gen_random_uuid() AS ticket_id, gen_random_uuid() AS created_id, gen_random_uuid() AS routed_id),
 write_0 AS (
   INSERT INTO tickets (id, reference, fiscal_year, sequence, channel, partner_id, company_id, prefecture, industry,
