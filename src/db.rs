@@ -54,6 +54,45 @@ pub async fn connect_with_pool(
         .with_context(|| format!("cannot open the database at {}", redact(database_url)))
 }
 
+/// The pool one HTTP worker thread uses: on PostgreSQL a pool of its own, of `max_connections`,
+/// whose connections are opened lazily from that thread. A socket belongs to the runtime it
+/// was opened on; each HTTP worker runs its own single-threaded runtime, so a connection
+/// opened by one worker and used by another waits for the first worker to get around to
+/// polling its sockets, and under load the second worker sits idle meanwhile. Called on the
+/// worker's thread. SQLite connections do their I/O on threads of their own, so SQLite (and
+/// a URL that cannot be read as PostgreSQL's) shares `shared`.
+pub fn worker_pool(
+    database_url: &str,
+    max_connections: u32,
+    shared: &DatabaseConnection,
+) -> DatabaseConnection {
+    use sea_orm::sqlx::{
+        ConnectOptions as _,
+        postgres::{PgConnectOptions, PgPoolOptions},
+    };
+    if shared.get_database_backend() != DbBackend::Postgres {
+        return shared.clone();
+    }
+    let Ok(options) = database_url.parse::<PgConnectOptions>() else {
+        return shared.clone();
+    };
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .acquire_timeout(Duration::from_secs(5))
+        // As in `connect`: ping a connection only after it sat idle for a while.
+        .test_before_acquire(false)
+        .before_acquire(|connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= Duration::from_secs(10) {
+                    sea_orm::sqlx::Connection::ping(connection).await?;
+                }
+                Ok(true)
+            })
+        })
+        .connect_lazy_with(options.disable_statement_logging());
+    sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool)
+}
+
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)

@@ -70,9 +70,25 @@ impl Application {
         let document = openapi::document();
         let document_json = web::Bytes::from(openapi::to_committed_json(&document)?);
         let route_table = RouteTable::new(&document, &["/openapi.json", "/docs"]);
-        let app_state = web::Data::new(state.clone());
         let route_table = web::Data::new(route_table);
+        let workers = settings
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        // The pool's connections are shared out among the workers, each opening its own.
+        let per_worker = settings
+            .db_max_connections
+            .unwrap_or(db::DEFAULT_POSTGRES_POOL)
+            .div_ceil(u32::try_from(workers.max(1)).unwrap_or(u32::MAX));
+        let shared_state = state.clone();
         let mut server = HttpServer::new(move || {
+            let app_state = web::Data::new(AppState {
+                db: db::worker_pool(
+                    &shared_state.settings.database_url,
+                    per_worker,
+                    &shared_state.db,
+                ),
+                ..shared_state.clone()
+            });
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .configure(routes::configure)
@@ -100,9 +116,7 @@ impl Application {
         })
         .listen(listener)?
         .shutdown_timeout(settings.shutdown_timeout_seconds);
-        if let Some(workers) = settings.workers {
-            server = server.workers(workers);
-        }
+        server = server.workers(workers);
         // Started with the server (run_until_stopped) and stopped with it.
         let webhook_worker = if settings.webhook_worker {
             Some(Worker::new(state.db.clone(), state.settings.clone())?)

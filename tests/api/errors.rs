@@ -2,7 +2,9 @@
 use onestop::auth::Role;
 use serde_json::json;
 
-use crate::helpers::{assert_problem, error_fields, spawn_app, spawn_app_with};
+use crate::helpers::{
+    assert_problem, error_fields, spawn_app, spawn_app_unpluggable, spawn_app_with,
+};
 
 #[tokio::test]
 async fn each_error_class_answers_problem_json_with_its_status() {
@@ -100,9 +102,9 @@ async fn unknown_fields_are_refused_by_name_and_change_nothing() {
 
 #[tokio::test]
 async fn internal_messages_never_reach_the_client() {
-    let app = spawn_app().await;
+    let app = spawn_app_unpluggable().await;
     let token = app.admin_token().await;
-    app.db.close_by_ref().await.unwrap();
+    app.unplug_database().await;
     let response = app.get("/v1/clients", &token).await;
     let problem = assert_problem(response, 503, "database gone").await;
     let text = problem.to_string().to_lowercase();

@@ -1,7 +1,7 @@
 //! Liveness, readiness, metrics, the OpenAPI document and the `cargo run` experience.
 use std::io::{BufRead, BufReader};
 
-use crate::helpers::{assert_problem, spawn_app};
+use crate::helpers::{assert_problem, spawn_app, spawn_app_unpluggable};
 
 #[tokio::test]
 async fn healthz_and_readyz_answer_200() {
@@ -96,9 +96,9 @@ async fn every_response_carries_a_request_id() {
 
 #[tokio::test]
 async fn readyz_and_requests_answer_503_when_the_database_is_unreachable() {
-    let app = spawn_app().await;
+    let app = spawn_app_unpluggable().await;
     let token = app.admin_token().await;
-    app.db.close_by_ref().await.unwrap();
+    app.unplug_database().await;
     let ready = app.api.get(app.url("/readyz")).send().await.unwrap();
     assert_problem(ready, 503, "readyz without a database").await;
     let list = app.get("/v1/partners", &token).await;

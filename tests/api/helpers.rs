@@ -15,8 +15,11 @@ use uuid::Uuid;
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`.
     pub address: String,
-    /// The service's own pool (closing it simulates an unreachable database).
+    /// The service's shared pool (tests read and seed through it).
     pub db: DatabaseConnection,
+    /// On PostgreSQL, for an app from [`spawn_app_unpluggable`]: the link the service reaches
+    /// its database through.
+    link: Option<std::sync::Arc<DatabaseLink>>,
     /// The settings the service runs with.
     pub settings: Settings,
     /// An HTTP client.
@@ -130,7 +133,83 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     let database = std::sync::Arc::new(TestDatabase::create().await);
     let mut settings = test_settings(database.url());
     customize(&mut settings);
-    start(settings, database).await
+    start(settings, database, None).await
+}
+
+/// A service whose database can be made unreachable ([`TestApp::unplug_database`]): on
+/// PostgreSQL it connects through a TCP link the test can cut.
+pub async fn spawn_app_unpluggable() -> TestApp {
+    let database = std::sync::Arc::new(TestDatabase::create().await);
+    let mut settings = test_settings(database.url());
+    let mut link = None;
+    if let TestDatabase::Postgres { url, .. } = database.as_ref() {
+        let mut url = url::Url::parse(url).expect("a database URL");
+        let target = format!(
+            "{}:{}",
+            url.host_str().expect("a database host"),
+            url.port().unwrap_or(5432)
+        );
+        let opened = DatabaseLink::open(target).await;
+        url.set_port(Some(opened.port)).expect("a port");
+        settings.database_url = url.to_string();
+        link = Some(std::sync::Arc::new(opened));
+    }
+    start(settings, database, link).await
+}
+
+/// A TCP relay between the service and PostgreSQL. Cutting it closes every relayed
+/// connection and refuses new ones, as a database host that went away does.
+pub struct DatabaseLink {
+    port: u16,
+    cut: tokio::sync::watch::Sender<bool>,
+}
+
+impl DatabaseLink {
+    async fn open(target: String) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port for the link");
+        let port = listener.local_addr().expect("an address").port();
+        let (cut, mut cut_seen) = tokio::sync::watch::channel(false);
+        let relay_cut = cut.subscribe();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    accepted = listener.accept() => {
+                        let Ok((mut client, _)) = accepted else { continue };
+                        let target = target.clone();
+                        let mut cut = relay_cut.clone();
+                        tokio::spawn(async move {
+                            let Ok(mut server) = tokio::net::TcpStream::connect(&target).await else {
+                                return;
+                            };
+                            tokio::select! {
+                                _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                                _ = cut.wait_for(|cut| *cut) => {}
+                            }
+                        });
+                    }
+                    _ = cut_seen.wait_for(|cut| *cut) => break,
+                }
+            }
+        });
+        Self { port, cut }
+    }
+}
+
+impl TestApp {
+    /// Makes the database unreachable for the service: the link is cut on PostgreSQL, the
+    /// pool closed on SQLite (whose pool the service's workers share).
+    pub async fn unplug_database(&self) {
+        match &self.link {
+            Some(link) => {
+                link.cut.send_replace(true);
+                // Let the relays see it and drop their sockets.
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            None => self.db.close_by_ref().await.expect("the pool closes"),
+        }
+    }
 }
 
 impl TestApp {
@@ -139,11 +218,15 @@ impl TestApp {
     pub async fn another_instance(&self) -> TestApp {
         let mut settings = self.settings.clone();
         settings.bind = "127.0.0.1:0".parse().expect("an address");
-        start(settings, self.database.clone()).await
+        start(settings, self.database.clone(), None).await
     }
 }
 
-async fn start(settings: Settings, database: std::sync::Arc<TestDatabase>) -> TestApp {
+async fn start(
+    settings: Settings,
+    database: std::sync::Arc<TestDatabase>,
+    link: Option<std::sync::Arc<DatabaseLink>>,
+) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         onestop::telemetry::init_tracing();
     }
@@ -156,6 +239,7 @@ async fn start(settings: Settings, database: std::sync::Arc<TestDatabase>) -> Te
     TestApp {
         address,
         db,
+        link,
         settings,
         api: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
