@@ -13,6 +13,12 @@ use sea_orm::{
 pub const DEFAULT_POSTGRES_POOL: u32 = 16;
 /// Connections to a SQLite file: it has one writer at a time, so more only wait longer.
 const SQLITE_POOL: u32 = 8;
+/// How long a request waits for a free connection before it is answered 503.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// A connection in steady use is handed out as it is; one idle this long, long enough to
+/// have been dropped by the server or a proxy, is pinged first. (Pinging on every checkout
+/// would cost each request a round trip more.)
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(10);
 
 /// Connects to `database_url` with the default pool. SQLite gets WAL and a busy timeout so
 /// concurrent requests wait for the writer instead of failing.
@@ -31,11 +37,8 @@ pub async fn connect_with_pool(
     let mut options = ConnectOptions::new(database_url.to_owned());
     options
         .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(5))
-        // A connection in steady use is handed out as it is; one idle long enough to have
-        // been dropped by the server or a proxy is pinged first. (Pinging on every checkout
-        // would cost each request a round trip more.)
-        .test_before_acquire_if_idle_for(Duration::from_secs(10))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .test_before_acquire_if_idle_for(PING_WHEN_IDLE_FOR)
         .sqlx_logging(false);
     if database_url.starts_with("sqlite:") {
         options
@@ -78,12 +81,12 @@ pub fn worker_pool(
     };
     let pool = PgPoolOptions::new()
         .max_connections(max_connections.max(1))
-        .acquire_timeout(Duration::from_secs(5))
-        // As in `connect`: ping a connection only after it sat idle for a while.
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        // What `test_before_acquire_if_idle_for` sets up in `connect_with_pool`.
         .test_before_acquire(false)
         .before_acquire(|connection, meta| {
             Box::pin(async move {
-                if meta.idle_for >= Duration::from_secs(10) {
+                if meta.idle_for >= PING_WHEN_IDLE_FOR {
                     sea_orm::sqlx::Connection::ping(connection).await?;
                 }
                 Ok(true)

@@ -320,15 +320,18 @@ async fn look_up(
             None => Lookup::Fresh(run_opening(tx, opening).await?),
         });
     }
-    let (opening_sql, mut values) = match &opening {
+    // The opening, when there is one, runs as a CTE whose row joins the lookup's.
+    let (with_opening, opening_columns, join_opening, mut values) = match &opening {
         Some(opening) => {
             let built = DbBackend::Postgres.build(opening);
             (
-                built.sql,
+                format!("WITH opening AS ({}) ", built.sql),
+                ", opening.*",
+                " LEFT JOIN opening ON true",
                 built.values.map(|values| values.0).unwrap_or_default(),
             )
         }
-        None => (String::new(), Vec::new()),
+        None => (String::new(), "", "", Vec::new()),
     };
     let first = values.len();
     values.extend([
@@ -344,21 +347,12 @@ async fn look_up(
         .collect::<Vec<_>>()
         .join(", ");
     let (lock, client, key) = (first + 1, first + 2, first + 3);
-    let sql = if opening.is_some() {
-        format!(
-            "WITH opening AS ({opening_sql}) \
-             SELECT pg_try_advisory_xact_lock(${lock}) AS locked, {stored_columns}, opening.* \
-             FROM (VALUES (1)) AS one (x) \
-             LEFT JOIN idempotency_keys AS stored ON stored.client_id = ${client} AND stored.key = ${key} \
-             LEFT JOIN opening ON true"
-        )
-    } else {
-        format!(
-            "SELECT pg_try_advisory_xact_lock(${lock}) AS locked, {stored_columns} \
-             FROM (VALUES (1)) AS one (x) \
-             LEFT JOIN idempotency_keys AS stored ON stored.client_id = ${client} AND stored.key = ${key}"
-        )
-    };
+    let sql = format!(
+        "{with_opening}SELECT pg_try_advisory_xact_lock(${lock}) AS locked, {stored_columns}{opening_columns} \
+         FROM (VALUES (1)) AS one (x) \
+         LEFT JOIN idempotency_keys AS stored ON stored.client_id = ${client} AND stored.key = ${key}\
+         {join_opening}"
+    );
     let row = tx
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
