@@ -54,6 +54,24 @@ pub struct Settings {
     /// `ONESTOP_DB_MAX_CONNECTIONS`: the PostgreSQL pool's size per instance (default
     /// [`crate::db::DEFAULT_POSTGRES_POOL`]; SQLite always uses a small fixed pool).
     pub db_max_connections: Option<u32>,
+    /// How the HTTP server treats browsers and slow clients.
+    pub http: HttpSettings,
+}
+
+/// Browser access (CORS) and the bounds on what a client may hold open.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// `ONESTOP_CORS_ORIGINS`: the web origins (`https://frontend.example.jp`, comma-separated)
+    /// whose pages may call the API from a browser; none by default, so no browser page of
+    /// another origin can.
+    pub cors_origins: Vec<String>,
+    /// `ONESTOP_BODY_TIMEOUT_SECONDS` (default 10): the longest a client may take to send a
+    /// request body once its headers arrived; slower bodies are answered 408 and the
+    /// connection closed.
+    pub body_timeout: std::time::Duration,
+    /// `ONESTOP_MAX_CONNECTIONS` (default 1024): open connections per HTTP worker; more wait
+    /// in the operating system's backlog, so slow clients cannot take every socket.
+    pub max_connections_per_worker: usize,
 }
 
 /// Token signing settings. The algorithm is fixed here and never read from a token.
@@ -129,8 +147,39 @@ impl Settings {
                     )),
                 })
                 .transpose()?,
+            http: HttpSettings {
+                cors_origins: get("ONESTOP_CORS_ORIGINS")
+                    .map(|raw| parse_origins(&raw))
+                    .transpose()?
+                    .unwrap_or_default(),
+                body_timeout: std::time::Duration::from_secs(parse_number(
+                    &get,
+                    "ONESTOP_BODY_TIMEOUT_SECONDS",
+                    10,
+                )?),
+                max_connections_per_worker: parse_number(&get, "ONESTOP_MAX_CONNECTIONS", 1024)?,
+            },
         })
     }
+}
+
+/// Reads a comma-separated list of web origins (`scheme://host[:port]`, nothing after).
+fn parse_origins(raw: &str) -> anyhow::Result<Vec<String>> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let url = url::Url::parse(part)
+                .with_context(|| format!("ONESTOP_CORS_ORIGINS: {part:?} is not an origin"))?;
+            let origin = url.origin().ascii_serialization();
+            if origin == "null" || origin != part.trim_end_matches('/') {
+                anyhow::bail!(
+                    "ONESTOP_CORS_ORIGINS: {part:?} is not an origin like https://app.example.jp"
+                );
+            }
+            Ok(origin)
+        })
+        .collect()
 }
 
 fn parse_dates(name: &str, raw: &str) -> anyhow::Result<Vec<NaiveDate>> {
@@ -210,6 +259,20 @@ mod tests {
     }
 
     #[test]
+    fn cors_origins_are_read_as_origins() {
+        let settings = settings(&[(
+            "ONESTOP_CORS_ORIGINS",
+            "https://app.example.jp, http://localhost:5173/",
+        )])
+        .unwrap();
+        assert_eq!(
+            settings.http.cors_origins,
+            ["https://app.example.jp", "http://localhost:5173"]
+        );
+        assert!(self::settings(&[]).unwrap().http.cors_origins.is_empty());
+    }
+
+    #[test]
     fn the_pool_size_is_read() {
         let settings = settings(&[("ONESTOP_DB_MAX_CONNECTIONS", "4")]).unwrap();
         assert_eq!(settings.db_max_connections, Some(4));
@@ -224,6 +287,9 @@ mod tests {
             ("ONESTOP_JWT_SECRET", "short"),
             ("ONESTOP_DB_MAX_CONNECTIONS", "0"),
             ("ONESTOP_DB_MAX_CONNECTIONS", "many"),
+            ("ONESTOP_CORS_ORIGINS", "https://app.example.jp/path"),
+            ("ONESTOP_CORS_ORIGINS", "not a url"),
+            ("ONESTOP_BODY_TIMEOUT_SECONDS", "soon"),
         ];
         for (name, value) in cases {
             let error = settings(&[(name, value)]).unwrap_err().to_string();

@@ -88,6 +88,9 @@ pub enum ApiError {
         /// The methods the path answers to.
         allowed: Vec<String>,
     },
+    /// 408: the request body did not arrive in time; the connection is closed.
+    #[error("request timeout: {0}")]
+    RequestTimeout(String),
     /// 409: the request conflicts with the current state.
     #[error("conflict ({slug}): {detail}")]
     Conflict {
@@ -163,6 +166,7 @@ impl ApiError {
             Self::Forbidden(_) => ("forbidden", "Your role may not do this"),
             Self::NotFound(_) => ("not-found", "Not found"),
             Self::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
+            Self::RequestTimeout(_) => ("request-timeout", "The request took too long to arrive"),
             Self::Conflict { slug, .. } => (slug, "The request conflicts with the current state"),
             Self::PreconditionFailed(_) => ("precondition-failed", "The resource has changed"),
             Self::PayloadTooLarge(_) => ("payload-too-large", "The request body is too large"),
@@ -181,6 +185,7 @@ impl ApiError {
             | Self::Unauthorized(detail)
             | Self::Forbidden(detail)
             | Self::NotFound(detail)
+            | Self::RequestTimeout(detail)
             | Self::PreconditionFailed(detail)
             | Self::PayloadTooLarge(detail)
             | Self::UnsupportedMediaType(detail)
@@ -235,6 +240,7 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -273,6 +279,10 @@ impl ResponseError for ApiError {
             }
             Self::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            Self::RequestTimeout(_) => {
+                // The rest of the body may still trickle in; the connection is not reused.
+                response.force_close();
             }
             _ => {}
         }

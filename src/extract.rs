@@ -9,8 +9,13 @@ use actix_web::{
     web,
 };
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
-use crate::error::{ApiError, FieldError};
+use crate::{
+    domain::text::{MULTILINE_FIELDS, forbidden_character},
+    error::{ApiError, FieldError, FieldErrors},
+    state::AppState,
+};
 
 /// The largest request body the service reads.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -41,35 +46,82 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 }
 
 /// Deserializes `bytes` as JSON, telling a broken document (400) from invalid fields (422).
+///
+/// This is the boundary every JSON body passes: a second document or any other data after
+/// the first is refused (400), and no string (nor object key) may carry a control character
+/// ([`forbidden_character`]); each such field is named in one 422.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::BadRequest(
             "the request body is empty; send a JSON object".into(),
         ));
     }
-    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+    // `from_slice` reads to the end of the input, so trailing data is a syntax error here.
+    let document: Value = serde_json::from_slice(bytes).map_err(|error| {
+        ApiError::BadRequest(format!("the request body is not valid JSON: {error}"))
+    })?;
+    let mut errors = FieldErrors::new();
+    check_strings(&document, "", &mut errors);
+    errors.finish()?;
+    serde_path_to_error::deserialize(document).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let field = if path == "." { String::new() } else { path };
-                // serde's message already names unknown fields and expected types; the
-                // position suffix only confuses API users.
-                let message = strip_position(&inner.to_string());
-                if field.is_empty() {
-                    ApiError::Validation {
-                        errors: vec![FieldError::new(unknown_field_name(&message), message)],
-                    }
-                } else {
-                    ApiError::Validation {
-                        errors: vec![FieldError::new(field, message)],
-                    }
-                }
-            }
-            _ => ApiError::BadRequest(format!("the request body is not valid JSON: {inner}")),
+        // serde's message already names unknown fields and expected types.
+        let message = strip_position(&inner.to_string());
+        let field = if path == "." {
+            // For top-level data errors serde gives no path; the field name is in the message.
+            unknown_field_name(&message)
+        } else {
+            path
+        };
+        ApiError::Validation {
+            errors: vec![FieldError::new(field, message)],
         }
     })
+}
+
+/// Records every string of `value` (and every object key) that holds a forbidden character,
+/// under its JSON path.
+fn check_strings(value: &Value, path: &str, errors: &mut FieldErrors) {
+    match value {
+        Value::String(text) => check_text(path, text, errors),
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                check_strings(item, &format!("{path}[{index}]"), errors);
+            }
+        }
+        Value::Object(members) => {
+            for (key, member) in members {
+                let member_path = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                if let Some(message) = forbidden_character(key, false) {
+                    let object = if path.is_empty() { "body" } else { path };
+                    errors.add(object, format!("has a key that {message}"));
+                }
+                check_strings(member, &member_path, errors);
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+/// Records `field` when `text` holds a character no text of this API may carry; line
+/// breaks are allowed in the fields [`MULTILINE_FIELDS`] names. Form bodies and query
+/// strings pass through here too.
+pub fn check_text(field: &str, text: &str, errors: &mut FieldErrors) {
+    let last_segment = field
+        .rsplit('.')
+        .next()
+        .unwrap_or(field)
+        .split('[')
+        .next()
+        .unwrap_or_default();
+    if let Some(message) = forbidden_character(text, MULTILINE_FIELDS.contains(&last_segment)) {
+        errors.add(if field.is_empty() { "body" } else { field }, message);
+    }
 }
 
 fn strip_position(message: &str) -> String {
@@ -108,7 +160,12 @@ pub fn content_type(req: &HttpRequest) -> Option<String> {
         })
 }
 
-/// Reads the whole body up to [`MAX_BODY_BYTES`], answering 413 beyond it.
+/// How long a body may take when the settings cannot be found (they always can in the app).
+const DEFAULT_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Reads the whole body up to [`MAX_BODY_BYTES`], answering 413 beyond it and 408 when the
+/// client takes longer than the configured body timeout to send it (a client that declares
+/// 1,000 bytes and sends 10 must not hold a connection and a worker's attention for ever).
 pub fn read_body(
     req: &HttpRequest,
     payload: &mut Payload,
@@ -119,12 +176,23 @@ pub fn read_body(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<usize>().ok())
         .is_some_and(|length| length > MAX_BODY_BYTES);
+    let timeout = req
+        .app_data::<web::Data<AppState>>()
+        .map_or(DEFAULT_BODY_TIMEOUT, |state| {
+            state.settings.http.body_timeout
+        });
     let bytes = web::Bytes::from_request(req, payload);
     async move {
         if declared_too_large {
             return Err(too_large());
         }
-        bytes.await.map_err(|error| {
+        let Ok(read) = tokio::time::timeout(timeout, bytes).await else {
+            return Err(ApiError::RequestTimeout(format!(
+                "the request body did not arrive within {} s",
+                timeout.as_secs()
+            )));
+        };
+        read.map_err(|error| {
             if error.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
                 too_large()
             } else {
@@ -159,6 +227,9 @@ pub fn problem_for_status(status: StatusCode) -> ApiError {
     match status {
         StatusCode::NOT_FOUND => ApiError::NotFound("nothing is found at this address".into()),
         StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+        StatusCode::REQUEST_TIMEOUT => {
+            ApiError::RequestTimeout("the request did not arrive in time".into())
+        }
         StatusCode::UNSUPPORTED_MEDIA_TYPE => {
             ApiError::UnsupportedMediaType("unsupported media type".into())
         }

@@ -6,6 +6,7 @@ pub mod domain;
 pub mod entities;
 pub mod error;
 pub mod extract;
+pub mod middleware;
 pub mod openapi;
 pub mod pagination;
 pub mod routes;

@@ -34,8 +34,10 @@ pub struct PageRequest {
 }
 
 impl PageParams {
-    /// Checks the limit and decodes the cursor.
-    pub fn parse(&self) -> Result<PageRequest, ApiError> {
+    /// Checks the limit and decodes the cursor, which must have been made by the same list
+    /// with the same filters as `req` asks for (422 otherwise: a cursor of another list or
+    /// other filters would silently skip or repeat items).
+    pub fn parse(&self, req: &HttpRequest) -> Result<PageRequest, ApiError> {
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(ApiError::invalid_field(
@@ -43,9 +45,60 @@ impl PageParams {
                 format!("must be between 1 and {MAX_LIMIT}"),
             ));
         }
-        let after = self.cursor.as_deref().map(Cursor::decode).transpose()?;
+        let after = self
+            .cursor
+            .as_deref()
+            .map(|cursor| Cursor::decode(&unbind(cursor, &binding(req))?))
+            .transpose()?;
         Ok(PageRequest { limit, after })
     }
+}
+
+/// What a cursor is bound to: the list's path and its filters (every query parameter but
+/// `cursor` and `limit`, sorted, so their order does not matter), hashed.
+fn binding(req: &HttpRequest) -> String {
+    use sha2::{Digest, Sha256};
+    let mut filters: Vec<(String, String)> =
+        url::form_urlencoded::parse(req.query_string().as_bytes())
+            .filter(|(key, _)| key != "cursor" && key != "limit")
+            .map(|(key, value)| (key.into_owned(), value.into_owned()))
+            .collect();
+    filters.sort();
+    let mut hasher = Sha256::new();
+    hasher.update(req.path().as_bytes());
+    for (key, value) in filters {
+        hasher.update([0]);
+        hasher.update(key.as_bytes());
+        hasher.update([1]);
+        hasher.update(value.as_bytes());
+    }
+    hasher.finalize()[..8]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// The cursor a client is given: the list's own cursor with the request's binding.
+fn bind(cursor: &str, binding: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("b1:{binding}:{cursor}"))
+}
+
+/// The list's own cursor inside a client's cursor, if it was made for `binding`.
+fn unbind(cursor: &str, binding: &str) -> Result<String, ApiError> {
+    let invalid =
+        || ApiError::invalid_field("cursor", "is not a cursor this API returned; start over");
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    let rest = text.strip_prefix("b1:").ok_or_else(invalid)?;
+    let (bound_to, inner) = rest.split_once(':').ok_or_else(invalid)?;
+    if bound_to != binding {
+        return Err(ApiError::invalid_field(
+            "cursor",
+            "belongs to another list or other filters; send the filters that gave it, or start \
+             over without a cursor",
+        ));
+    }
+    Ok(inner.to_owned())
 }
 
 impl PageRequest {
@@ -98,8 +151,9 @@ pub struct Page<T> {
 
 impl<T: Serialize> Page<T> {
     /// Answers 200 with the page and, when there is a next page, its `Link` header.
-    pub fn respond(self, req: &HttpRequest) -> HttpResponse {
+    pub fn respond(mut self, req: &HttpRequest) -> HttpResponse {
         let mut response = HttpResponse::Ok();
+        self.next_cursor = self.next_cursor.map(|cursor| bind(&cursor, &binding(req)));
         if let Some(cursor) = &self.next_cursor {
             response.insert_header((header::LINK, next_link(req, cursor)));
         }
@@ -134,6 +188,32 @@ mod tests {
     }
 
     #[test]
+    fn a_cursor_works_only_on_the_list_and_filters_that_made_it() {
+        let made_by = actix_web::test::TestRequest::get()
+            .uri("/v1/tickets?status=received&track=ict&limit=5")
+            .to_http_request();
+        let cursor = bind(&Cursor::encode(Uuid::now_v7()), &binding(&made_by));
+        #[rustfmt::skip]
+        let cases = [
+            ("/v1/tickets?track=ict&status=received", true, "same filters in another order"),
+            ("/v1/tickets?status=received&track=ict&limit=50", true, "another page size"),
+            ("/v1/tickets?status=received", false, "a filter dropped"),
+            ("/v1/tickets?status=triaged&track=ict", false, "a filter changed"),
+            ("/v1/partners?status=received&track=ict", false, "another list"),
+        ];
+        for (uri, accepted, why) in cases {
+            let req = actix_web::test::TestRequest::get()
+                .uri(uri)
+                .to_http_request();
+            let params = PageParams {
+                limit: None,
+                cursor: Some(cursor.clone()),
+            };
+            assert_eq!(params.parse(&req).is_ok(), accepted, "{why}: {uri}");
+        }
+    }
+
+    #[test]
     fn limits_outside_1_to_200_are_refused() {
         for (limit, ok) in [
             (Some(0), false),
@@ -146,7 +226,10 @@ mod tests {
                 limit,
                 cursor: None,
             };
-            assert_eq!(params.parse().is_ok(), ok, "limit {limit:?}");
+            let req = actix_web::test::TestRequest::get()
+                .uri("/v1/x")
+                .to_http_request();
+            assert_eq!(params.parse(&req).is_ok(), ok, "limit {limit:?}");
         }
     }
 

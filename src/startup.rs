@@ -7,7 +7,7 @@ use actix_web::{
     body::MessageBody,
     dev::{Server, ServiceResponse},
     http::header,
-    middleware::{ErrorHandlerResponse, ErrorHandlers, from_fn},
+    middleware::{Condition, ErrorHandlerResponse, ErrorHandlers, from_fn},
     web,
 };
 use sea_orm::DatabaseConnection;
@@ -21,6 +21,7 @@ use crate::{
     db,
     error::{ApiError, PROBLEM_JSON},
     extract::{configure_extractors, problem_for_status},
+    middleware,
     openapi::{self, RouteTable},
     routes,
     services::{
@@ -80,6 +81,7 @@ impl Application {
             .unwrap_or(db::DEFAULT_POSTGRES_POOL)
             .div_ceil(u32::try_from(workers.max(1)).unwrap_or(u32::MAX));
         let shared_state = state.clone();
+        let cors_origins = settings.http.cors_origins.clone();
         let mut server = HttpServer::new(move || {
             let app_state = web::Data::new(AppState {
                 db: db::worker_pool(
@@ -110,10 +112,17 @@ impl Application {
                 )
                 .service(Scalar::with_url("/docs", document.clone()))
                 .default_service(web::to(unmatched))
+                .wrap(from_fn(middleware::guard_requests))
                 .wrap(ErrorHandlers::new().default_handler(render_as_problem))
+                .wrap(from_fn(middleware::protective_headers))
+                .wrap(Condition::new(
+                    !cors_origins.is_empty(),
+                    middleware::cors(&cors_origins),
+                ))
                 .wrap(from_fn(observe_requests))
                 .wrap(TracingLogger::default())
         })
+        .max_connections(settings.http.max_connections_per_worker)
         .listen(listener)?
         .shutdown_timeout(settings.shutdown_timeout_seconds);
         server = server.workers(workers);

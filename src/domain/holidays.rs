@@ -23,9 +23,32 @@
 //! Exact for 2000 onward as far as the Act stands today. Years before 2000 get the same
 //! rules (not the historical ones): no case of this service is that old.
 
+use std::ops::RangeInclusive;
+
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+/// The years whose holidays this module knows: the Monday rules hold from 2000 and the
+/// equinox formula's constants up to 2099. Dates outside would be counted by rules that do
+/// not apply to them, so every date the API reads (sessions, calendar questions, report
+/// periods, list filters) must lie inside; nothing of the program (from fiscal 2022) does
+/// not.
+pub const KNOWN_YEARS: RangeInclusive<i32> = 2000..=2099;
+
+/// Checks that `date` lies in [`KNOWN_YEARS`]; the message suits a field error.
+pub fn check_known_date(date: NaiveDate) -> Result<NaiveDate, String> {
+    if KNOWN_YEARS.contains(&date.year()) {
+        Ok(date)
+    } else {
+        Err(format!(
+            "must be a date from {}-01-01 to {}-12-31 (the years whose holidays this service \
+             knows); got {date}",
+            KNOWN_YEARS.start(),
+            KNOWN_YEARS.end()
+        ))
+    }
+}
 
 /// What makes a day a holiday.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
@@ -236,6 +259,28 @@ fn equinox_day(year: i32, constants: [i64; 3]) -> u32 {
     let millionths = constant + 242_194 * y - 1_000_000 * y.div_euclid(4);
     // A day outside 1..=31 (only centuries away) makes ymd() return None, not a wrong date.
     u32::try_from(millionths.div_euclid(1_000_000)).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod known_years_tests {
+    use super::*;
+
+    #[test]
+    fn dates_outside_the_known_years_are_refused() {
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        #[rustfmt::skip]
+        let cases = [
+            (date(1999, 12, 31), false),
+            (date(2000, 1, 1), true),
+            (date(2026, 12, 4), true),
+            (date(2099, 12, 31), true),
+            (date(2100, 1, 1), false),
+            (date(9999, 1, 1), false),
+        ];
+        for (day, known) in cases {
+            assert_eq!(check_known_date(day).is_ok(), known, "{day}");
+        }
+    }
 }
 
 #[cfg(test)]

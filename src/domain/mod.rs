@@ -10,6 +10,7 @@ pub mod fiscal_year;
 pub mod holidays;
 pub mod industry;
 pub mod partner_kind;
+pub mod precondition;
 pub mod prefecture;
 pub mod service_level;
 pub mod ticket_status;
@@ -17,4 +18,4 @@ pub mod topic;
 pub mod track;
 pub mod webhook_destination;
 
-mod text;
+pub mod text;

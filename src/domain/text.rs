@@ -1,4 +1,31 @@
-//! Small text normalizations shared by the parsers.
+//! Small text rules shared by the parsers: full-width folding and the characters no text
+//! of this API may carry.
+
+/// The request fields whose text may span lines (a description, a comment, notes). Every
+/// other text field is one line. Named by the last segment of the field's path, because the
+/// boundary check runs before a body is turned into its request type.
+pub const MULTILINE_FIELDS: &[&str] = &["description", "body", "notes", "summary", "reason"];
+
+/// Why a text is refused at the boundary, or `None` when it is acceptable.
+///
+/// No text may hold U+0000 (PostgreSQL cannot store it, and it cuts strings short in C
+/// libraries downstream), another C0 control, DEL or a C1 control: none is typed by a person,
+/// and each can hide text in a log or a spreadsheet. Tab, CR and LF are allowed where the
+/// text may span lines (`multiline`), and nowhere else.
+pub fn forbidden_character(text: &str, multiline: bool) -> Option<String> {
+    let bad = text.chars().find(|&c| {
+        let line_break = matches!(c, '\t' | '\n' | '\r');
+        (c.is_control() && !line_break) || (line_break && !multiline)
+    })?;
+    Some(match bad {
+        '\0' => "must not contain the NUL character (U+0000)".to_owned(),
+        '\t' | '\n' | '\r' => "must be a single line (no tab or line break)".to_owned(),
+        other => format!(
+            "must not contain control characters (found U+{:04X})",
+            u32::from(other)
+        ),
+    })
+}
 
 /// Folds a full-width ASCII character (`０`–`９`, `Ａ`–`Ｚ`, `ａ`–`ｚ`, as Japanese input
 /// methods type them) to its ASCII form; every other character comes back unchanged.
@@ -14,7 +41,33 @@ pub(crate) fn fold_full_width(c: char) -> char {
 
 #[cfg(test)]
 mod tests {
-    use super::fold_full_width;
+    use super::{fold_full_width, forbidden_character};
+
+    #[test]
+    fn control_characters_are_refused_and_line_breaks_only_where_text_spans_lines() {
+        #[rustfmt::skip]
+        let cases: [(&str, bool, bool); 12] = [
+            ("株式会社サンプル", false, true),
+            ("oc_\u{0}", false, false),
+            ("a\u{0}b", true, false),
+            ("bell\u{7}", true, false),
+            ("escape\u{1b}[31m", true, false),
+            ("delete\u{7f}", true, false),
+            ("c1\u{85}", true, false),
+            ("two\nlines", true, true),
+            ("two\r\nlines", true, true),
+            ("tab\there", true, true),
+            ("two\nlines", false, false),
+            ("tab\there", false, false),
+        ];
+        for (text, multiline, acceptable) in cases {
+            assert_eq!(
+                forbidden_character(text, multiline).is_none(),
+                acceptable,
+                "{text:?} (multiline {multiline})"
+            );
+        }
+    }
 
     #[test]
     fn full_width_digits_and_letters_fold_to_ascii_and_other_characters_stay() {

@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 
 use crate::{
     error::{ApiError, FieldErrors},
-    extract::{content_type, parse_json, read_body},
+    extract::{check_text, content_type, parse_json, read_body},
     services,
     state::AppState,
 };
@@ -105,6 +105,7 @@ fn parse_form(bytes: &[u8]) -> Result<TokenRequest, ApiError> {
     let mut client_secret = None;
     let mut errors = FieldErrors::new();
     for (key, value) in url::form_urlencoded::parse(bytes) {
+        check_text(&key, &value, &mut errors);
         match key.as_ref() {
             "grant_type" => grant_type = Some(value.into_owned()),
             "client_id" => client_id = Some(value.into_owned()),

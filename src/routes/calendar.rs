@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     auth::AuthenticatedClient,
-    domain::business_days::ClosedBecause,
+    domain::{business_days::ClosedBecause, holidays::check_known_date},
     error::{ApiError, Problem},
     state::AppState,
 };
@@ -78,8 +78,15 @@ pub async fn business_days(
             format!("must be from 0 to {MAX_DAYS}"),
         ));
     }
+    check_known_date(query.from).map_err(|message| ApiError::invalid_field("from", message))?;
     let calendar = &state.workflow.calendar;
     let date = calendar.add_business_days(query.from, query.days);
+    check_known_date(date).map_err(|message| {
+        ApiError::invalid_field(
+            "days",
+            format!("reaches {date}, past the known years: the day reached {message}"),
+        )
+    })?;
     let skipped = query
         .from
         .iter_days()

@@ -157,7 +157,7 @@ pub async fn list_clients(
     params: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ManageClients)?;
-    let page = params.parse()?;
+    let page = params.parse(&req)?;
     let (clients, next_cursor) = services::clients::list(&state.db, &page).await?;
     Ok(Page {
         items: clients

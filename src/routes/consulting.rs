@@ -10,9 +10,11 @@ use crate::{
     auth::{Action, AuthenticatedClient},
     domain::{
         assignment::{Ineligibility, ScoreParts},
+        business_days::jst_date,
         consulting::{
             Measure, OutcomeResult, SessionMode, SessionStatus, check_satisfaction, session_end,
         },
+        holidays::check_known_date,
         track::Track,
     },
     error::{ApiError, FieldErrors, Problem},
@@ -389,6 +391,7 @@ fn check_notes(errors: &mut FieldErrors, field: &str, notes: Option<String>) -> 
 impl CreateSessionRequest {
     fn parse(self) -> Result<NewSession, ApiError> {
         let mut errors = FieldErrors::new();
+        errors.check("starts_at", check_known_date(jst_date(self.starts_at)));
         let ends_at = errors.check(
             "duration_minutes",
             session_end(self.starts_at, self.duration_minutes),

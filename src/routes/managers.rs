@@ -13,7 +13,7 @@ use crate::{
     error::{ApiError, FieldErrors, Problem},
     extract::JsonBody,
     pagination::{Cursor, Page, PageParams},
-    routes::{etag, idempotent::respond_to_create, if_match_version, tickets::parse_topics},
+    routes::{etag, idempotent::respond_to_create, if_match, tickets::parse_topics},
     services::{
         self,
         idempotency::Created,
@@ -356,7 +356,7 @@ pub async fn list_managers(
         limit: query.limit,
         cursor: query.cursor.clone(),
     }
-    .parse()?;
+    .parse(&req)?;
     let filter = ManagerFilter {
         active: query.active,
         track,
@@ -424,7 +424,7 @@ pub async fn update_manager(
     body: JsonBody<UpdateManagerRequest>,
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ManageManagers)?;
-    let expected = if_match_version(&req, "manager")?;
+    let expected = if_match(&req)?;
     let changes = body.0.parse()?;
     let row = services::managers::update(
         &state.db,

@@ -63,25 +63,20 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(webhooks::list_deliveries);
 }
 
-/// The version named by `If-Match` (`"3"`, or weak `W/"3"`), `None` without the header;
-/// 412 when it names no version of `what`.
-pub fn if_match_version(
+/// The `If-Match` precondition of the request, `None` without the header (RFC 9110
+/// §13.1.1: `*` or a list of entity tags, compared strongly).
+pub fn if_match(
     req: &actix_web::HttpRequest,
-    what: &str,
-) -> Result<Option<i32>, crate::error::ApiError> {
+) -> Result<Option<crate::domain::precondition::Precondition>, crate::error::ApiError> {
     let Some(raw) = req.headers().get(actix_web::http::header::IF_MATCH) else {
         return Ok(None);
     };
-    raw.to_str()
-        .ok()
-        .map(|tag| tag.trim().trim_start_matches("W/").trim_matches('"'))
-        .and_then(|tag| tag.parse::<i32>().ok())
-        .map(Some)
-        .ok_or_else(|| {
-            crate::error::ApiError::PreconditionFailed(format!(
-                "If-Match is not an ETag of this {what}"
-            ))
-        })
+    let field = raw.to_str().map_err(|_| {
+        crate::error::ApiError::BadRequest("If-Match must be visible ASCII text".to_owned())
+    })?;
+    Ok(Some(crate::domain::precondition::Precondition::parse(
+        field,
+    )))
 }
 
 /// The strong `ETag` of a versioned resource (cases, the routing rule set).

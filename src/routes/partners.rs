@@ -157,7 +157,7 @@ pub async fn list_partners(
     params: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ReadPartners)?;
-    let page = params.parse()?;
+    let page = params.parse(&req)?;
     let (partners, next_cursor) = services::partners::list(&state.db, &page).await?;
     Ok(Page {
         items: partners

@@ -8,7 +8,13 @@ use uuid::Uuid;
 
 use crate::{
     auth::{Action, AuthenticatedClient, Role},
-    domain::{fiscal_year::FiscalYear, industry::Industry, prefecture::Prefecture, track::Track},
+    domain::{
+        fiscal_year::FiscalYear,
+        holidays::{KNOWN_YEARS, check_known_date},
+        industry::Industry,
+        prefecture::Prefecture,
+        track::Track,
+    },
     entities::{manager, partner},
     error::{ApiError, FieldErrors, Problem},
     services::reports::{self, GroupBy, GroupKey, Measures, ReportRequest},
@@ -128,15 +134,28 @@ impl SummaryQuery {
         }
         let period = match (self.fiscal_year, self.from, self.to) {
             (Some(year), None, None) => match FiscalYear::new(year) {
-                Ok(fiscal_year) if (2000..=2100).contains(&year) => {
+                Ok(fiscal_year)
+                    if KNOWN_YEARS.contains(&year) && KNOWN_YEARS.contains(&(year + 1)) =>
+                {
                     Some((fiscal_year.first_day(), fiscal_year.last_day()))
                 }
                 _ => {
-                    errors.add("fiscal_year", "must be a fiscal year from 2000 to 2100");
+                    errors.add(
+                        "fiscal_year",
+                        format!(
+                            "must be a fiscal year from {} to {}",
+                            KNOWN_YEARS.start(),
+                            KNOWN_YEARS.end() - 1
+                        ),
+                    );
                     None
                 }
             },
-            (None, Some(from), Some(to)) if from <= to => Some((from, to)),
+            (None, Some(from), Some(to)) if from <= to => {
+                let from = errors.check("from", check_known_date(from));
+                let to = errors.check("to", check_known_date(to));
+                from.zip(to)
+            }
             (None, Some(_), Some(_)) => {
                 errors.add("to", "must not be before from");
                 None

@@ -14,7 +14,9 @@ use crate::{
         company_size::{CapitalJpy, Employees},
         consulting::{Measure, OutcomeResult},
         corporate_number::CorporateNumber,
+        holidays::check_known_date,
         industry::Industry,
+        precondition::Precondition,
         prefecture::Prefecture,
         service_level::{self, Deadline, ServiceLevels},
         ticket_status::{TicketStatus, TransitionTarget},
@@ -25,7 +27,7 @@ use crate::{
     error::{ApiError, FieldErrors, Problem},
     extract::JsonBody,
     pagination::{Page, PageParams},
-    routes::{etag, idempotent::respond_to_create, if_match_version},
+    routes::{etag, idempotent::respond_to_create, if_match},
     routing::{MAX_TEXT_CHARS, RoutingDecision},
     services::{
         self,
@@ -715,6 +717,14 @@ impl TicketQuery {
             q: self.q.clone(),
             sla_breached: self.sla_breached,
         };
+        for (field, date) in [
+            ("created_from", self.created_from),
+            ("created_to", self.created_to),
+        ] {
+            if let Some(date) = date {
+                errors.check(field, check_known_date(date));
+            }
+        }
         if let (Some(from), Some(to)) = (self.created_from, self.created_to)
             && from > to
         {
@@ -756,7 +766,7 @@ pub async fn list_tickets(
         limit: query.limit,
         cursor: query.cursor.clone(),
     }
-    .parse()?;
+    .parse(&req)?;
     let (tickets, next_cursor) =
         services::tickets::list(&state.db, &client, &filter, &page).await?;
     let items = tickets
@@ -791,8 +801,8 @@ pub async fn get_ticket(
 }
 
 /// Edits of a case require `If-Match` (428 without it).
-fn if_match(req: &HttpRequest) -> Result<i32, ApiError> {
-    if_match_version(req, "case")?.ok_or_else(|| {
+fn required_if_match(req: &HttpRequest) -> Result<Precondition, ApiError> {
+    if_match(req)?.ok_or_else(|| {
         ApiError::PreconditionRequired("send If-Match with the ETag of the case you read".into())
     })
 }
@@ -832,9 +842,9 @@ pub async fn update_ticket(
     let id = id.into_inner();
     // Existence and visibility first, so a stranger's case is 404 whatever the headers.
     services::tickets::get_visible(&state.db, &client, id).await?;
-    let version = if_match(&req)?;
+    let expected = required_if_match(&req)?;
     let changes = body.0.parse()?;
-    let ticket = services::tickets::update(&state.db, &client, id, version, changes).await?;
+    let ticket = services::tickets::update(&state.db, &client, id, &expected, changes).await?;
     ticket_response(ticket)
 }
 

@@ -270,7 +270,7 @@ pub async fn list_webhooks(
     params: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ManageWebhooks)?;
-    let page = params.parse()?;
+    let page = params.parse(&req)?;
     let (subscriptions, next_cursor) = services::webhooks::list(&state.db, &client, &page).await?;
     Ok(Page {
         items: subscriptions
@@ -331,7 +331,7 @@ pub async fn list_deliveries(
     params: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ManageWebhooks)?;
-    let page = params.parse()?;
+    let page = params.parse(&req)?;
     let (deliveries, next_cursor) =
         services::webhooks::deliveries(&state.db, &client, id.into_inner(), &page).await?;
     Ok(Page {

@@ -11,7 +11,10 @@ use uuid::Uuid;
 use crate::{
     auth::{AuthenticatedClient, Role},
     db::begin_write,
-    domain::{assignment::ManagerProfile, prefecture::Prefecture, topic::Topic, track::Track},
+    domain::{
+        assignment::ManagerProfile, precondition::Precondition, prefecture::Prefecture,
+        topic::Topic, track::Track,
+    },
     entities::manager,
     error::ApiError,
     pagination::PageRequest,
@@ -164,14 +167,15 @@ pub async fn list(
     Ok(page.split(rows, |row| row.id))
 }
 
-/// Applies `changes`; with `expected_version`, only if the manager is still at it (412).
+/// Applies `changes`; with an `If-Match` (`expected`), only if the manager's version
+/// satisfies it (412).
 /// Raising the capacity or re-activating a manager hands them waiting cases at once.
 pub async fn update(
     db: &DatabaseConnection,
     workflow: &Workflow,
     actor: &AuthenticatedClient,
     id: Uuid,
-    expected_version: Option<i32>,
+    expected: Option<Precondition>,
     changes: ManagerChanges,
 ) -> Result<manager::Model, ApiError> {
     let tx = begin_write(db).await?;
@@ -180,8 +184,8 @@ pub async fn update(
         .one(&tx)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no manager has the id {id}")))?;
-    if let Some(expected) = expected_version
-        && expected != current.version
+    if let Some(expected) = expected
+        && !expected.admits(current.version)
     {
         return Err(ApiError::PreconditionFailed(format!(
             "the manager changed since you read it (its ETag is now \"{}\"); GET it again",

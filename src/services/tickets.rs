@@ -22,6 +22,7 @@ use crate::{
         corporate_number::CorporateNumber,
         fiscal_year::{FiscalYear, TicketReference},
         industry::Industry,
+        precondition::Precondition,
         prefecture::Prefecture,
         ticket_status::{IllegalTransition, TicketStatus, Transition, TransitionTarget, apply},
         topic::Topic,
@@ -736,17 +737,20 @@ pub struct TicketChanges {
     pub contact: Option<Contact>,
 }
 
-/// Applies `changes` when the case is still at `expected_version` (412 otherwise).
-/// Partners edit their own cases while `received` or `triaged`.
+/// Applies `changes` when the case's version satisfies `expected` (the `If-Match`; 412
+/// otherwise). Partners edit their own cases while `received` or `triaged`.
 pub async fn update(
     db: &DatabaseConnection,
     actor: &AuthenticatedClient,
     id: Uuid,
-    expected_version: i32,
+    expected: &Precondition,
     changes: TicketChanges,
 ) -> Result<Ticket, ApiError> {
     let tx = begin_write(db).await?;
     let current = get_visible(&tx, actor, id).await?;
+    if !expected.admits(current.row.version) {
+        return Err(stale_version(current.row.version));
+    }
     if actor.role == Role::Partner
         && !matches!(
             current.status()?,
@@ -768,7 +772,8 @@ pub async fn update(
         )
         .col_expr(ticket::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(ticket::Column::Id.eq(id))
-        .filter(ticket::Column::Version.eq(expected_version));
+        // The version read in this transaction: a write that commits in between is 412.
+        .filter(ticket::Column::Version.eq(current.row.version));
     let mut changed = Vec::new();
     if let Some(subject) = &changes.subject {
         update = update.col_expr(ticket::Column::Subject, Expr::value(subject.clone()));

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests state their expectations by panicking
 mod admin;
 mod auth;
+mod boundary;
 mod calendar;
 mod consulting;
 mod demo;

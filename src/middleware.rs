@@ -1,0 +1,112 @@
+//! What every request and response passes through besides its handler: the query string's
+//! text check, the body encodings the service reads, the headers that keep browsers and
+//! caches from mishandling answers, and CORS for the consultants' web frontends.
+use actix_cors::Cors;
+use actix_web::{
+    Error,
+    body::MessageBody,
+    dev::{ServiceRequest, ServiceResponse},
+    http::{
+        Method,
+        header::{self, HeaderValue},
+    },
+    middleware::Next,
+};
+
+use crate::{
+    error::{ApiError, FieldErrors},
+    extract::check_text,
+};
+
+/// The request body encodings actix decodes for us; anything else is 415.
+const READABLE_ENCODINGS: [&str; 5] = ["identity", "gzip", "deflate", "br", "zstd"];
+
+/// Refuses, before any handler runs, a query string whose parameters carry control
+/// characters (422 naming each parameter) and a body in an encoding the service cannot
+/// read (415). Every query parameter of every route passes here, so no filter, search text
+/// or cursor ever reaches the database with a NUL in it.
+pub async fn guard_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let mut errors = FieldErrors::new();
+    for (name, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
+        check_text(&name, &name, &mut errors);
+        check_text(&name, &value, &mut errors);
+    }
+    errors.finish()?;
+    if let Some(encoding) = unreadable_encoding(&req) {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "the body's Content-Encoding {encoding:?} is not one this service reads \
+             (identity, gzip, deflate, br, zstd)"
+        ))
+        .into());
+    }
+    next.call(req).await
+}
+
+/// The first `Content-Encoding` of the request that actix cannot decode.
+fn unreadable_encoding(req: &ServiceRequest) -> Option<String> {
+    req.headers()
+        .get_all(header::CONTENT_ENCODING)
+        .flat_map(|value| value.to_str().unwrap_or("\u{fffd}").split(','))
+        .map(|coding| coding.trim().to_ascii_lowercase())
+        .find(|coding| !coding.is_empty() && !READABLE_ENCODINGS.contains(&coding.as_str()))
+}
+
+/// Adds `X-Content-Type-Options: nosniff` to every response, and `Cache-Control: no-store`
+/// to every answer under `/v1/` that does not say otherwise: cases, lists, comments,
+/// events, clients and the webhook secret all carry personal data or secrets, and a shared
+/// cache or a browser's history must keep none of them.
+pub async fn protective_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let private = req.path().starts_with("/v1/");
+    let mut response = next.call(req).await?;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if private && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(response)
+}
+
+/// CORS for the configured `origins`: preflights answered, the credentials header and the
+/// API's request headers allowed, and the response headers a frontend needs (`ETag` for
+/// If-Match, `Location` after a create, `Link` for the next page, `Retry-After`) exposed.
+/// With no origins, browsers of other origins get no CORS headers and stay shut out.
+pub fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
+            header::IF_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::LINK,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("idempotent-replayed"),
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
