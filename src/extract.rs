@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::{
+    auth::Authorized,
     domain::text::{MULTILINE_FIELDS, forbidden_character},
     error::{ApiError, FieldError, FieldErrors},
     state::AppState,
@@ -23,8 +24,29 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// A JSON request body. Unlike `web::Json` it names the field that failed to deserialize
 /// (`company.employees`), answers syntax errors with 400 and field errors with 422.
 /// The raw bytes are kept for fingerprinting (`Idempotency-Key`).
+///
+/// Extracting it never fails: whatever is wrong with the body (415, 413, 408, 400, 422) is
+/// kept and answered only when the handler reads it, which takes the proof that the caller's
+/// role may make the request ([`Authorized`]). So a caller without the role learns 403, not
+/// how the body it may not send should have looked.
 #[derive(Debug)]
-pub struct JsonBody<T>(pub T, pub web::Bytes);
+pub struct JsonBody<T> {
+    parsed: Result<T, ApiError>,
+    raw: web::Bytes,
+}
+
+impl<T> JsonBody<T> {
+    /// The body, once the caller's role allowed the request.
+    pub fn read(self, _allowed: &Authorized) -> Result<T, ApiError> {
+        self.parsed
+    }
+
+    /// The body and its bytes as sent (for the `Idempotency-Key` fingerprint), once the
+    /// caller's role allowed the request.
+    pub fn read_with_raw(self, _allowed: &Authorized) -> Result<(T, web::Bytes), ApiError> {
+        self.parsed.map(|parsed| (parsed, self.raw))
+    }
+}
 
 impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Error = ApiError;
@@ -34,13 +56,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         let content_type_ok = is_json(req);
         let body = read_body(req, payload);
         Box::pin(async move {
-            if !content_type_ok {
-                return Err(ApiError::UnsupportedMediaType(
-                    "send the body as application/json".to_owned(),
-                ));
-            }
-            let bytes = body.await?;
-            parse_json(&bytes).map(|value| JsonBody(value, bytes))
+            let (parsed, raw) = match body.await {
+                Ok(bytes) if content_type_ok => (parse_json(&bytes), bytes),
+                Ok(bytes) => (
+                    Err(ApiError::UnsupportedMediaType(
+                        "send the body as application/json".to_owned(),
+                    )),
+                    bytes,
+                ),
+                Err(unreadable) => (Err(unreadable), web::Bytes::new()),
+            };
+            Ok(JsonBody { parsed, raw })
         })
     }
 }

@@ -11,7 +11,7 @@ use std::{
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 use uuid::Uuid;
 
-use super::{Action, Role, policy};
+use super::{Action, Authorized, Role, policy};
 use crate::{error::ApiError, services, state::AppState};
 
 /// How long an instance trusts its last look at a client's revocation. Revocation reaches
@@ -33,10 +33,11 @@ pub struct AuthenticatedClient {
 }
 
 impl AuthenticatedClient {
-    /// Refuses with 403 unless this client's role may perform `action`.
-    pub fn authorize(&self, action: Action) -> Result<(), ApiError> {
+    /// Refuses with 403 unless this client's role may perform `action`; the proof it gives
+    /// opens the request's body ([`crate::extract::JsonBody::read`]).
+    pub fn authorize(&self, action: Action) -> Result<Authorized, ApiError> {
         if policy::may(self.role, action) {
-            Ok(())
+            Ok(Authorized::new())
         } else {
             let allowed: Vec<&str> = policy::roles_for(action)
                 .iter()

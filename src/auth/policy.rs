@@ -109,6 +109,20 @@ pub enum Action {
     ReadReports,
 }
 
+/// Proof that the caller's role may perform the request's action: only
+/// `AuthenticatedClient::authorize` makes one, and a request body is read only with one, so
+/// no handler can validate a body before it checked the role.
+#[derive(Debug)]
+pub struct Authorized {
+    _private: (),
+}
+
+impl Authorized {
+    pub(super) fn new() -> Self {
+        Self { _private: () }
+    }
+}
+
 /// The roles allowed to perform `action`: the single source of truth for role checks.
 pub fn roles_for(action: Action) -> &'static [Role] {
     use Role::*;

@@ -121,8 +121,8 @@ pub async fn create_client(
     client: AuthenticatedClient,
     body: JsonBody<CreateClientRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    client.authorize(Action::ManageClients)?;
-    let new = body.0.parse()?;
+    let allowed = client.authorize(Action::ManageClients)?;
+    let new = body.read(&allowed)?.parse()?;
     let created = services::clients::create(&state.db, new).await?;
     Ok(HttpResponse::Created()
         .insert_header((

@@ -194,8 +194,8 @@ pub async fn assign(
     id: web::Path<Uuid>,
     body: JsonBody<AssignRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    client.authorize(Action::AssignCase)?;
-    let request = body.0;
+    let allowed = client.authorize(Action::AssignCase)?;
+    let request = body.read(&allowed)?;
     let mut errors = FieldErrors::new();
     check_reason(&mut errors, request.reason.as_deref());
     errors.finish()?;
@@ -447,11 +447,11 @@ pub async fn create_session(
     id: web::Path<Uuid>,
     body: JsonBody<CreateSessionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    client.authorize(Action::ScheduleSessions)?;
+    let allowed = client.authorize(Action::ScheduleSessions)?;
     let ticket_id = id.into_inner();
     // A stranger's case is 404 before any validation of the body.
     services::tickets::get_visible(&state.db, &client, ticket_id).await?;
-    let JsonBody(request, raw) = body;
+    let (request, raw) = body.read_with_raw(&allowed)?;
     let new = request.parse()?;
     let free_sessions = state.settings.free_sessions;
     let actor = client.clone();
@@ -545,8 +545,8 @@ pub async fn update_session(
     id: web::Path<Uuid>,
     body: JsonBody<UpdateSessionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    client.authorize(Action::ScheduleSessions)?;
-    let request = body.0;
+    let allowed = client.authorize(Action::ScheduleSessions)?;
+    let request = body.read(&allowed)?;
     let mut errors = FieldErrors::new();
     let status = request.status.as_deref().and_then(|raw| {
         errors.check(
@@ -660,10 +660,10 @@ pub async fn record_outcome(
     id: web::Path<Uuid>,
     body: JsonBody<OutcomeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    client.authorize(Action::RecordOutcome)?;
+    let allowed = client.authorize(Action::RecordOutcome)?;
     let ticket_id = id.into_inner();
     services::tickets::get_visible(&state.db, &client, ticket_id).await?;
-    let new = body.0.parse()?;
+    let new = body.read(&allowed)?.parse()?;
     let ticket =
         services::outcomes::record(&state.db, &state.workflow, &client, ticket_id, new).await?;
     ticket_response(ticket)

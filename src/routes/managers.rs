@@ -287,8 +287,8 @@ pub async fn create_manager(
     req: HttpRequest,
     body: JsonBody<CreateManagerRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    client.authorize(Action::ManageManagers)?;
-    let JsonBody(request, raw) = body;
+    let allowed = client.authorize(Action::ManageManagers)?;
+    let (request, raw) = body.read_with_raw(&allowed)?;
     let new = request.parse()?;
     respond_to_create(
         &state,
@@ -423,9 +423,9 @@ pub async fn update_manager(
     id: web::Path<Uuid>,
     body: JsonBody<UpdateManagerRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    client.authorize(Action::ManageManagers)?;
+    let allowed = client.authorize(Action::ManageManagers)?;
     let expected = if_match(&req)?;
-    let changes = body.0.parse()?;
+    let changes = body.read(&allowed)?.parse()?;
     let row = services::managers::update(
         &state.db,
         &state.workflow,

@@ -114,8 +114,8 @@ pub async fn create_partner(
     req: HttpRequest,
     body: JsonBody<CreatePartnerRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    client.authorize(Action::CreatePartner)?;
-    let JsonBody(request, raw) = body;
+    let allowed = client.authorize(Action::CreatePartner)?;
+    let (request, raw) = body.read_with_raw(&allowed)?;
     let new = request.parse()?;
     respond_to_create(
         &state,

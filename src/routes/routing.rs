@@ -59,9 +59,14 @@ pub async fn put_rules(
     client: AuthenticatedClient,
     body: JsonBody<RuleSet>,
 ) -> Result<HttpResponse, ApiError> {
-    client.authorize(Action::WriteRoutingRules)?;
-    let stored =
-        services::routing::replace(&state.db, &state.routing, body.0, &client.client_id).await?;
+    let allowed = client.authorize(Action::WriteRoutingRules)?;
+    let stored = services::routing::replace(
+        &state.db,
+        &state.routing,
+        body.read(&allowed)?,
+        &client.client_id,
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(stored.version)))
         .json(stored))
@@ -86,9 +91,9 @@ pub async fn classify(
     client: AuthenticatedClient,
     body: JsonBody<ClassifyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    client.authorize(Action::ClassifyCase)?;
+    let allowed = client.authorize(Action::ClassifyCase)?;
     let input = body
-        .0
+        .read(&allowed)?
         .into_input()
         .map_err(|errors| ApiError::Validation { errors })?;
     let (decision, _) = state.routing.classify(&state.db, &input).await?;

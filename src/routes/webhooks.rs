@@ -217,8 +217,8 @@ pub async fn create_webhook(
     req: HttpRequest,
     body: JsonBody<CreateWebhookRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    client.authorize(Action::ManageWebhooks)?;
-    let JsonBody(request, raw) = body;
+    let allowed = client.authorize(Action::ManageWebhooks)?;
+    let (request, raw) = body.read_with_raw(&allowed)?;
     let new = request.parse(state.settings.webhook_allow_private).await?;
     let owner = client.clone();
     respond_to_create(

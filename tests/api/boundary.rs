@@ -629,3 +629,44 @@ async fn dates_outside_the_years_the_calendar_knows_are_422_naming_the_field() {
         .await;
     assert_eq!(fine.status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn the_role_is_checked_before_the_body_is_read() {
+    let app = spawn_app().await;
+    let analyst = app.token_with_role(Role::Analyst).await;
+    let partner = app.token_with_role(Role::Partner).await;
+    let manager = app.token_with_role(Role::Manager).await;
+    #[rustfmt::skip]
+    let cases: [(&str, &str, &str, &str, &str); 8] = [
+        ("/v1/managers", &analyst, "application/json", "{}", "an empty manager"),
+        ("/v1/managers", &analyst, "application/json", "{\"name\": ", "a broken document"),
+        ("/v1/managers", &analyst, "text/plain", "hello", "the wrong media type"),
+        ("/v1/tickets", &analyst, "application/json", "{}", "an empty case"),
+        ("/v1/partners", &partner, "application/json", "{\"name\": 5}", "a partner with a bad name"),
+        ("/v1/clients", &manager, "application/json", "[]", "a client as an array"),
+        ("/v1/routing/classify", &partner, "application/json", "{}", "an empty classification"),
+        ("/v1/webhooks", &manager, "application/json", "{\"url\": 1}", "a webhook with a bad url"),
+    ];
+    for (path, token, content_type, body, why) in cases {
+        let response = app
+            .api
+            .post(app.url(path))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, 403, &format!("{why} on {path}")).await;
+    }
+    let rules = app
+        .api
+        .put(app.url("/v1/routing/rules"))
+        .bearer_auth(&analyst)
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(rules, 403, "an analyst replacing the rules with nothing").await;
+}
