@@ -148,6 +148,75 @@ pub fn may(role: Role, action: Action) -> bool {
     roles_for(action).contains(&role)
 }
 
+/// How much of a resource a role reaches with one operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Nothing: 403 on the operation.
+    No,
+    /// Every record.
+    Every,
+    /// The records its partner filed or made (any client of the same partner).
+    OwnPartner,
+    /// The records this very client made.
+    OwnClient,
+    /// The cases assigned to its manager, and what hangs off them.
+    Assigned,
+    /// Its own manager record only.
+    Itself,
+}
+
+/// One line of [`ACCESS`]: who may do `operation` to `resource`, enforced by `action`'s
+/// role check and then by the record-level rule the reaches name (others' records are
+/// 404, never 403, so their existence is not leaked).
+#[derive(Debug, Clone, Copy)]
+pub struct AccessRule {
+    /// The resource, as the API names it.
+    pub resource: &'static str,
+    /// list, read, create, change, delete (or a named operation).
+    pub operation: &'static str,
+    /// The role check in front of it.
+    pub action: Action,
+    /// Partner, coordinator, manager, analyst, admin (the order of [`Role::ALL`]).
+    pub reach: [Reach; 5],
+    /// The conditions beyond the reach.
+    pub note: &'static str,
+}
+
+/// Who may list, read, create, change and delete what: the one table of the service's
+/// access rules. The role column agrees with [`roles_for`] (a test holds them together);
+/// the record-level reach is what the services' scopes apply.
+#[rustfmt::skip]
+pub const ACCESS: &[AccessRule] = {
+    use Reach::*;
+    const fn rule(resource: &'static str, operation: &'static str, action: Action, reach: [Reach; 5], note: &'static str) -> AccessRule {
+        AccessRule { resource, operation, action, reach, note }
+    }
+    &[
+        //                                                                 partner     coordinator manager   analyst    admin
+        rule("partners", "list, read", Action::ReadPartners,              [No,         Every,      No,       No,        Every], ""),
+        rule("partners", "create", Action::CreatePartner,                 [No,         No,         No,       No,        Every], ""),
+        rule("clients", "list, create, change, revoke", Action::ManageClients, [No,    No,         No,       No,        Every], "secrets are shown once, at creation"),
+        rule("managers", "list, read", Action::ReadManagers,              [No,         Every,      Itself,   No,        Every], ""),
+        rule("managers", "create, change", Action::ManageManagers,        [No,         Every,      No,       No,        Every], "no delete: a manager is deactivated"),
+        rule("cases", "list, read, events", Action::ReadCases,            [OwnPartner, Every,      Assigned, No,        Every], "partners see a partner-safe event view"),
+        rule("cases", "create", Action::FileCase,                         [OwnPartner, Every,      No,       No,        No],    "only coordinators choose the channel"),
+        rule("cases", "change", Action::EditCase,                         [OwnPartner, Every,      No,       No,        No],    "partners while received or triaged; no delete: cases are cancelled"),
+        rule("cases", "transition", Action::TransitionCase,               [OwnPartner, Every,      No,       No,        No],    "partners may only cancel"),
+        rule("cases", "route", Action::RouteCase,                         [No,         Every,      No,       No,        No],    ""),
+        rule("comments", "list, create", Action::Comment,                 [OwnPartner, Every,      Assigned, No,        Every], "partners read and write partner-visible comments only"),
+        rule("assignment", "candidates, assign, release", Action::AssignCase, [No,     Every,      No,       No,        No],    ""),
+        rule("sessions", "list, create, change", Action::ScheduleSessions, [No,        Every,      Assigned, No,        No],    ""),
+        rule("outcomes", "record", Action::RecordOutcome,                 [No,         Every,      Assigned, No,        No],    ""),
+        rule("routing rules", "read", Action::ReadRoutingRules,           [No,         Every,      No,       No,        Every], ""),
+        rule("routing rules", "replace", Action::WriteRoutingRules,       [No,         Every,      No,       No,        Every], ""),
+        rule("routing", "classify (dry run)", Action::ClassifyCase,       [No,         Every,      No,       No,        No],    ""),
+        rule("event feed", "read", Action::ReadFeed,                      [No,         Every,      No,       Every,     Every], "events carry no contact details"),
+        rule("reports", "read", Action::ReadReports,                      [OwnPartner, Every,      No,       Every,     Every], "aggregates only"),
+        rule("webhooks", "list, read deliveries, delete", Action::ManageWebhooks, [OwnPartner, No, No,       OwnClient, Every], "admins list and disable any (operations)"),
+        rule("webhooks", "create", Action::ManageWebhooks,                [OwnPartner, No,         No,       OwnClient, Every], "partners' deliveries carry only their own cases"),
+    ]
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,6 +252,22 @@ mod tests {
                     may(role, action),
                     allowed.contains(&role),
                     "{role} on {action:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_access_table_agrees_with_the_role_checks() {
+        for rule in ACCESS {
+            for (role, reach) in Role::ALL.into_iter().zip(rule.reach) {
+                assert_eq!(
+                    reach != Reach::No,
+                    may(role, rule.action),
+                    "{} {}: {role} has {reach:?} but the role check says {}",
+                    rule.resource,
+                    rule.operation,
+                    may(role, rule.action)
                 );
             }
         }
