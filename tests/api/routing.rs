@@ -4,32 +4,64 @@ use serde_json::{Value, json};
 
 use crate::helpers::{assert_problem, error_fields, spawn_app};
 
-/// The labelled dev set lives in the shared folder beside the repository
-/// (`<repo>/../shared`); `ONESTOP_SHARED_DIR` points elsewhere when the checkout is not there.
-fn dev_set() -> Vec<Value> {
-    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut roots: Vec<std::path::PathBuf> = std::env::var_os("ONESTOP_SHARED_DIR")
-        .map(std::path::PathBuf::from)
-        .into_iter()
-        .collect();
-    roots.extend([
-        manifest.join("../shared"),
-        manifest.join("../../shared"),
-        "/work/shared".into(),
-    ]);
-    let path = roots
-        .iter()
-        .map(|root| root.join("data/routing/routing_dev.jsonl"))
-        .find(|path| path.exists())
-        .unwrap_or_else(|| {
-            panic!("routing_dev.jsonl not found under {roots:?}; set ONESTOP_SHARED_DIR")
-        });
-    std::fs::read_to_string(path)
-        .unwrap()
+/// A labelled evaluation set of `tests/data/routing/` (see its README), one JSON object a line.
+fn evaluation_set(name: &str) -> Vec<Value> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/routing")
+        .join(name);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()))
         .lines()
         .filter(|line| !line.trim().is_empty())
         .map(|line| serde_json::from_str(line).unwrap())
         .collect()
+}
+
+fn dev_set() -> Vec<Value> {
+    evaluation_set("routing_dev.jsonl")
+}
+
+/// The text a comparison of examples goes by: letters and digits only, NFKC, lower case.
+fn comparable(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfkc()
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+#[test]
+fn no_training_example_is_an_evaluation_item() {
+    let training: std::collections::HashSet<String> =
+        include_str!("../../src/routing/training.jsonl")
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(|line| {
+                let example: Value = serde_json::from_str(line).unwrap();
+                comparable(example["text"].as_str().unwrap())
+            })
+            .collect();
+    // A description (a sentence or more) must not appear inside any example; a subject (a
+    // headline, which ordinary sentences may contain) must not be an example of its own.
+    for set in ["routing_dev.jsonl", "routing_dev_questions.jsonl"] {
+        for item in evaluation_set(set) {
+            let subject = comparable(item["subject"].as_str().unwrap_or_default());
+            let description = comparable(item["description"].as_str().unwrap_or_default());
+            assert!(
+                subject.is_empty() || !training.contains(&subject),
+                "{set} {}: the subject is a training example",
+                item["id"]
+            );
+            assert!(
+                description.chars().count() < 20
+                    || !training
+                        .iter()
+                        .any(|example| example.contains(&description)),
+                "{set} {}: the description is in the training data",
+                item["id"]
+            );
+        }
+    }
 }
 
 #[tokio::test]
