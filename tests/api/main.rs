@@ -15,4 +15,5 @@ mod reports;
 mod routing;
 mod service_levels;
 mod tickets;
+mod token_endpoint;
 mod webhooks;
