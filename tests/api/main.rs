@@ -11,6 +11,7 @@ mod feed;
 mod health;
 mod helpers;
 mod managers;
+mod oauth_libraries;
 mod reports;
 mod routing;
 mod service_levels;
