@@ -47,6 +47,9 @@ pub struct Settings {
     /// `ONESTOP_RATE_LIMIT_PER_SECOND`: requests a second per client and instance, with
     /// bursts of twice that (default 100; 0 turns limiting off).
     pub rate_limit_per_second: u32,
+    /// How many failed client authentications the token endpoint takes before it refuses
+    /// for a while.
+    pub token_failures: TokenFailureLimits,
     /// `ONESTOP_WORKERS`: HTTP worker threads (default: one per core).
     pub workers: Option<usize>,
     /// `ONESTOP_SHUTDOWN_TIMEOUT_SECONDS`: how long in-flight requests may take on SIGTERM.
@@ -86,6 +89,37 @@ pub struct JwtSettings {
     pub audience: String,
     /// `ONESTOP_TOKEN_TTL_SECONDS` (default 3600).
     pub token_ttl_seconds: u64,
+}
+
+/// Limits on failed client authentications at `POST /v1/auth/token`, per instance. Each
+/// counts failures in a window that starts with the first failure and ends `window_seconds`
+/// later, whatever happens meanwhile, so a lockout always ends within that time. A limit of
+/// 0 turns that limit off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenFailureLimits {
+    /// `ONESTOP_TOKEN_FAILURES_PER_PAIR` (default 10): failures for one client id from one
+    /// address.
+    pub per_pair: u32,
+    /// `ONESTOP_TOKEN_FAILURES_PER_CLIENT` (default 100): failures for one client id from
+    /// all addresses. Addresses the client authenticated from lately are exempt, so failures
+    /// elsewhere do not lock it out where it works.
+    pub per_client: u32,
+    /// `ONESTOP_TOKEN_FAILURES_PER_ADDRESS` (default 100): failures from one address for all
+    /// client ids (someone trying many ids); the same exemption applies.
+    pub per_address: u32,
+    /// `ONESTOP_TOKEN_FAILURE_WINDOW_SECONDS` (default 300): how long a window lasts.
+    pub window_seconds: u64,
+}
+
+impl Default for TokenFailureLimits {
+    fn default() -> Self {
+        Self {
+            per_pair: 10,
+            per_client: 100,
+            per_address: 100,
+            window_seconds: 300,
+        }
+    }
 }
 
 impl Settings {
@@ -132,6 +166,36 @@ impl Settings {
                 .map(|&seconds| std::time::Duration::from_secs(seconds))
                 .collect(),
             rate_limit_per_second: parse_number(&get, "ONESTOP_RATE_LIMIT_PER_SECOND", 100)?,
+            token_failures: {
+                let defaults = TokenFailureLimits::default();
+                TokenFailureLimits {
+                    per_pair: parse_number(
+                        &get,
+                        "ONESTOP_TOKEN_FAILURES_PER_PAIR",
+                        defaults.per_pair,
+                    )?,
+                    per_client: parse_number(
+                        &get,
+                        "ONESTOP_TOKEN_FAILURES_PER_CLIENT",
+                        defaults.per_client,
+                    )?,
+                    per_address: parse_number(
+                        &get,
+                        "ONESTOP_TOKEN_FAILURES_PER_ADDRESS",
+                        defaults.per_address,
+                    )?,
+                    window_seconds: match parse_number(
+                        &get,
+                        "ONESTOP_TOKEN_FAILURE_WINDOW_SECONDS",
+                        defaults.window_seconds,
+                    )? {
+                        0 => {
+                            anyhow::bail!("ONESTOP_TOKEN_FAILURE_WINDOW_SECONDS must be at least 1")
+                        }
+                        seconds => seconds,
+                    },
+                }
+            },
             workers: get("ONESTOP_WORKERS")
                 .map(|raw| {
                     raw.parse()
@@ -256,6 +320,27 @@ mod tests {
         );
         assert!(settings.jwt.secret.is_none());
         assert_eq!(settings.db_max_connections, None);
+        assert_eq!(settings.token_failures, TokenFailureLimits::default());
+    }
+
+    #[test]
+    fn the_token_failure_limits_are_read() {
+        let settings = settings(&[
+            ("ONESTOP_TOKEN_FAILURES_PER_PAIR", "3"),
+            ("ONESTOP_TOKEN_FAILURES_PER_CLIENT", "30"),
+            ("ONESTOP_TOKEN_FAILURES_PER_ADDRESS", "0"),
+            ("ONESTOP_TOKEN_FAILURE_WINDOW_SECONDS", "60"),
+        ])
+        .unwrap();
+        assert_eq!(
+            settings.token_failures,
+            TokenFailureLimits {
+                per_pair: 3,
+                per_client: 30,
+                per_address: 0,
+                window_seconds: 60,
+            }
+        );
     }
 
     #[test]
@@ -290,6 +375,8 @@ mod tests {
             ("ONESTOP_CORS_ORIGINS", "https://app.example.jp/path"),
             ("ONESTOP_CORS_ORIGINS", "not a url"),
             ("ONESTOP_BODY_TIMEOUT_SECONDS", "soon"),
+            ("ONESTOP_TOKEN_FAILURES_PER_PAIR", "-1"),
+            ("ONESTOP_TOKEN_FAILURE_WINDOW_SECONDS", "0"),
         ];
         for (name, value) in cases {
             let error = settings(&[(name, value)]).unwrap_err().to_string();

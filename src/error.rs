@@ -4,6 +4,9 @@
 //! - handlers and services return `Result<_, ApiError>`;
 //! - bad input is `ApiError::Validation` (422, every bad field listed) or
 //!   `ApiError::BadRequest` (400, the body or query could not be read at all);
+//! - the token endpoint answers every refusal as `ApiError::OAuth`: the RFC 6749 §5.2 members
+//!   `error` and `error_description`, which OAuth client libraries read, in the same
+//!   problem+json object (see [`ApiError::into_oauth`] for request-reading errors);
 //! - a database that cannot be reached becomes `ApiError::Unavailable` (503) through
 //!   `From<DbErr>`; any other database failure is `ApiError::Internal` (500) and only its
 //!   log line carries the cause, never the response.
@@ -67,6 +70,58 @@ pub struct Problem {
     pub extensions: Map<String, Value>,
 }
 
+/// The `error` codes of RFC 6749 §5.2 the token endpoint answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OAuthErrorCode {
+    /// 400: a parameter is missing, repeated or unreadable, or two client authentication
+    /// methods were used at once.
+    InvalidRequest,
+    /// 401: the client is unknown, its secret is wrong, it is revoked, or it sent no
+    /// credentials or an unsupported authentication scheme.
+    InvalidClient,
+    /// 400: the grant type is not `client_credentials`.
+    UnsupportedGrantType,
+    /// 429: too many failed authentications for this client or address; retry after
+    /// `Retry-After` seconds. §5.2 has no code for this; `temporarily_unavailable` is the
+    /// registered code (RFC 6749 §4.1.2.1) that tells a client to try again later without
+    /// suggesting its credentials are wrong, and oauthlib and authlib both know it.
+    TemporarilyUnavailable,
+}
+
+impl OAuthErrorCode {
+    /// The code as sent in `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
+        }
+    }
+}
+
+impl std::fmt::Display for OAuthErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The body of a token endpoint error: a problem+json object that also carries the RFC 6749
+/// §5.2 members, so OAuth client libraries and problem+json readers both understand it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OAuthProblem {
+    /// The problem+json members.
+    #[serde(flatten)]
+    pub problem: Problem,
+    /// The RFC 6749 §5.2 error code.
+    #[schema(example = "invalid_client")]
+    pub error: OAuthErrorCode,
+    /// The same text as `detail`.
+    #[schema(example = "the client id or secret is wrong")]
+    pub error_description: String,
+}
+
 /// Every way a request can fail.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -125,6 +180,19 @@ pub enum ApiError {
         /// Seconds until the client may try again.
         retry_after_seconds: u64,
     },
+    /// 400, 401 or 429 from the token endpoint, as RFC 6749 §5.2 asks (the status follows
+    /// from `code`).
+    #[error("token request refused ({code}): {description}")]
+    OAuth {
+        /// The RFC 6749 error code.
+        code: OAuthErrorCode,
+        /// What went wrong, for a human (`error_description` and `detail`).
+        description: String,
+        /// The invalid fields, when the request's parameters were at fault.
+        errors: Vec<FieldError>,
+        /// Seconds until the client may try again (`temporarily_unavailable` only).
+        retry_after_seconds: Option<u64>,
+    },
     /// 503: a dependency (the database) does not answer.
     #[error("service unavailable: {0}")]
     Unavailable(#[source] anyhow::Error),
@@ -148,6 +216,42 @@ impl ApiError {
             "concurrent-change",
             format!("the {what} changed at the same moment; read it again and retry"),
         )
+    }
+
+    /// A token endpoint refusal with `code` and a description.
+    pub fn oauth(code: OAuthErrorCode, description: impl Into<String>) -> Self {
+        Self::OAuth {
+            code,
+            description: description.into(),
+            errors: Vec::new(),
+            retry_after_seconds: None,
+        }
+    }
+
+    /// The same failure as the token endpoint answers it: an unreadable body, invalid
+    /// fields, an unsupported media type or an oversized body become `invalid_request`
+    /// (keeping the field list), since OAuth clients read only `error`; failures on our side
+    /// (5xx) and errors that already are OAuth errors are kept as they are.
+    pub fn into_oauth(self) -> Self {
+        let (description, errors) = match self {
+            Self::Validation { errors } => {
+                let description = match errors.as_slice() {
+                    [only] => format!("{}: {}", only.field, only.message),
+                    _ => format!("{} parameters are invalid", errors.len()),
+                };
+                (description, errors)
+            }
+            Self::BadRequest(_) | Self::UnsupportedMediaType(_) | Self::PayloadTooLarge(_) => {
+                (self.detail(), Vec::new())
+            }
+            other => return other,
+        };
+        Self::OAuth {
+            code: OAuthErrorCode::InvalidRequest,
+            description,
+            errors,
+            retry_after_seconds: None,
+        }
     }
 
     /// A 409 with a problem type slug and no extra members.
@@ -174,6 +278,23 @@ impl ApiError {
             Self::Validation { .. } => ("validation-error", "Your request is not valid"),
             Self::PreconditionRequired(_) => ("precondition-required", "If-Match is required"),
             Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
+            Self::OAuth { code, .. } => match code {
+                OAuthErrorCode::InvalidRequest => {
+                    ("oauth-invalid-request", "The token request is not valid")
+                }
+                OAuthErrorCode::InvalidClient => (
+                    "oauth-invalid-client",
+                    "The client could not be authenticated",
+                ),
+                OAuthErrorCode::UnsupportedGrantType => (
+                    "oauth-unsupported-grant-type",
+                    "The grant type is not supported",
+                ),
+                OAuthErrorCode::TemporarilyUnavailable => (
+                    "oauth-temporarily-unavailable",
+                    "Too many failed authentications",
+                ),
+            },
             Self::Unavailable(_) => ("service-unavailable", "The service is unavailable"),
             Self::Internal(_) => ("internal-error", "Internal server error"),
         }
@@ -191,6 +312,7 @@ impl ApiError {
             | Self::UnsupportedMediaType(detail)
             | Self::PreconditionRequired(detail) => detail.clone(),
             Self::Conflict { detail, .. } => detail.clone(),
+            Self::OAuth { description, .. } => description.clone(),
             Self::MethodNotAllowed { allowed } => {
                 format!("this path answers to {}", allowed.join(", "))
             }
@@ -216,6 +338,7 @@ impl ApiError {
                 extensions: extra, ..
             } => extensions.clone_from(extra),
             Self::Validation { errors: list } => errors = Some(list.clone()),
+            Self::OAuth { errors: list, .. } if !list.is_empty() => errors = Some(list.clone()),
             Self::MethodNotAllowed { allowed } => {
                 extensions.insert("allowed".into(), Value::from(allowed.clone()));
             }
@@ -248,6 +371,13 @@ impl ResponseError for ApiError {
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::OAuth { code, .. } => match code {
+                OAuthErrorCode::InvalidRequest | OAuthErrorCode::UnsupportedGrantType => {
+                    StatusCode::BAD_REQUEST
+                }
+                OAuthErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
+                OAuthErrorCode::TemporarilyUnavailable => StatusCode::TOO_MANY_REQUESTS,
+            },
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -284,9 +414,38 @@ impl ResponseError for ApiError {
                 // The rest of the body may still trickle in; the connection is not reused.
                 response.force_close();
             }
+            Self::OAuth {
+                code,
+                retry_after_seconds,
+                ..
+            } => {
+                // RFC 6749 §5.1 forbids caching token responses; errors are kept out of
+                // caches alike.
+                response.insert_header((header::CACHE_CONTROL, "no-store"));
+                response.insert_header((header::PRAGMA, "no-cache"));
+                if *code == OAuthErrorCode::InvalidClient {
+                    // §5.2 requires the Basic challenge when the client tried Basic, and
+                    // RFC 9110 a challenge on every 401; Basic is the scheme this endpoint
+                    // takes, so it is named whichever method the client used.
+                    response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"onestop\""));
+                }
+                if let Some(seconds) = retry_after_seconds {
+                    response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+                }
+            }
             _ => {}
         }
-        match serde_json::to_vec(&self.problem()) {
+        let body = match self {
+            Self::OAuth {
+                code, description, ..
+            } => serde_json::to_vec(&OAuthProblem {
+                problem: self.problem(),
+                error: *code,
+                error_description: description.clone(),
+            }),
+            _ => serde_json::to_vec(&self.problem()),
+        };
+        match body {
             Ok(body) => response.body(body),
             Err(_) => response.finish(),
         }

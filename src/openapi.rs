@@ -22,7 +22,7 @@ Lists use keyset pagination (`limit` ≤ 200, opaque `cursor`, `next_cursor` and
         license(name = "MIT"),
     ),
     modifiers(&BearerAuth),
-    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    components(schemas(crate::error::Problem, crate::error::FieldError, crate::error::OAuthProblem)),
     tags(
         (name = "auth", description = "Client credentials for access tokens"),
         (name = "administration", description = "Partners and API clients"),
@@ -50,6 +50,17 @@ impl Modify for BearerAuth {
                     .bearer_format("JWT")
                     .description(Some(
                         "An access token from POST /v1/auth/token (client credentials).",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "client_secret_basic",
+            SecurityScheme::Http(
+                utoipa::openapi::security::HttpBuilder::from(Http::new(HttpAuthScheme::Basic))
+                    .description(Some(
+                        "Client authentication at POST /v1/auth/token (RFC 6749 §2.3.1): the \
+                         client id and secret, each form-urlencoded, joined by ':'.",
                     ))
                     .build(),
             ),
@@ -156,7 +167,7 @@ mod tests {
         let cases: [(&str, Option<&[&str]>); 5] = [
             ("/v1/partners", Some(&["GET", "POST"])),
             ("/v1/partners/123", Some(&["GET"])),
-            ("/v1/clients/abc", Some(&["DELETE"])),
+            ("/v1/clients/abc", Some(&["DELETE", "PATCH"])),
             ("/openapi.json", Some(&["GET"])),
             ("/v1/nothing", None),
         ];

@@ -16,7 +16,10 @@ use utoipa_actix_web::AppExt;
 use utoipa_scalar::{Scalar, Servable};
 
 use crate::{
-    auth::{TokenKeys, extractor::RevocationCache, rate_limit::RateLimiter},
+    auth::{
+        TokenKeys, extractor::RevocationCache, failure_limit::TokenFailureLimiter,
+        rate_limit::RateLimiter,
+    },
     config::Settings,
     db,
     error::{ApiError, PROBLEM_JSON},
@@ -61,6 +64,7 @@ impl Application {
             db,
             revocations: Arc::new(RevocationCache::default()),
             rate_limiter: Arc::new(RateLimiter::new(settings.rate_limit_per_second)),
+            token_failures: Arc::new(TokenFailureLimiter::new(settings.token_failures.clone())),
             metrics: Arc::new(Metrics::new()?),
             routing: Arc::new(RoutingEngine::new()?),
             workflow: Arc::new(services::Workflow::from_settings(&settings)),

@@ -4,7 +4,10 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::{TokenKeys, extractor::RevocationCache, rate_limit::RateLimiter},
+    auth::{
+        TokenKeys, extractor::RevocationCache, failure_limit::TokenFailureLimiter,
+        rate_limit::RateLimiter,
+    },
     config::Settings,
     services::{Workflow, routing::RoutingEngine},
     telemetry::Metrics,
@@ -21,7 +24,9 @@ pub struct AppState {
     pub keys: Arc<TokenKeys>,
     /// Per-client request budgets.
     pub rate_limiter: Arc<RateLimiter>,
-    /// Recently seen client revocation states.
+    /// Failed client authentications at the token endpoint.
+    pub token_failures: Arc<TokenFailureLimiter>,
+    /// Recently seen client states (active, role, bindings).
     pub revocations: Arc<RevocationCache>,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,

@@ -1,5 +1,6 @@
-//! The `AuthenticatedClient` extractor: checks the bearer token and that its client is still
-//! active, and hands handlers the caller's role and bindings.
+//! The `AuthenticatedClient` extractor: checks the bearer token, that its client is still
+//! active and that the token's role and bindings are still the client's, and hands handlers
+//! the caller's role and bindings.
 use std::{
     collections::HashMap,
     future::Future,
@@ -12,11 +13,15 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 use uuid::Uuid;
 
 use super::{Action, Authorized, Role, policy};
-use crate::{error::ApiError, services, state::AppState};
+use crate::{
+    error::ApiError,
+    services::{self, clients::ClientStanding},
+    state::AppState,
+};
 
-/// How long an instance trusts its last look at a client's revocation. Revocation reaches
-/// every instance within this time (the API promises 60 s); the revoking instance forgets at
-/// once.
+/// How long an instance trusts its last look at a client's standing (revocation, role,
+/// bindings). A revocation or a change reaches every instance within this time (the API
+/// promises 60 s); the instance that made it forgets at once.
 pub const REVOCATION_CHECK_INTERVAL: Duration = Duration::from_secs(30);
 
 /// The caller of a request, as its verified token says.
@@ -68,10 +73,22 @@ impl FromRequest for AuthenticatedClient {
                 .verify(&token)
                 .map_err(|invalid| ApiError::Unauthorized(invalid.0))?;
             state.rate_limiter.check(&claims.sub)?;
-            if !state.revocations.is_active(&state, &claims.sub).await? {
-                return Err(ApiError::Unauthorized(
-                    "this client has been revoked".to_owned(),
-                ));
+            match state.revocations.standing(&state, &claims.sub).await? {
+                Some(standing) if standing.active => {
+                    let current = (standing.role, standing.partner_id, standing.manager_id);
+                    if current != (claims.role, claims.partner_id, claims.manager_id) {
+                        return Err(ApiError::Unauthorized(
+                            "this client's role or bindings changed after the token was \
+                             issued; get a new token"
+                                .to_owned(),
+                        ));
+                    }
+                }
+                _ => {
+                    return Err(ApiError::Unauthorized(
+                        "this client has been revoked".to_owned(),
+                    ));
+                }
             }
             Ok(AuthenticatedClient {
                 client_id: claims.sub,
@@ -99,38 +116,43 @@ fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
     Ok(token.trim().to_owned())
 }
 
-/// Remembers, per instance and for a short while, whether a client is still active, so a
-/// token check does not cost a database query on every request.
+/// Remembers, per instance and for a short while, each client's standing (active, role,
+/// bindings), so a token check does not cost a database query on every request.
 #[derive(Debug, Default)]
 pub struct RevocationCache {
-    seen: Mutex<HashMap<String, (Instant, bool)>>,
+    seen: Mutex<HashMap<String, (Instant, Option<ClientStanding>)>>,
 }
 
 impl RevocationCache {
-    /// Whether `client_id` exists and is not revoked.
-    pub async fn is_active(&self, state: &AppState, client_id: &str) -> Result<bool, ApiError> {
-        if let Some(active) = self.cached(client_id) {
-            return Ok(active);
+    /// The standing of `client_id`, `None` when no such client exists.
+    pub async fn standing(
+        &self,
+        state: &AppState,
+        client_id: &str,
+    ) -> Result<Option<ClientStanding>, ApiError> {
+        if let Some(standing) = self.cached(client_id) {
+            return Ok(standing);
         }
-        let active = services::clients::is_active(&state.db, client_id).await?;
+        let standing = services::clients::standing(&state.db, client_id).await?;
         if let Ok(mut seen) = self.seen.lock() {
             // Bounded: an attacker cannot grow the map with made-up ids, because only ids in
             // validly signed tokens reach this point.
-            seen.insert(client_id.to_owned(), (Instant::now(), active));
+            seen.insert(client_id.to_owned(), (Instant::now(), standing));
         }
-        Ok(active)
+        Ok(standing)
     }
 
-    /// Forgets what this instance knew about `client_id` (after revoking it here).
+    /// Forgets what this instance knew about `client_id` (after revoking or changing it
+    /// here).
     pub fn forget(&self, client_id: &str) {
         if let Ok(mut seen) = self.seen.lock() {
             seen.remove(client_id);
         }
     }
 
-    fn cached(&self, client_id: &str) -> Option<bool> {
+    fn cached(&self, client_id: &str) -> Option<Option<ClientStanding>> {
         let seen = self.seen.lock().ok()?;
-        let (at, active) = seen.get(client_id)?;
-        (at.elapsed() < REVOCATION_CHECK_INTERVAL).then_some(*active)
+        let (at, standing) = seen.get(client_id)?;
+        (at.elapsed() < REVOCATION_CHECK_INTERVAL).then_some(*standing)
     }
 }

@@ -36,6 +36,9 @@ pub struct Claims {
     pub jti: String,
 }
 
+/// How far the clocks of the issuing and the checking instance may disagree, in seconds.
+pub const LEEWAY_SECONDS: u64 = 5;
+
 /// What the service needs to issue and check tokens.
 pub struct TokenKeys {
     encoding: EncodingKey,
@@ -67,7 +70,9 @@ impl TokenKeys {
         validation.set_issuer(&[&settings.issuer]);
         validation.set_audience(&[&settings.audience]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
-        validation.leeway = 5;
+        validation.leeway = LEEWAY_SECONDS;
+        // A token that is not valid yet is refused like an expired one.
+        validation.validate_nbf = true;
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -114,10 +119,11 @@ impl TokenKeys {
         )?)
     }
 
-    /// Checks signature, algorithm, issuer, audience and expiry, and returns the claims.
+    /// Checks signature, algorithm, issuer, audience, expiry, `nbf` and `iat` (neither may
+    /// be in the future beyond [`LEEWAY_SECONDS`]), and returns the claims.
     pub fn verify(&self, token: &str) -> Result<Claims, InvalidToken> {
         use jsonwebtoken::errors::ErrorKind;
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
             .map_err(|error| {
                 InvalidToken(
@@ -127,11 +133,20 @@ impl TokenKeys {
                         ErrorKind::InvalidIssuer => "the token was not issued by this service",
                         ErrorKind::InvalidAlgorithm => "the token's algorithm is not accepted",
                         ErrorKind::InvalidSignature => "the token's signature is invalid",
+                        ErrorKind::ImmatureSignature => "the token is not valid yet (nbf)",
                         _ => "the token is malformed",
                     }
                     .to_owned(),
                 )
-            })
+            })?;
+        // jsonwebtoken only requires `iat` to be present; a token claiming to be issued
+        // later than now was not issued by this service's clock.
+        if claims.iat > jsonwebtoken::get_current_timestamp() + LEEWAY_SECONDS {
+            return Err(InvalidToken(
+                "the token claims to be issued in the future (iat)".to_owned(),
+            ));
+        }
+        Ok(claims)
     }
 }
 
@@ -162,6 +177,25 @@ mod tests {
     }
 
     #[test]
+    fn clocks_a_few_seconds_apart_are_tolerated() {
+        let keys = keys();
+        let mut claims = keys.claims_for("oc_x", Role::Admin, None, None);
+        claims.iat += LEEWAY_SECONDS - 2;
+        let mut with_nbf = serde_json::to_value(&claims).unwrap();
+        with_nbf["nbf"] = serde_json::json!(claims.iat);
+        let token = jsonwebtoken::encode(
+            &Header::new(ALGORITHM),
+            &with_nbf,
+            &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef"),
+        )
+        .unwrap();
+        assert!(
+            keys.verify(&token).is_ok(),
+            "iat and nbf within the leeway are accepted"
+        );
+    }
+
+    #[test]
     fn forged_and_foreign_tokens_are_refused() {
         let keys = keys();
         let claims = keys.claims_for("oc_x", Role::Admin, None, None);
@@ -178,12 +212,25 @@ mod tests {
         wrong_audience.aud = "someone-else".into();
         let mut expired = claims.clone();
         expired.exp = expired.iat - 3600;
+        let mut issued_later = claims.clone();
+        issued_later.iat += 60;
+        issued_later.exp += 60;
+        let mut not_yet_valid = serde_json::to_value(&claims).unwrap();
+        not_yet_valid["nbf"] = serde_json::json!(claims.iat + 60);
+        let not_yet_valid = jsonwebtoken::encode(
+            &Header::new(ALGORITHM),
+            &not_yet_valid,
+            &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef"),
+        )
+        .unwrap();
         let cases = [
             ("alg none", format!("{none_header}.{payload}.")),
             ("other key", other_key.sign(&claims).unwrap()),
             ("HS512", hs512),
             ("wrong audience", keys.sign(&wrong_audience).unwrap()),
             ("expired", keys.sign(&expired).unwrap()),
+            ("iat a minute ahead", keys.sign(&issued_later).unwrap()),
+            ("nbf a minute ahead", not_yet_valid),
             ("garbage", "not.a.token".to_owned()),
         ];
         for (why, token) in cases {

@@ -1,5 +1,6 @@
 //! Who is calling: API clients, their secrets, the tokens they get, and what each role may do.
 pub mod extractor;
+pub mod failure_limit;
 pub mod keys;
 pub mod policy;
 pub mod rate_limit;

@@ -1,5 +1,5 @@
 //! `/v1/clients`: API clients and their keys (admin).
-use actix_web::{HttpRequest, HttpResponse, delete, get, http::header, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, http::header, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -30,6 +30,51 @@ pub struct CreateClientRequest {
     pub partner_id: Option<Uuid>,
     /// The manager a `manager` client acts as (required for manager clients only).
     pub manager_id: Option<Uuid>,
+}
+
+/// A change of a client's role or bindings; fields left out are kept, except that a
+/// binding left out is cleared when the role changes. The same binding rules as on create
+/// apply to the result. Tokens issued before the change stop working (at once on the
+/// instance that made it, within 30 s on the others); the client gets a new token.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateClientRequest {
+    /// The new role.
+    #[schema(value_type = Option<Role>, example = "coordinator")]
+    pub role: Option<String>,
+    /// The partner a `partner` client acts for; `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    pub partner_id: Option<Option<Uuid>>,
+    /// The manager a `manager` client acts as; `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    pub manager_id: Option<Option<Uuid>>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one left out (`None`, by `default`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+impl UpdateClientRequest {
+    fn parse(self) -> Result<services::clients::ClientChange, ApiError> {
+        let role = self
+            .role
+            .map(|role| {
+                Role::parse(&role).map_err(|message| ApiError::invalid_field("role", message))
+            })
+            .transpose()?;
+        Ok(services::clients::ClientChange {
+            role,
+            partner_id: self.partner_id,
+            manager_id: self.manager_id,
+        })
+    }
 }
 
 /// An API client (never with its secret).
@@ -192,4 +237,35 @@ pub async fn revoke_client(
     let revoked = services::clients::revoke(&state.db, id.into_inner()).await?;
     state.revocations.forget(&revoked.client_id);
     Ok(HttpResponse::Ok().json(ClientView::from(revoked)))
+}
+
+/// Changes an API client's role or bindings (admin). Its tokens issued before stop working
+/// (401, asking for a new token): at once on this instance, within 30 s on the others.
+#[utoipa::path(
+    tag = "administration",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Client id (the internal `id`)")),
+    request_body = UpdateClientRequest,
+    responses(
+        (status = 200, description = "The client as it now is", body = ClientView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The client is revoked", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/v1/clients/{id}")]
+#[tracing::instrument(skip_all, fields(client = %client.client_id))]
+pub async fn update_client(
+    state: web::Data<AppState>,
+    client: AuthenticatedClient,
+    id: web::Path<Uuid>,
+    body: JsonBody<UpdateClientRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let allowed = client.authorize(Action::ManageClients)?;
+    let change = body.read(&allowed)?.parse()?;
+    let updated = services::clients::update(&state.db, id.into_inner(), change).await?;
+    state.revocations.forget(&updated.client_id);
+    Ok(HttpResponse::Ok().json(ClientView::from(updated)))
 }

@@ -29,6 +29,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(partners::get_partner)
         .service(clients::create_client)
         .service(clients::list_clients)
+        .service(clients::update_client)
         .service(clients::revoke_client)
         .service(topics::list_topics)
         .service(routing::get_rules)

@@ -1,5 +1,5 @@
-//! API clients: creation (the secret is returned once), listing, revocation, and the
-//! client-credentials check behind `POST /v1/auth/token`.
+//! API clients: creation (the secret is returned once), listing, changes of role and
+//! binding, revocation, and the client-credentials check behind `POST /v1/auth/token`.
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::{
     auth::{Claims, Role, TokenKeys, secrets},
     entities::{api_client, partner},
-    error::{ApiError, FieldErrors},
+    error::{ApiError, FieldErrors, OAuthErrorCode},
     pagination::{Cursor, PageRequest},
 };
 
@@ -24,6 +24,33 @@ pub struct NewClient {
     /// Partner binding (required for, and only for, partner clients).
     pub partner_id: Option<Uuid>,
     /// Manager binding (required for, and only for, manager clients).
+    pub manager_id: Option<Uuid>,
+}
+
+/// A change of a client's role or bindings. A binding left out keeps its value while the
+/// role stays the same, and is cleared when the role changes (so `{"role": "analyst"}`
+/// turns a partner client into an unbound analyst); `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct ClientChange {
+    /// The new role.
+    pub role: Option<Role>,
+    /// The new partner binding.
+    pub partner_id: Option<Option<Uuid>>,
+    /// The new manager binding.
+    pub manager_id: Option<Option<Uuid>>,
+}
+
+/// What a token of a client is checked against: whether the client may still act, and as
+/// whom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientStanding {
+    /// Not revoked.
+    pub active: bool,
+    /// Its current role.
+    pub role: Role,
+    /// Its current partner binding.
+    pub partner_id: Option<Uuid>,
+    /// Its current manager binding.
     pub manager_id: Option<Uuid>,
 }
 
@@ -87,30 +114,7 @@ pub async fn create(db: &impl ConnectionTrait, new: NewClient) -> Result<Created
     if name.is_empty() || name.chars().count() > 200 {
         errors.add("name", "must be 1 to 200 characters");
     }
-    match (new.role, new.partner_id) {
-        (Role::Partner, None) => errors.add("partner_id", "is required for a partner client"),
-        (Role::Partner, Some(partner_id)) => {
-            if partner::Entity::find_by_id(partner_id)
-                .one(db)
-                .await?
-                .is_none()
-            {
-                errors.add("partner_id", format!("no partner has the id {partner_id}"));
-            }
-        }
-        (_, Some(_)) => errors.add("partner_id", "only partner clients are bound to a partner"),
-        (_, None) => {}
-    }
-    match (new.role, new.manager_id) {
-        (Role::Manager, None) => errors.add("manager_id", "is required for a manager client"),
-        (Role::Manager, Some(manager_id)) => {
-            if !crate::services::managers::exists(db, manager_id).await? {
-                errors.add("manager_id", format!("no manager has the id {manager_id}"));
-            }
-        }
-        (_, None) => {}
-        (_, Some(_)) => errors.add("manager_id", "only manager clients are bound to a manager"),
-    }
+    check_bindings(db, new.role, new.partner_id, new.manager_id, &mut errors).await?;
     errors.finish()?;
 
     let client_secret = secrets::new_client_secret();
@@ -131,6 +135,83 @@ pub async fn create(db: &impl ConnectionTrait, new: NewClient) -> Result<Created
         client: model.try_into()?,
         client_secret,
     })
+}
+
+/// Records in `errors` what is wrong with binding a `role` client to `partner_id` and
+/// `manager_id`: partner clients need an existing partner, manager clients an existing
+/// manager, and no other client is bound to either.
+async fn check_bindings(
+    db: &impl ConnectionTrait,
+    role: Role,
+    partner_id: Option<Uuid>,
+    manager_id: Option<Uuid>,
+    errors: &mut FieldErrors,
+) -> Result<(), ApiError> {
+    match (role, partner_id) {
+        (Role::Partner, None) => errors.add("partner_id", "is required for a partner client"),
+        (Role::Partner, Some(partner_id)) => {
+            if partner::Entity::find_by_id(partner_id)
+                .one(db)
+                .await?
+                .is_none()
+            {
+                errors.add("partner_id", format!("no partner has the id {partner_id}"));
+            }
+        }
+        (_, Some(_)) => errors.add("partner_id", "only partner clients are bound to a partner"),
+        (_, None) => {}
+    }
+    match (role, manager_id) {
+        (Role::Manager, None) => errors.add("manager_id", "is required for a manager client"),
+        (Role::Manager, Some(manager_id)) => {
+            if !crate::services::managers::exists(db, manager_id).await? {
+                errors.add("manager_id", format!("no manager has the id {manager_id}"));
+            }
+        }
+        (_, None) => {}
+        (_, Some(_)) => errors.add("manager_id", "only manager clients are bound to a manager"),
+    }
+    Ok(())
+}
+
+/// Changes a client's role or bindings, with the same binding rules as [`create`]. A
+/// revoked client cannot be changed (409). Tokens issued before the change stop working
+/// (see `RevocationCache`).
+pub async fn update(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    change: ClientChange,
+) -> Result<Client, ApiError> {
+    let model = api_client::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no client has the id {id}")))?;
+    if model.revoked_at.is_some() {
+        return Err(ApiError::conflict(
+            "client-revoked",
+            "the client is revoked; create a new one instead",
+        ));
+    }
+    let current = Client::try_from(model.clone())?;
+    let role = change.role.unwrap_or(current.role);
+    let kept = |given: Option<Option<Uuid>>, now: Option<Uuid>| match given {
+        Some(value) => value,
+        None if role == current.role => now,
+        None => None,
+    };
+    let partner_id = kept(change.partner_id, current.partner_id);
+    let manager_id = kept(change.manager_id, current.manager_id);
+    let mut errors = FieldErrors::new();
+    check_bindings(db, role, partner_id, manager_id, &mut errors).await?;
+    errors.finish()?;
+    if (role, partner_id, manager_id) == (current.role, current.partner_id, current.manager_id) {
+        return Ok(current);
+    }
+    let mut active: api_client::ActiveModel = model.into();
+    active.role = Set(role.as_str().to_owned());
+    active.partner_id = Set(partner_id);
+    active.manager_id = Set(manager_id);
+    active.update(db).await?.try_into()
 }
 
 /// One page of clients, oldest first.
@@ -165,13 +246,25 @@ pub async fn revoke(db: &impl ConnectionTrait, id: Uuid) -> Result<Client, ApiEr
     active.update(db).await?.try_into()
 }
 
-/// Whether `client_id` names an existing client that is not revoked.
-pub async fn is_active(db: &impl ConnectionTrait, client_id: &str) -> Result<bool, ApiError> {
+/// The current standing of the client `client_id`, `None` when no client has that id.
+pub async fn standing(
+    db: &impl ConnectionTrait,
+    client_id: &str,
+) -> Result<Option<ClientStanding>, ApiError> {
     let found = api_client::Entity::find()
         .filter(api_client::Column::ClientId.eq(client_id))
         .one(db)
         .await?;
-    Ok(found.is_some_and(|client| client.revoked_at.is_none()))
+    found
+        .map(|model| {
+            Client::try_from(model).map(|client| ClientStanding {
+                active: client.revoked_at.is_none(),
+                role: client.role,
+                partner_id: client.partner_id,
+                manager_id: client.manager_id,
+            })
+        })
+        .transpose()
 }
 
 /// Checks client credentials and returns the claims of a new token. Unknown ids, wrong
@@ -182,7 +275,12 @@ pub async fn authenticate(
     client_id: &str,
     client_secret: &str,
 ) -> Result<Claims, ApiError> {
-    let refused = || ApiError::Unauthorized("the client id or secret is wrong".to_owned());
+    let refused = || {
+        ApiError::oauth(
+            OAuthErrorCode::InvalidClient,
+            "the client id or secret is wrong",
+        )
+    };
     let model = api_client::Entity::find()
         .filter(api_client::Column::ClientId.eq(client_id))
         .one(db)

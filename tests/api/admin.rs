@@ -264,3 +264,215 @@ async fn revoking_an_unknown_client_is_404() {
         .await;
     assert_problem(response, 404, "unknown client").await;
 }
+
+#[tokio::test]
+async fn changing_a_clients_role_stops_its_old_tokens_at_once_and_new_ones_carry_the_new_role() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let client = app.create_client(Role::Admin, None, None).await;
+    let old_token = app.token_for(&client).await;
+    assert_eq!(
+        app.get("/v1/clients", &old_token).await.status().as_u16(),
+        200
+    );
+    let elsewhere = app.another_instance().await;
+
+    let changed = app
+        .patch_json(
+            &format!("/v1/clients/{}", client.id),
+            &admin,
+            None,
+            &json!({"role": "analyst"}),
+        )
+        .await;
+    assert_eq!(changed.status().as_u16(), 200);
+    let changed: Value = changed.json().await.unwrap();
+    assert_eq!(changed["role"], "analyst");
+
+    for (instance, why) in [
+        (&app, "the changing instance"),
+        (&elsewhere, "another instance"),
+    ] {
+        let refused = instance.get("/v1/events", &old_token).await;
+        let problem = assert_problem(refused, 401, why).await;
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("get a new token"),
+            "{why}: {problem}"
+        );
+    }
+    let new_token = app.token_for(&client).await;
+    for (instance, why) in [
+        (&app, "the changing instance"),
+        (&elsewhere, "another instance"),
+    ] {
+        assert_eq!(
+            instance
+                .get("/v1/events", &new_token)
+                .await
+                .status()
+                .as_u16(),
+            200,
+            "{why}: an analyst reads the feed"
+        );
+        assert_problem(
+            instance.get("/v1/clients", &new_token).await,
+            403,
+            &format!("{why}: an analyst manages no clients"),
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn rebinding_a_partner_client_stops_tokens_that_name_the_old_partner() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let first = app.create_partner("東京商工会議所").await;
+    let second = app.create_partner("大阪商工会議所").await;
+    let client = app.create_client(Role::Partner, Some(first), None).await;
+    let old_token = app.token_for(&client).await;
+    assert_eq!(
+        app.get("/v1/tickets", &old_token).await.status().as_u16(),
+        200
+    );
+
+    let changed = app
+        .patch_json(
+            &format!("/v1/clients/{}", client.id),
+            &admin,
+            None,
+            &json!({"partner_id": second}),
+        )
+        .await;
+    assert_eq!(changed.status().as_u16(), 200);
+    let changed: Value = changed.json().await.unwrap();
+    assert_eq!(changed["partner_id"], second.to_string());
+    assert_eq!(changed["role"], "partner", "the role is kept");
+
+    assert_problem(
+        app.get("/v1/tickets", &old_token).await,
+        401,
+        "a token naming the old partner",
+    )
+    .await;
+    let new_token = app.token_for(&client).await;
+    assert_eq!(
+        app.get("/v1/tickets", &new_token).await.status().as_u16(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn client_changes_follow_the_binding_rules_and_bad_ones_change_nothing() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let partner_id = app.create_partner("商工会").await;
+    let manager = app
+        .create_manager(
+            &admin,
+            &json!({"name": "鈴木 一郎", "email": "suzuki@example.jp", "tracks": ["ict"], "capacity": 1}),
+        )
+        .await;
+    let manager_id: Uuid = manager["id"].as_str().unwrap().parse().unwrap();
+    let partner = app
+        .create_client(Role::Partner, Some(partner_id), None)
+        .await;
+    let partner_token = app.token_for(&partner).await;
+    let path = format!("/v1/clients/{}", partner.id);
+    let cases = [
+        (
+            json!({"role": "manager"}),
+            vec!["manager_id"],
+            "a manager client needs a manager",
+        ),
+        (
+            json!({"role": "manager", "manager_id": Uuid::new_v4()}),
+            vec!["manager_id"],
+            "the manager must exist",
+        ),
+        (
+            json!({"partner_id": Uuid::new_v4()}),
+            vec!["partner_id"],
+            "the partner must exist",
+        ),
+        (
+            json!({"partner_id": null}),
+            vec!["partner_id"],
+            "a partner client cannot lose its partner",
+        ),
+        (
+            json!({"manager_id": manager_id}),
+            vec!["manager_id"],
+            "a partner client is bound to no manager",
+        ),
+        (
+            json!({"role": "analyst", "partner_id": partner_id}),
+            vec!["partner_id"],
+            "an analyst is bound to no partner",
+        ),
+        (json!({"role": "root"}), vec!["role"], "an unknown role"),
+        (json!({"name": "x"}), vec!["name"], "an unknown field"),
+        (json!({"role": 7}), vec!["role"], "a role that is not text"),
+    ];
+    for (body, fields, why) in cases {
+        let response = app.patch_json(&path, &admin, None, &body).await;
+        let problem = assert_problem(response, 422, why).await;
+        assert_eq!(error_fields(&problem), fields, "{why}");
+    }
+    assert_problem(
+        app.patch_json(
+            &format!("/v1/clients/{}", Uuid::new_v4()),
+            &admin,
+            None,
+            &json!({"role": "analyst"}),
+        )
+        .await,
+        404,
+        "an unknown client",
+    )
+    .await;
+    assert_problem(
+        app.patch_json(&path, &partner_token, None, &json!({"role": "admin"}))
+            .await,
+        403,
+        "a partner promoting itself",
+    )
+    .await;
+    assert_eq!(
+        app.get("/v1/tickets", &partner_token)
+            .await
+            .status()
+            .as_u16(),
+        200,
+        "nothing changed: the partner's token still works"
+    );
+
+    let to_manager = app
+        .patch_json(
+            &path,
+            &admin,
+            None,
+            &json!({"role": "manager", "manager_id": manager_id}),
+        )
+        .await;
+    assert_eq!(
+        to_manager.status().as_u16(),
+        200,
+        "a role change clears the old binding"
+    );
+    let to_manager: Value = to_manager.json().await.unwrap();
+    assert_eq!(to_manager["partner_id"], Value::Null);
+    assert_eq!(to_manager["manager_id"], manager_id.to_string());
+
+    app.delete(&path, &admin).await;
+    assert_problem(
+        app.patch_json(&path, &admin, None, &json!({"role": "analyst"}))
+            .await,
+        409,
+        "a revoked client",
+    )
+    .await;
+}

@@ -103,6 +103,7 @@ async fn wrong_credentials_are_refused_alike() {
             problem["detail"], "the client id or secret is wrong",
             "{why}"
         );
+        assert_eq!(problem["error"], "invalid_client", "{why}");
     }
     let bad_grant = app
         .api
@@ -111,7 +112,8 @@ async fn wrong_credentials_are_refused_alike() {
         .send()
         .await
         .unwrap();
-    assert_problem(bad_grant, 422, "an unsupported grant type").await;
+    let problem = assert_problem(bad_grant, 400, "an unsupported grant type").await;
+    assert_eq!(problem["error"], "unsupported_grant_type");
 }
 
 #[tokio::test]
@@ -133,6 +135,12 @@ async fn bad_tokens_get_401_problem_json_with_a_bearer_challenge() {
     wrong_audience["aud"] = json!("another-api");
     let mut wrong_issuer = claims.clone();
     wrong_issuer["iss"] = json!("someone-else");
+    let now = claims["iat"].as_u64().unwrap();
+    let mut not_yet_valid = claims.clone();
+    not_yet_valid["nbf"] = json!(now + 60);
+    let mut issued_in_the_future = claims.clone();
+    issued_in_the_future["iat"] = json!(now + 60);
+    issued_in_the_future["exp"] = json!(now + 3660);
     let none_token = format!(
         "{}.{}.",
         URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#),
@@ -161,6 +169,20 @@ async fn bad_tokens_get_401_problem_json_with_a_bearer_challenge() {
             )),
         ),
         ("alg none", Some(format!("Bearer {none_token}"))),
+        (
+            "nbf a minute ahead",
+            Some(format!(
+                "Bearer {}",
+                sign(&not_yet_valid, &key, Algorithm::HS256)
+            )),
+        ),
+        (
+            "iat a minute ahead",
+            Some(format!(
+                "Bearer {}",
+                sign(&issued_in_the_future, &key, Algorithm::HS256)
+            )),
+        ),
         (
             "another key",
             Some(format!(

@@ -188,7 +188,9 @@ async fn a_nul_or_control_character_in_any_text_field_is_422_naming_the_field_an
         .send()
         .await
         .unwrap();
-    let problem = assert_problem(json_token, 422, "a token request with NUL").await;
+    // The token endpoint answers RFC 6749 §5.2's 400 invalid_request, naming the field too.
+    let problem = assert_problem(json_token, 400, "a token request with NUL").await;
+    assert_eq!(problem["error"], "invalid_request", "{problem}");
     assert_eq!(error_fields(&problem), ["client_id"]);
     let form_token = app
         .api
@@ -198,8 +200,19 @@ async fn a_nul_or_control_character_in_any_text_field_is_422_naming_the_field_an
         .send()
         .await
         .unwrap();
-    let problem = assert_problem(form_token, 422, "a form token request with NUL").await;
+    let problem = assert_problem(form_token, 400, "a form token request with NUL").await;
+    assert_eq!(problem["error"], "invalid_request", "{problem}");
     assert_eq!(error_fields(&problem), ["client_id"]);
+    let basic_token = app
+        .api
+        .post(&token_url)
+        .basic_auth("oc_\u{0}", Some("secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(basic_token, 400, "Basic credentials with NUL").await;
+    assert_eq!(error_fields(&problem), ["client_id"], "{problem}");
 
     // Query strings, on every route.
     for (path, field) in [
