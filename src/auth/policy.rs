@@ -107,6 +107,12 @@ pub enum Action {
     ManageWebhooks,
     /// `GET /v1/reports/summary` (partners: restricted to their own cases).
     ReadReports,
+    /// `GET /v1/companies/{id}`, and the shared company record (`company_record`) shown on
+    /// cases. The record is what every filer's details add up to, so a partner must not see
+    /// it; a manager works from the case's own details.
+    ReadCompanies,
+    /// `PATCH /v1/companies/{id}`: the center decides what the shared record says.
+    EditCompanies,
 }
 
 /// The roles allowed to perform `action`: the single source of truth for role checks.
@@ -126,12 +132,19 @@ pub fn roles_for(action: Action) -> &'static [Role] {
         Action::ReadFeed => &[Analyst, Coordinator, Admin],
         Action::ManageWebhooks => &[Partner, Analyst, Admin],
         Action::ReadReports => &[Analyst, Coordinator, Admin, Partner],
+        Action::ReadCompanies | Action::EditCompanies => &[Coordinator, Admin],
     }
 }
 
 /// Whether `role` may perform `action`.
 pub fn may(role: Role, action: Action) -> bool {
     roles_for(action).contains(&role)
+}
+
+/// Whether answers about cases show `role` the shared company record beside the details the
+/// case's filer gave.
+pub fn sees_company_records(role: Role) -> bool {
+    may(role, Action::ReadCompanies)
 }
 
 #[cfg(test)]
@@ -141,7 +154,7 @@ mod tests {
     #[test]
     fn the_policy_table_matches_the_api_contract() {
         use Role::*;
-        let cases: [(Action, &[Role]); 20] = [
+        let cases: [(Action, &[Role]); 22] = [
             (Action::ReadFeed, &[Analyst, Coordinator, Admin]),
             (Action::ManageWebhooks, &[Partner, Analyst, Admin]),
             (Action::ReadReports, &[Analyst, Coordinator, Admin, Partner]),
@@ -162,6 +175,8 @@ mod tests {
             (Action::ReadRoutingRules, &[Admin, Coordinator]),
             (Action::WriteRoutingRules, &[Admin, Coordinator]),
             (Action::ClassifyCase, &[Coordinator]),
+            (Action::ReadCompanies, &[Coordinator, Admin]),
+            (Action::EditCompanies, &[Coordinator, Admin]),
         ];
         for (action, allowed) in cases {
             for role in Role::ALL {

@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 mod calendar;
+mod companies;
 mod consulting;
 mod demo;
 mod errors;
