@@ -1,5 +1,6 @@
 //! Case company details and the shared company record: one partner's filing never rewrites
 //! (or shows) what another partner filed about the same company; coordinators keep the record.
+use migration::{Migrator, MigratorTrait};
 use onestop::auth::Role;
 use serde_json::{Value, json};
 
@@ -570,4 +571,35 @@ async fn reports_count_each_case_by_the_industry_and_prefecture_its_filer_gave()
             .collect();
         assert_eq!(Value::Object(counted), expected, "{group_by}: {report}");
     }
+}
+
+#[tokio::test]
+async fn cases_filed_before_the_migration_take_their_details_from_the_company_record() {
+    let app = spawn_app().await;
+    let a = app.token_with_role(Role::Partner).await;
+    let b = app.token_with_role(Role::Partner).await;
+    let coordinator = app.token_with_role(Role::Coordinator).await;
+    file(&app, &a, &a_filing()).await;
+    let b_filed = file(&app, &b, &b_filing()).await;
+
+    // Back to the schema before case details, then up again as an upgraded instance starts.
+    Migrator::down(&app.db, Some(1)).await.unwrap();
+    let upgraded = app.another_instance().await;
+    let b_seen = get_ok(
+        &upgraded,
+        &coordinator,
+        &format!("/v1/tickets/{}", id_of(&b_filed)),
+    )
+    .await;
+    let record = &b_seen["company_record"];
+    assert_eq!(record["version"], 1, "{record}");
+    assert_eq!(
+        details(&b_seen),
+        json!({
+            "name": "株式会社サンプル製作所", "corporate_number": "7000012050002",
+            // The prefecture and industry cases kept before stay as filed.
+            "prefecture": "27", "industry": "I", "employees": 45, "capital_jpy": 10000000
+        }),
+        "the rest comes from the record: {b_seen}"
+    );
 }
