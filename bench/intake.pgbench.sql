@@ -1,7 +1,8 @@
 -- What the service sends to PostgreSQL to file one case, statement for statement, as plain
 -- SQL for pgbench (run with -M prepared, as the service prepares its statements):
 --   1. one statement taking the Idempotency-Key's advisory lock, looking the key up, and
---      upserting the company, which also takes the next reference number of the fiscal year;
+--      finding or creating the company record (an existing one is returned unchanged), which
+--      also takes the next reference number of the fiscal year;
 --   2. one statement writing the case, its two events (created, routed), their webhook
 --      outbox rows (an INSERT ... SELECT over the matching subscriptions; none here, as in the
 --      service's run) and the idempotency record with the stored answer.
@@ -14,11 +15,10 @@
 \set company random(1, 500)
 BEGIN;
 WITH opening AS (
-  INSERT INTO companies (id, corporate_number, name, name_key, prefecture, industry, employees, capital_jpy, created_at, updated_at)
-    VALUES (gen_random_uuid(), NULL, '負荷試験株式会社' || :company::text, 'pgbench' || :company::text, '13', 'E', 45, 10000000, now(), now())
+  INSERT INTO companies (id, corporate_number, name, name_key, prefecture, industry, employees, capital_jpy, version, created_at, updated_at)
+    VALUES (gen_random_uuid(), NULL, '負荷試験株式会社' || :company::text, 'pgbench' || :company::text, '13', 'E', 45, 10000000, 1, now(), now())
     ON CONFLICT (name_key, prefecture) WHERE corporate_number IS NULL DO UPDATE
-    SET updated_at = excluded.updated_at, industry = excluded.industry, employees = excluded.employees,
-        capital_jpy = excluded.capital_jpy
+    SET updated_at = companies.updated_at
     RETURNING *, nextval(to_regclass('ticket_reference_fy9000')) AS n)
 SELECT pg_try_advisory_xact_lock(:n) AS locked, stored.client_id AS k_client_id, stored.key AS k_key,
        stored.fingerprint AS k_fingerprint, stored.state AS k_state, stored.response_status AS k_response_status,
@@ -29,13 +29,15 @@ SELECT pg_try_advisory_xact_lock(:n) AS locked, stored.client_id AS k_client_id,
   LEFT JOIN opening ON true \gset
 WITH ids AS (SELECT gen_random_uuid() AS ticket_id, gen_random_uuid() AS created_id, gen_random_uuid() AS routed_id),
 write_0 AS (
-  INSERT INTO tickets (id, reference, fiscal_year, sequence, channel, partner_id, company_id, prefecture, industry,
+  INSERT INTO tickets (id, reference, fiscal_year, sequence, channel, partner_id, company_id, company_name,
+                       company_corporate_number, prefecture, industry, company_employees, company_capital_jpy,
                        contact_name, contact_email, contact_phone, subject, description, topics, preferred_mode,
                        status, held_from, track, routing, manager_id, waiting_since, assigned_at,
                        first_contact_due, assignment_due, first_contact_at, first_contact_met, first_assigned_at,
                        assignment_met, on_hold_since, paused_business_days, business_days_to_assign, received_on,
                        version, created_at, updated_at)
-  SELECT ticket_id, 'PGB-' || :n::text || '-' || :client_id::text, 9000, :sequence::bigint, 'partner', NULL, (SELECT id FROM companies WHERE corporate_number IS NULL AND name_key = 'pgbench' || :company::text AND prefecture = '13'), '13', 'E',
+  SELECT ticket_id, 'PGB-' || :n::text || '-' || :client_id::text, 9000, :sequence::bigint, 'partner', NULL, (SELECT id FROM companies WHERE corporate_number IS NULL AND name_key = 'pgbench' || :company::text AND prefecture = '13'),
+         '負荷試験株式会社' || :company::text, NULL, '13', 'E', 45, 10000000,
          '試験 太郎', 'load@example.jp', NULL, '在宅勤務の労働時間管理について',
          '中抜け時間の扱いと就業規則の改定方法を知りたい。', '["labor.working_hours"]', 'either',
          'triaged', NULL, 'labor',

@@ -27,6 +27,7 @@ Lists use keyset pagination (`limit` ≤ 200, opaque `cursor`, `next_cursor` and
         (name = "auth", description = "Client credentials for access tokens"),
         (name = "administration", description = "Partners and API clients"),
         (name = "cases", description = "Cases (tickets) and their topics"),
+        (name = "companies", description = "The shared company records behind the cases, kept by the center"),
         (name = "routing", description = "The two-track router: rules as data and dry runs"),
         (name = "managers", description = "The roster of telework managers"),
         (name = "assignment", description = "Candidates, assignment, release and the waiting queue"),

@@ -107,6 +107,12 @@ pub enum Action {
     ManageWebhooks,
     /// `GET /v1/reports/summary` (partners: restricted to their own cases).
     ReadReports,
+    /// `GET /v1/companies/{id}`, and the shared company record (`company_record`) shown on
+    /// cases. The record is what every filer's details add up to, so a partner must not see
+    /// it; a manager works from the case's own details.
+    ReadCompanies,
+    /// `PATCH /v1/companies/{id}`: the center decides what the shared record says.
+    EditCompanies,
 }
 
 /// Proof that the caller's role may perform the request's action: only
@@ -140,6 +146,7 @@ pub fn roles_for(action: Action) -> &'static [Role] {
         Action::ReadFeed => &[Analyst, Coordinator, Admin],
         Action::ManageWebhooks => &[Partner, Analyst, Admin],
         Action::ReadReports => &[Analyst, Coordinator, Admin, Partner],
+        Action::ReadCompanies | Action::EditCompanies => &[Coordinator, Admin],
     }
 }
 
@@ -207,6 +214,8 @@ pub const ACCESS: &[AccessRule] = {
         rule("assignment", "candidates, assign, release", Action::AssignCase, [No,     Every,      No,       No,        No],    ""),
         rule("sessions", "list, create, change", Action::ScheduleSessions, [No,        Every,      Assigned, No,        No],    ""),
         rule("outcomes", "record", Action::RecordOutcome,                 [No,         Every,      Assigned, No,        No],    ""),
+        rule("companies", "read", Action::ReadCompanies,                  [No,         Every,      No,       No,        Every], "partners and managers see only the details their case's filer gave"),
+        rule("companies", "change", Action::EditCompanies,                [No,         Every,      No,       No,        Every], "with its company.updated event; no delete"),
         rule("routing rules", "read", Action::ReadRoutingRules,           [No,         Every,      No,       No,        Every], ""),
         rule("routing rules", "replace", Action::WriteRoutingRules,       [No,         Every,      No,       No,        Every], ""),
         rule("routing", "classify (dry run)", Action::ClassifyCase,       [No,         Every,      No,       No,        No],    ""),
@@ -217,6 +226,12 @@ pub const ACCESS: &[AccessRule] = {
     ]
 };
 
+/// Whether answers about cases show `role` the shared company record beside the details the
+/// case's filer gave.
+pub fn sees_company_records(role: Role) -> bool {
+    may(role, Action::ReadCompanies)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,7 +239,7 @@ mod tests {
     #[test]
     fn the_policy_table_matches_the_api_contract() {
         use Role::*;
-        let cases: [(Action, &[Role]); 20] = [
+        let cases: [(Action, &[Role]); 22] = [
             (Action::ReadFeed, &[Analyst, Coordinator, Admin]),
             (Action::ManageWebhooks, &[Partner, Analyst, Admin]),
             (Action::ReadReports, &[Analyst, Coordinator, Admin, Partner]),
@@ -245,6 +260,8 @@ mod tests {
             (Action::ReadRoutingRules, &[Admin, Coordinator]),
             (Action::WriteRoutingRules, &[Admin, Coordinator]),
             (Action::ClassifyCase, &[Coordinator]),
+            (Action::ReadCompanies, &[Coordinator, Admin]),
+            (Action::EditCompanies, &[Coordinator, Admin]),
         ];
         for (action, allowed) in cases {
             for role in Role::ALL {

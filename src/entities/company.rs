@@ -1,4 +1,5 @@
-//! `companies`: the SMEs cases are about; one row per company however many partners file.
+//! `companies`: the shared record of the SMEs cases are about; one row per company however
+//! many partners file. Filings create it and never change it; coordinators keep it.
 use sea_orm::entity::prelude::*;
 
 /// A company.
@@ -10,7 +11,7 @@ pub struct Model {
     pub id: Uuid,
     /// 法人番号, when the company has one.
     pub corporate_number: Option<String>,
-    /// Name as last filed.
+    /// Name, as first filed or as a coordinator set it.
     pub name: String,
     /// Normalized name, the identity of companies without a corporate number.
     pub name_key: String,
@@ -22,6 +23,8 @@ pub struct Model {
     pub employees: Option<i64>,
     /// Capital in yen.
     pub capital_jpy: Option<i64>,
+    /// Optimistic concurrency version (the `ETag` of coordinators' edits).
+    pub version: i32,
     /// First filed.
     pub created_at: DateTimeUtc,
     /// Last changed.

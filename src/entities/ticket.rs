@@ -19,12 +19,20 @@ pub struct Model {
     pub channel: String,
     /// Filing partner.
     pub partner_id: Option<Uuid>,
-    /// The company.
+    /// The shared company record (the identity free sessions are counted by).
     pub company_id: Uuid,
-    /// The company's prefecture when filed (kept on the case for filters and reports).
+    /// The company's name as the case's filer gave it.
+    pub company_name: String,
+    /// The company's 法人番号 as the case's filer gave it.
+    pub company_corporate_number: Option<String>,
+    /// The company's prefecture as the case's filer gave it (filters and reports read it).
     pub prefecture: String,
-    /// The company's JSIC division when filed.
+    /// The company's JSIC division as the case's filer gave it.
     pub industry: Option<String>,
+    /// The company's regular employees as the case's filer gave them.
+    pub company_employees: Option<i64>,
+    /// The company's capital in yen as the case's filer gave it.
+    pub company_capital_jpy: Option<i64>,
     /// Contact person.
     pub contact_name: String,
     /// Contact e-mail.

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod calendar;
 pub mod clients;
+pub mod companies;
 pub mod consulting;
 pub mod feed;
 pub mod health;
@@ -44,6 +45,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(tickets::add_comment)
         .service(tickets::list_comments)
         .service(tickets::list_ticket_events)
+        .service(companies::get_company)
+        .service(companies::update_company)
         .service(managers::create_manager)
         .service(managers::list_managers)
         .service(managers::get_manager)

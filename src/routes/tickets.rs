@@ -27,7 +27,12 @@ use crate::{
     error::{ApiError, FieldErrors, Problem},
     extract::JsonBody,
     pagination::{Page, PageParams},
-    routes::{etag, idempotent::respond_to_create, if_match},
+    routes::{
+        companies::{CompanyChangesInput, CompanyRecordView},
+        etag,
+        idempotent::respond_to_create,
+        if_match,
+    },
     routing::{MAX_TEXT_CHARS, RoutingDecision},
     services::{
         self,
@@ -119,6 +124,9 @@ pub struct UpdateTicketRequest {
     pub preferred_mode: Option<String>,
     /// The whole contact (replaces the old one).
     pub contact: Option<ContactInput>,
+    /// The company details of this case, as its filer corrects them (the shared company
+    /// record is the center's and does not change).
+    pub company: Option<CompanyChangesInput>,
 }
 
 /// A status change.
@@ -158,11 +166,10 @@ pub struct CommentRequest {
     pub visibility: Option<String>,
 }
 
-/// The company as the case shows it.
+/// The company as the case's filer gave it (every case keeps its own; see `company_record`
+/// for the shared record).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CompanyView {
-    /// Company id (shared by every case about the company).
-    pub id: Uuid,
     /// Name.
     pub name: String,
     /// 法人番号.
@@ -238,8 +245,12 @@ pub struct TicketView {
     pub partner_id: Option<Uuid>,
     /// How the case arrived.
     pub channel: Channel,
-    /// The company.
+    /// The company, as this case's filer gave it.
     pub company: CompanyView,
+    /// The shared company record behind every case about the company (coordinators and
+    /// admins only; absent for other roles).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_record: Option<CompanyRecordView>,
     /// The contact person.
     pub contact: ContactInput,
     /// Subject.
@@ -324,7 +335,7 @@ impl TicketView {
             ApiError::Internal(anyhow::anyhow!("case {} has a bad {what}", ticket.row.id))
         };
         let prefecture =
-            Prefecture::parse(&ticket.company.prefecture).map_err(|_| corrupt("prefecture"))?;
+            Prefecture::parse(&ticket.row.prefecture).map_err(|_| corrupt("prefecture"))?;
         Ok(Self {
             id: ticket.row.id,
             reference: ticket.row.reference,
@@ -339,17 +350,20 @@ impl TicketView {
             partner_id: ticket.row.partner_id,
             channel: Channel::parse(&ticket.row.channel).map_err(|_| corrupt("channel"))?,
             company: CompanyView {
-                id: ticket.company.id,
-                name: ticket.company.name,
-                corporate_number: ticket.company.corporate_number,
+                name: ticket.row.company_name,
+                corporate_number: ticket.row.company_corporate_number,
                 prefecture: prefecture.code().to_owned(),
                 prefecture_name: prefecture.name_ja().to_owned(),
-                industry: ticket.company.industry,
-                employees: ticket.company.employees,
-                capital_jpy: ticket.company.capital_jpy,
+                industry: ticket.row.industry,
+                employees: ticket.row.company_employees,
+                capital_jpy: ticket.row.company_capital_jpy,
                 is_sme: size.is_sme,
                 is_small: size.is_small,
             },
+            company_record: ticket
+                .company_record
+                .map(CompanyRecordView::from_model)
+                .transpose()?,
             contact: ContactInput {
                 name: ticket.row.contact_name,
                 email: ticket.row.contact_email,
@@ -570,13 +584,18 @@ impl UpdateTicketRequest {
             contact: self
                 .contact
                 .map(|c| parse_contact(&mut errors, "contact", c)),
+            company: self
+                .company
+                .map(|c| c.parse(&mut errors, "company"))
+                .filter(|c| !c.is_empty()),
         };
         errors.finish()?;
         let nothing = changes.subject.is_none()
             && changes.description.is_none()
             && changes.topics.is_none()
             && changes.preferred_mode.is_none()
-            && changes.contact.is_none();
+            && changes.contact.is_none()
+            && changes.company.is_none();
         if nothing {
             return Err(ApiError::invalid_field(
                 "body",

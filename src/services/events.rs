@@ -39,10 +39,13 @@ pub mod types {
     pub const SESSION_UPDATED: &str = "session.updated";
     /// An outcome was recorded (or replaced).
     pub const OUTCOME_RECORDED: &str = "outcome.recorded";
+    /// A coordinator changed a shared company record (about no case: the center's
+    /// subscriptions only).
+    pub const COMPANY_UPDATED: &str = "company.updated";
 
-    /// Every event type, in the order API.md lists them (webhook subscriptions choose
-    /// among these).
-    pub const ALL: [&str; 10] = [
+    /// Every event type, in the order API.md lists them and the ones added since after
+    /// (webhook subscriptions choose among these).
+    pub const ALL: [&str; 11] = [
         TICKET_CREATED,
         TICKET_UPDATED,
         TICKET_ROUTED,
@@ -53,6 +56,7 @@ pub mod types {
         SESSION_UPDATED,
         OUTCOME_RECORDED,
         COMMENT_ADDED,
+        COMPANY_UPDATED,
     ];
 }
 

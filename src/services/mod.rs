@@ -2,6 +2,7 @@
 //! access of the service lives under here.
 pub mod assignment;
 pub mod clients;
+pub mod companies;
 pub mod demo;
 pub mod events;
 pub mod feed;

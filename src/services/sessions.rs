@@ -130,12 +130,12 @@ pub async fn schedule(
         });
     }
 
-    company::Entity::find_by_id(case.company.id)
+    company::Entity::find_by_id(case.row.company_id)
         .lock_exclusive()
         .one(tx)
         .await?;
     let fiscal_year = FiscalYear::of_instant(new.starts_at).year();
-    let used = booked_for_company(tx, case.company.id, fiscal_year).await?;
+    let used = booked_for_company(tx, case.row.company_id, fiscal_year).await?;
     if used >= u64::from(free_sessions) {
         let mut extensions = serde_json::Map::new();
         extensions.insert("limit".into(), json!(free_sessions));
@@ -156,7 +156,7 @@ pub async fn schedule(
         id: Set(Uuid::now_v7()),
         ticket_id: Set(ticket_id),
         manager_id: Set(manager_id),
-        company_id: Set(case.company.id),
+        company_id: Set(case.row.company_id),
         fiscal_year: Set(fiscal_year),
         starts_at: Set(new.starts_at),
         ends_at: Set(new.ends_at),

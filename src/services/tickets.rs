@@ -13,12 +13,12 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    auth::{AuthenticatedClient, Role},
+    auth::{AuthenticatedClient, Role, policy::sees_company_records},
     db::{Writes, begin_write},
     domain::{
         business_days::jst_date,
         case::{Channel, PreferredMode, Visibility},
-        company_size::{CapitalJpy, CompanySize, Employees, classify_industry},
+        company_size::{CapitalJpy, CompanySize, Employees},
         corporate_number::CorporateNumber,
         fiscal_year::{FiscalYear, TicketReference},
         industry::Industry,
@@ -35,6 +35,7 @@ use crate::{
     services::{
         LIKE_ESCAPE, Workflow,
         assignment::{self, HandOffTrigger},
+        companies::{CompanyChanges, company_name_key, size_of},
         events,
         events::types,
         like_literal,
@@ -90,13 +91,15 @@ pub struct NewTicket {
     pub channel: Channel,
 }
 
-/// A stored case with its company.
+/// A stored case. The company details its filer gave are on the row; the shared company
+/// record is loaded only for the roles that see it.
 #[derive(Debug, Clone)]
 pub struct Ticket {
     /// The row.
     pub row: ticket::Model,
-    /// The company row.
-    pub company: company::Model,
+    /// The shared company record, for coordinators and admins
+    /// ([`sees_company_records`]); `None` for everyone else.
+    pub company_record: Option<company::Model>,
     /// The recorded outcome, if any.
     pub outcome: Option<outcome::Model>,
 }
@@ -120,25 +123,13 @@ impl Ticket {
         serde_json::from_str(&self.row.topics).unwrap_or_default()
     }
 
-    /// SME classification of the company.
+    /// SME classification of the company by the details the case's filer gave.
     pub fn company_size(&self) -> CompanySize {
-        let industry = self
-            .company
-            .industry
-            .as_deref()
-            .and_then(|i| Industry::parse(i).ok());
-        let capital = self
-            .company
-            .capital_jpy
-            .and_then(|c| CapitalJpy::parse(c).ok());
-        let employees = self
-            .company
-            .employees
-            .and_then(|e| Employees::parse(e).ok());
-        match industry {
-            Some(industry) => classify_industry(industry, capital, employees),
-            None => CompanySize::UNKNOWN,
-        }
+        size_of(
+            self.row.industry.as_deref(),
+            self.row.company_capital_jpy,
+            self.row.company_employees,
+        )
     }
 }
 
@@ -147,24 +138,12 @@ fn parse_status(raw: &str) -> Result<TicketStatus, ApiError> {
         .map_err(|_| ApiError::Internal(anyhow::anyhow!("a case has the unknown status {raw:?}")))
 }
 
-/// The name under which companies without a corporate number are recognized: NFKC-like
-/// width folding is done by the caller's parser; here spaces go, case folds, and the common
-/// abbreviations of legal forms are spelled out.
-pub fn company_name_key(name: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    let folded: String = name.nfkc().collect::<String>().to_lowercase();
-    let spelled = folded
-        .replace("(株)", "株式会社")
-        .replace("(有)", "有限会社")
-        .replace("(合)", "合同会社");
-    spelled.chars().filter(|c| !c.is_whitespace()).collect()
-}
-
-/// The first statement of a filing: it finds or creates the company, updating the figures it
-/// was filed with, in one `INSERT ... ON CONFLICT DO UPDATE` (the identity is the corporate
-/// number when there is one, else the normalized name in the prefecture, each a partial
-/// unique index), and on PostgreSQL it also takes the next reference number of the fiscal
-/// year. It reads nothing else the filing does, so the idempotency layer may send it with the
+/// The first statement of a filing: it finds or creates the shared company record in one
+/// `INSERT ... ON CONFLICT DO UPDATE` (the identity is the corporate number when there is
+/// one, else the normalized name in the prefecture, each a partial unique index), and on
+/// PostgreSQL it also takes the next reference number of the fiscal year. A record that
+/// exists is never changed by a filing: what the filer says about the company stays on its
+/// case. It reads nothing else the filing does, so the idempotency layer may send it with the
 /// key's lookup, one round trip for both ([`crate::services::idempotency::execute`]).
 #[derive(Debug, Clone)]
 pub struct FilingStart {
@@ -209,29 +188,17 @@ fn company_upsert(
     use company::Column as C;
     let key = company_name_key(&new.name);
     let corporate_number = new.corporate_number.as_ref().map(|n| n.as_str().to_owned());
-    let mut updated = vec![C::UpdatedAt];
     let mut identity = match corporate_number {
-        // The corporate number is the identity; name and seat may change (a move, a rename).
-        Some(_) => {
-            updated.extend([C::Name, C::NameKey, C::Prefecture]);
-            OnConflict::column(C::CorporateNumber)
-                .target_and_where(Expr::col(C::CorporateNumber).is_not_null())
-                .to_owned()
-        }
+        Some(_) => OnConflict::column(C::CorporateNumber)
+            .target_and_where(Expr::col(C::CorporateNumber).is_not_null())
+            .to_owned(),
         None => OnConflict::columns([C::NameKey, C::Prefecture])
             .target_and_where(Expr::col(C::CorporateNumber).is_null())
             .to_owned(),
     };
-    // The newest filing knows the company best: keep its figures where it gives them.
-    if new.industry.is_some() {
-        updated.push(C::Industry);
-    }
-    if new.employees.is_some() {
-        updated.push(C::Employees);
-    }
-    if new.capital_jpy.is_some() {
-        updated.push(C::CapitalJpy);
-    }
+    // An update that writes the value back changes nothing, yet (unlike DO NOTHING) makes
+    // RETURNING give the existing record, so the statement still answers in one round trip.
+    identity.value(C::UpdatedAt, Expr::col((company::Entity, C::UpdatedAt)));
     let mut insert = company::Entity::insert(company::ActiveModel {
         id: Set(Uuid::now_v7()),
         corporate_number: Set(corporate_number),
@@ -241,10 +208,11 @@ fn company_upsert(
         industry: Set(new.industry.map(|i| i.code().to_owned())),
         employees: Set(new.employees.map(Employees::count)),
         capital_jpy: Set(new.capital_jpy.map(CapitalJpy::yen)),
+        version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
     })
-    .on_conflict(identity.update_columns(updated).to_owned())
+    .on_conflict(identity)
     .into_query();
     let mut returned = vec![Expr::col(Asterisk)];
     if let Some(sequence) = reference_sequence {
@@ -256,7 +224,7 @@ fn company_upsert(
     insert
 }
 
-/// The company of a new case and the case's reference, from the [`FilingStart`]'s row and,
+/// The company record of a new case and the case's reference, from the [`FilingStart`]'s row and,
 /// when that could not take the number, one more statement.
 async fn company_and_reference(
     tx: &DatabaseTransaction,
@@ -420,8 +388,16 @@ pub async fn create(
         channel: new.channel.as_str().to_owned(),
         partner_id,
         company_id: company.id,
+        company_name: new.company.name,
+        company_corporate_number: new
+            .company
+            .corporate_number
+            .as_ref()
+            .map(|n| n.as_str().to_owned()),
         prefecture: new.company.prefecture.code().to_owned(),
-        industry: company.industry.clone(),
+        industry: new.company.industry.map(|i| i.code().to_owned()),
+        company_employees: new.company.employees.map(Employees::count),
+        company_capital_jpy: new.company.capital_jpy.map(CapitalJpy::yen),
         contact_name: new.contact.name,
         contact_email: new.contact.email,
         contact_phone: new.contact.phone,
@@ -472,7 +448,7 @@ pub async fn create(
     Ok(Filing {
         ticket: Ticket {
             row,
-            company,
+            company_record: sees_company_records(actor.role).then_some(company),
             outcome: None,
         },
         writes,
@@ -504,14 +480,19 @@ pub async fn get_visible(
     if !visible_to(&row, actor) {
         return Err(not_found());
     }
-    let company = company::Entity::find_by_id(row.company_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("case {id} has no company")))?;
+    let company_record = if sees_company_records(actor.role) {
+        let record = company::Entity::find_by_id(row.company_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("case {id} has no company")))?;
+        Some(record)
+    } else {
+        None
+    };
     let outcome = outcome::Entity::find_by_id(id).one(db).await?;
     Ok(Ticket {
         row,
-        company,
+        company_record,
         outcome,
     })
 }
@@ -642,11 +623,15 @@ pub async fn list(
         .all(db)
         .await?;
     let (rows, next) = page.split(rows, |row| row.id);
-    let company_ids: Vec<Uuid> = rows.iter().map(|row| row.company_id).collect();
-    let companies = company::Entity::find()
-        .filter(company::Column::Id.is_in(company_ids))
-        .all(db)
-        .await?;
+    let companies = if sees_company_records(actor.role) && !rows.is_empty() {
+        let company_ids: Vec<Uuid> = rows.iter().map(|row| row.company_id).collect();
+        company::Entity::find()
+            .filter(company::Column::Id.is_in(company_ids))
+            .all(db)
+            .await?
+    } else {
+        Vec::new()
+    };
     // Any status can carry an outcome: a reopened case keeps the one recorded before.
     let page_ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
     let mut outcomes = if page_ids.is_empty() {
@@ -660,20 +645,25 @@ pub async fn list(
     let tickets = rows
         .into_iter()
         .map(|row| {
-            let company = companies
-                .iter()
-                .find(|c| c.id == row.company_id)
-                .cloned()
-                .ok_or_else(|| {
-                    ApiError::Internal(anyhow::anyhow!("case {} has no company", row.id))
-                })?;
+            let company_record = if sees_company_records(actor.role) {
+                let record = companies
+                    .iter()
+                    .find(|c| c.id == row.company_id)
+                    .cloned()
+                    .ok_or_else(|| {
+                        ApiError::Internal(anyhow::anyhow!("case {} has no company", row.id))
+                    })?;
+                Some(record)
+            } else {
+                None
+            };
             let outcome = outcomes
                 .iter()
                 .position(|o| o.ticket_id == row.id)
                 .map(|index| outcomes.swap_remove(index));
             Ok(Ticket {
                 row,
-                company,
+                company_record,
                 outcome,
             })
         })
@@ -735,6 +725,8 @@ pub struct TicketChanges {
     pub preferred_mode: Option<PreferredMode>,
     /// Contact.
     pub contact: Option<Contact>,
+    /// The company details of this case (never the shared record).
+    pub company: Option<CompanyChanges>,
 }
 
 /// Applies `changes` when the case's version satisfies `expected` (the `If-Match`; 412
@@ -813,6 +805,35 @@ pub async fn update(
                 Expr::value(contact.phone.clone()),
             );
         changed.push("contact");
+    }
+    if let Some(company) = &changes.company {
+        // The case's own details only: the shared record is the center's (see
+        // services::companies), and another partner's case is never touched.
+        if let Some(name) = &company.name {
+            update = update.col_expr(ticket::Column::CompanyName, Expr::value(name.clone()));
+        }
+        if let Some(prefecture) = company.prefecture {
+            update = update.col_expr(ticket::Column::Prefecture, Expr::value(prefecture.code()));
+        }
+        if let Some(industry) = company.industry {
+            update = update.col_expr(
+                ticket::Column::Industry,
+                Expr::value(industry.map(|i| i.code().to_owned())),
+            );
+        }
+        if let Some(employees) = company.employees {
+            update = update.col_expr(
+                ticket::Column::CompanyEmployees,
+                Expr::value(employees.map(Employees::count)),
+            );
+        }
+        if let Some(capital) = company.capital_jpy {
+            update = update.col_expr(
+                ticket::Column::CompanyCapitalJpy,
+                Expr::value(capital.map(CapitalJpy::yen)),
+            );
+        }
+        changed.push("company");
     }
     let result = update.exec(&tx).await?;
     if result.rows_affected != 1 {
@@ -1049,7 +1070,7 @@ pub async fn route(
                     .iter()
                     .filter_map(|code| Topic::parse(code).ok())
                     .collect(),
-                industry: current.company.industry.clone(),
+                industry: current.row.industry.clone(),
             };
             let (decision, applies) = routing.classify(&tx, &input).await?;
             (decision, applies, None)
@@ -1150,21 +1171,6 @@ pub async fn comments(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn company_names_fold_to_one_key_across_widths_spaces_and_abbreviations() {
-        let cases = [
-            ("株式会社 ミナミ商店", "株式会社ミナミ商店"),
-            ("(株)ミナミ商店", "株式会社ミナミ商店"),
-            ("（株）ミナミ商店", "株式会社ミナミ商店"),
-            ("㈱ミナミ商店", "株式会社ミナミ商店"),
-            ("ＡＢＣ　Ｔｒａｄｉｎｇ", "abctrading"),
-            ("(有)山田工務店", "有限会社山田工務店"),
-        ];
-        for (name, key) in cases {
-            assert_eq!(company_name_key(name), key, "{name}");
-        }
-    }
 
     #[test]
     fn like_patterns_escape_their_wildcards() {

@@ -401,7 +401,7 @@ async fn eight_overlapping_bookings_for_one_manager_on_two_instances_make_exactl
         let id = routed_case(&app, &partner, &coordinator, "labor", &body).await;
         let assigned = assign_to(&app, &coordinator, &id, &manager).await;
         companies.insert(
-            assigned["ticket"]["company"]["id"]
+            assigned["ticket"]["company_record"]["id"]
                 .as_str()
                 .unwrap()
                 .to_owned(),
@@ -475,9 +475,9 @@ async fn a_companys_fourth_session_is_refused_across_two_partners_cases() {
     let two = routed_case(&app, &partner_b, &coordinator, "labor", &intake()).await;
     let one_view = assign_to(&app, &coordinator, &one, &first_manager).await;
     let two_view = assign_to(&app, &coordinator, &two, &second_manager).await;
-    let company = one_view["ticket"]["company"]["id"].clone();
+    let company = one_view["ticket"]["company_record"]["id"].clone();
     assert_eq!(
-        two_view["ticket"]["company"]["id"], company,
+        two_view["ticket"]["company_record"]["id"], company,
         "one company across both partners"
     );
     assert_ne!(

@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod boundary;
 mod calendar;
+mod companies;
 mod consulting;
 mod demo;
 mod errors;

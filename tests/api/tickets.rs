@@ -77,10 +77,26 @@ async fn a_partner_files_a_case_that_is_routed_referenced_and_classified() {
 
     let second = file(&app, &partner, &intake()).await;
     assert!(second["reference"].as_str().unwrap().ends_with("-000002"));
+    assert!(
+        case.get("company_record").is_none() && case["company"].get("id").is_none(),
+        "partners see their case's details, not the shared record: {case}"
+    );
+    let coordinator = app.token_with_role(Role::Coordinator).await;
     assert_eq!(
-        second["company"]["id"], case["company"]["id"],
+        record_id(&app, &coordinator, &second).await,
+        record_id(&app, &coordinator, &case).await,
         "one company per corporate number"
     );
+}
+
+/// The id of the shared company record behind `case`, as a coordinator reads it.
+async fn record_id(app: &TestApp, coordinator: &str, case: &Value) -> String {
+    let path = format!("/v1/tickets/{}", case["id"].as_str().unwrap());
+    let seen: Value = app.get(&path, coordinator).await.json().await.unwrap();
+    seen["company_record"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a coordinator sees the company record: {seen}"))
+        .to_owned()
 }
 
 #[tokio::test]
@@ -129,9 +145,12 @@ async fn the_same_company_without_a_corporate_number_is_recognized_across_partne
     let one = file(&app, &a, &first).await;
     let two = file(&app, &b, &second).await;
     let three = file(&app, &b, &elsewhere).await;
-    assert_eq!(one["company"]["id"], two["company"]["id"]);
+    let coordinator = app.token_with_role(Role::Coordinator).await;
+    let one = record_id(&app, &coordinator, &one).await;
+    assert_eq!(one, record_id(&app, &coordinator, &two).await);
     assert_ne!(
-        one["company"]["id"], three["company"]["id"],
+        one,
+        record_id(&app, &coordinator, &three).await,
         "another prefecture is another company"
     );
 }

@@ -1,0 +1,265 @@
+//! `/v1/companies/{id}`: the shared company record, which the center keeps (coordinator,
+//! admin). Each case shows the details its own filer gave; this is the one record behind
+//! them, the identity free sessions are counted by.
+use actix_web::{HttpRequest, HttpResponse, get, http::header, patch, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::{
+    auth::{Action, AuthenticatedClient},
+    domain::{
+        company_size::{CapitalJpy, Employees},
+        industry::Industry,
+        prefecture::Prefecture,
+    },
+    entities::company,
+    error::{ApiError, FieldErrors, Problem},
+    extract::JsonBody,
+    routes::{etag, if_match},
+    services::{
+        self,
+        companies::{CompanyChanges, size_of},
+    },
+    state::AppState,
+};
+
+/// The shared company record (coordinators and admins only).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompanyRecordView {
+    /// Company id: the same on every case about the company, whoever filed it.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// 法人番号 (the identity, when there is one).
+    pub corporate_number: Option<String>,
+    /// Prefecture code.
+    pub prefecture: String,
+    /// Prefecture name.
+    pub prefecture_name: String,
+    /// JSIC division.
+    pub industry: Option<String>,
+    /// Regular employees.
+    pub employees: Option<i64>,
+    /// Capital in yen.
+    pub capital_jpy: Option<i64>,
+    /// SME under the SME Basic Act (null when the figures do not tell).
+    pub is_sme: Option<bool>,
+    /// Small enterprise (小規模企業者).
+    pub is_small: Option<bool>,
+    /// Version for `If-Match` (also the `ETag`).
+    pub version: i32,
+    /// First filed.
+    pub created_at: DateTime<Utc>,
+    /// Last changed by a coordinator (filings never change the record).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl CompanyRecordView {
+    /// The view of a stored record.
+    pub fn from_model(model: company::Model) -> Result<Self, ApiError> {
+        let prefecture = Prefecture::parse(&model.prefecture).map_err(|_| {
+            ApiError::Internal(anyhow::anyhow!("company {} has a bad prefecture", model.id))
+        })?;
+        let size = size_of(
+            model.industry.as_deref(),
+            model.capital_jpy,
+            model.employees,
+        );
+        Ok(Self {
+            id: model.id,
+            name: model.name,
+            corporate_number: model.corporate_number,
+            prefecture: prefecture.code().to_owned(),
+            prefecture_name: prefecture.name_ja().to_owned(),
+            industry: model.industry,
+            employees: model.employees,
+            capital_jpy: model.capital_jpy,
+            is_sme: size.is_sme,
+            is_small: size.is_small,
+            version: model.version,
+            created_at: model.created_at,
+            updated_at: model.updated_at,
+        })
+    }
+}
+
+/// Changes to company details; send only what changes. `null` clears `industry`,
+/// `employees` or `capital_jpy`. The corporate number is the company's identity and is not
+/// changed here.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompanyChangesInput {
+    /// Company name (1–200 characters).
+    #[schema(example = "株式会社サンプル製作所")]
+    pub name: Option<String>,
+    /// Prefecture: JIS X 0401 code or Japanese name.
+    #[schema(example = "13")]
+    pub prefecture: Option<String>,
+    /// JSIC major division, `A`–`T` (`null` clears it).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, example = "E")]
+    pub industry: Option<Option<String>>,
+    /// Regular employees, 0 or more (`null` clears them).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, example = 45)]
+    pub employees: Option<Option<i64>>,
+    /// Capital in yen, 0 or more (`null` clears it).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, example = 10000000)]
+    pub capital_jpy: Option<Option<i64>>,
+}
+
+/// A field that is present, `null` or not: absent fields stay `None` through
+/// `#[serde(default)]`, present ones become `Some`, so `null` reads as "clear it".
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+impl CompanyChangesInput {
+    /// The checked changes; every bad field is added to `errors` under `prefix`
+    /// (`company.employees` in a case's edit, `employees` for the record).
+    pub(crate) fn parse(self, errors: &mut FieldErrors, prefix: &str) -> CompanyChanges {
+        let field = |name: &str| {
+            if prefix.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{prefix}.{name}")
+            }
+        };
+        let name = self.name.and_then(|raw| {
+            let trimmed = raw.trim();
+            let length = trimmed.chars().count();
+            if length == 0 {
+                errors.add(field("name"), "must not be empty");
+                None
+            } else if length > 200 {
+                errors.add(
+                    field("name"),
+                    format!("must be at most 200 characters (has {length})"),
+                );
+                None
+            } else {
+                Some(trimmed.to_owned())
+            }
+        });
+        let prefecture = self
+            .prefecture
+            .and_then(|raw| errors.check(field("prefecture"), Prefecture::parse(&raw)));
+        // A bad value leaves the field out (`None`); `finish` refuses the whole request.
+        let industry = self.industry.and_then(|raw| match raw {
+            None => Some(None),
+            Some(raw) => errors
+                .check(field("industry"), Industry::parse(&raw))
+                .map(Some),
+        });
+        let employees = self.employees.and_then(|raw| match raw {
+            None => Some(None),
+            Some(n) => errors
+                .check(field("employees"), Employees::parse(n))
+                .map(Some),
+        });
+        let capital_jpy = self.capital_jpy.and_then(|raw| match raw {
+            None => Some(None),
+            Some(n) => errors
+                .check(field("capital_jpy"), CapitalJpy::parse(n))
+                .map(Some),
+        });
+        CompanyChanges {
+            name,
+            prefecture,
+            industry,
+            employees,
+            capital_jpy,
+        }
+    }
+}
+
+fn record_response(model: company::Model) -> Result<HttpResponse, ApiError> {
+    let view = CompanyRecordView::from_model(model)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(view.version)))
+        .json(view))
+}
+
+/// The shared record of a company, with its `ETag` (coordinator, admin). Find its id as
+/// `company_record.id` on any case about the company.
+#[utoipa::path(
+    tag = "companies",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Company id")),
+    responses(
+        (status = 200, body = CompanyRecordView, headers(("ETag" = String))),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/companies/{id}")]
+#[tracing::instrument(skip_all, fields(client = %client.client_id))]
+pub async fn get_company(
+    state: web::Data<AppState>,
+    client: AuthenticatedClient,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    client.authorize(Action::ReadCompanies)?;
+    record_response(services::companies::get(&state.db, id.into_inner()).await?)
+}
+
+/// Changes the shared record of a company (coordinator, admin), writing `company.updated`.
+/// The cases about the company keep the details their filers gave. `If-Match` is required:
+/// 428 without it, 412 when the record changed since it was read; 409 when a company without
+/// a corporate number would take the name another one has in the prefecture.
+#[utoipa::path(
+    tag = "companies",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Company id"),
+        ("If-Match" = String, Header, description = "The ETag of the record as read"),
+    ),
+    request_body = CompanyChangesInput,
+    responses(
+        (status = 200, body = CompanyRecordView, headers(("ETag" = String))),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another company record without a corporate number has this name in this prefecture", body = Problem, content_type = "application/problem+json"),
+        (status = 412, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 428, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/v1/companies/{id}")]
+#[tracing::instrument(skip_all, fields(client = %client.client_id))]
+pub async fn update_company(
+    state: web::Data<AppState>,
+    client: AuthenticatedClient,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: JsonBody<CompanyChangesInput>,
+) -> Result<HttpResponse, ApiError> {
+    let allowed = client.authorize(Action::EditCompanies)?;
+    let id = id.into_inner();
+    // Existence first, so an unknown id is 404 whatever the headers.
+    services::companies::get(&state.db, id).await?;
+    let expected = if_match(&req)?.ok_or_else(|| {
+        ApiError::PreconditionRequired(
+            "send If-Match with the ETag of the company record you read".into(),
+        )
+    })?;
+    let mut errors = FieldErrors::new();
+    let changes = body.read(&allowed)?.parse(&mut errors, "");
+    errors.finish()?;
+    if changes.is_empty() {
+        return Err(ApiError::invalid_field(
+            "body",
+            "send at least one field to change",
+        ));
+    }
+    let updated = services::companies::update(&state.db, &client, id, &expected, changes).await?;
+    record_response(updated)
+}
