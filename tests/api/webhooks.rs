@@ -650,3 +650,48 @@ async fn an_idempotent_retry_of_a_subscription_replays_the_first_answer() {
     let listed: Value = app.get("/v1/webhooks", &admin).await.json().await.unwrap();
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn every_subscription_to_an_event_gets_it_on_the_first_attempt() {
+    let app = spawn_app_with(fast_webhooks).await;
+    let admin = app.admin_token().await;
+    let mut receivers = Vec::new();
+    let mut subscriptions = Vec::new();
+    for _ in 0..5 {
+        let receiver = Receiver::start(&[]).await;
+        subscriptions.push(subscribe(&app, &admin, &receiver.url, &["ticket.created"]).await);
+        receivers.push(receiver);
+    }
+    let partner = app.token_with_role(Role::Partner).await;
+    let ticket_id = file_case(&app, &partner, "株式会社五件配信").await;
+
+    let mut webhook_ids = Vec::new();
+    for (n, (receiver, subscription)) in receivers.iter().zip(&subscriptions).enumerate() {
+        let settled = settled_deliveries(&app, &admin, subscription).await;
+        assert_eq!(settled.len(), 1, "subscription {n}: one ticket.created");
+        let delivery = &settled[0];
+        assert_eq!(
+            delivery["status"], "delivered",
+            "subscription {n}: {delivery}"
+        );
+        let attempts = delivery["attempts"].as_array().unwrap();
+        assert_eq!(
+            attempts.len(),
+            1,
+            "subscription {n}: one attempt: {delivery}"
+        );
+        assert_eq!(attempts[0]["attempt"], 1, "subscription {n}");
+        assert_eq!(attempts[0]["status_code"], 200, "subscription {n}");
+        assert!(
+            attempts[0]["error"].is_null(),
+            "subscription {n}: {delivery}"
+        );
+        let requests = receiver.requests();
+        assert_eq!(requests.len(), 1, "subscription {n}: one request received");
+        assert_eq!(requests[0].json()["data"]["ticket_id"], ticket_id.as_str());
+        assert_eq!(requests[0].header("webhook-id"), delivery["id"]);
+        webhook_ids.push(requests[0].header("webhook-id").to_owned());
+    }
+    webhook_ids.dedup();
+    assert_eq!(webhook_ids.len(), 1, "one event, one webhook-id everywhere");
+}
