@@ -25,9 +25,12 @@ use crate::{
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhookRequest {
     /// Where to post events: an `http` or `https` URL without credentials (at most 2048
-    /// characters) whose host is public: not loopback, private, link-local, unspecified,
-    /// broadcast, documentation or shared (CGNAT), by address or by every address its name
-    /// resolves to. The check is repeated before every delivery.
+    /// characters) whose host is a globally reachable unicast address, by address or by
+    /// every address its name resolves to: nothing the IANA special-purpose registries mark
+    /// not globally reachable (loopback, private, unique-local, link-local, site-local,
+    /// shared, benchmarking, documentation, reserved, ...), no multicast or broadcast, and
+    /// no IPv6 address carrying such an IPv4 one (IPv4-mapped, NAT64, 6to4, Teredo, ...).
+    /// The check is repeated before every delivery.
     #[schema(example = "https://hooks.example.jp/onestop")]
     pub url: String,
     /// Event types to receive (see the API guide); omitted or empty for every type.

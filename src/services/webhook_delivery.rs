@@ -33,7 +33,7 @@ use uuid::Uuid;
 use crate::{
     config::Settings,
     db::begin_write,
-    domain::webhook_destination::refuse_address,
+    domain::webhook_destination::refuse_resolved,
     entities::{event, webhook_attempt, webhook_delivery, webhook_subscription},
     services::webhooks::{self, SECRET_PREFIX, check_destination, status},
 };
@@ -508,9 +508,9 @@ impl reqwest::dns::Resolve for PublicResolver {
             let addresses: Vec<std::net::SocketAddr> =
                 tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
             if !allow_private {
-                for address in &addresses {
-                    refuse_address(address.ip()).map_err(|message| format!("{message}: {name}"))?;
-                }
+                let ips: Vec<std::net::IpAddr> =
+                    addresses.iter().map(std::net::SocketAddr::ip).collect();
+                refuse_resolved(&name, &ips)?;
             }
             let addresses: reqwest::dns::Addrs = Box::new(addresses.into_iter());
             Ok(addresses)

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::{
     auth::{AuthenticatedClient, Role},
     db::begin_write,
-    domain::webhook_destination::{Destination, DestinationHost, refuse_address},
+    domain::webhook_destination::{Destination, DestinationHost, refuse_resolved},
     entities::{ticket, webhook_attempt, webhook_delivery, webhook_subscription},
     error::ApiError,
     pagination::{Cursor, PageRequest},
@@ -226,7 +226,8 @@ pub async fn check_destination(raw: &str, allow_private: bool) -> Result<Destina
 }
 
 /// Resolves `name` and refuses it when any of its addresses is not public (a name with one
-/// private address among public ones could be steered to it).
+/// private address among public ones could be steered to it). The delivery worker's
+/// resolver applies the same [`refuse_resolved`].
 pub async fn resolve_public(name: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
     let addresses: Vec<SocketAddr> =
         tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((name, port)))
@@ -234,12 +235,8 @@ pub async fn resolve_public(name: &str, port: u16) -> Result<Vec<SocketAddr>, St
             .map_err(|_| format!("its host {name} did not resolve in time"))?
             .map_err(|error| format!("its host {name} does not resolve ({error})"))?
             .collect();
-    if addresses.is_empty() {
-        return Err(format!("its host {name} has no address"));
-    }
-    for address in &addresses {
-        refuse_address(address.ip()).map_err(|message| format!("{message}: {name}"))?;
-    }
+    let ips: Vec<std::net::IpAddr> = addresses.iter().map(SocketAddr::ip).collect();
+    refuse_resolved(name, &ips)?;
     Ok(addresses)
 }
 

@@ -695,3 +695,39 @@ async fn every_subscription_to_an_event_gets_it_on_the_first_attempt() {
     webhook_ids.dedup();
     assert_eq!(webhook_ids.len(), 1, "one event, one webhook-id everywhere");
 }
+
+#[tokio::test]
+async fn urls_whose_address_is_not_globally_reachable_or_carries_one_that_is_not_are_refused() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let cases = [
+        ("http://[64:ff9b::7f00:1]/", "NAT64 of loopback"),
+        ("http://[64:ff9b:1::a00:1]/", "local-use NAT64"),
+        ("http://[2002:7f00:1::]/", "6to4 of loopback"),
+        (
+            "http://[2002:a9fe:a9fe::]/",
+            "6to4 of the metadata endpoint",
+        ),
+        ("http://[::127.0.0.1]/", "IPv4-compatible loopback"),
+        ("http://[::ffff:0:127.0.0.1]/", "IPv4-translated loopback"),
+        ("http://198.18.0.1/", "benchmarking"),
+        ("http://240.0.0.1/", "reserved"),
+        ("http://192.0.0.1/", "IETF protocol assignment"),
+        ("http://192.88.99.1/", "6to4 relay anycast"),
+        ("http://[fec0::1]/", "site-local"),
+        ("http://[2001::1]/", "Teredo"),
+        ("http://[100::1]/", "discard-only"),
+    ];
+    for (url, why) in cases {
+        let response = app
+            .post_json("/v1/webhooks", &admin, &json!({"url": url}))
+            .await;
+        let problem = assert_problem(response, 422, why).await;
+        assert_eq!(error_fields(&problem), ["url"], "{why}: {problem}");
+    }
+    let listed: Value = app.get("/v1/webhooks", &admin).await.json().await.unwrap();
+    assert!(
+        listed["items"].as_array().unwrap().is_empty(),
+        "nothing was created: {listed}"
+    );
+}
