@@ -7,4 +7,4 @@ pub mod secrets;
 
 pub use extractor::AuthenticatedClient;
 pub use keys::{Claims, TokenKeys};
-pub use policy::{Action, Role};
+pub use policy::{Action, Role, WebhookReach};

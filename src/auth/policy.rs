@@ -134,6 +134,32 @@ pub fn may(role: Role, action: Action) -> bool {
     roles_for(action).contains(&role)
 }
 
+/// Whose webhook subscriptions a client may list, read the deliveries of and delete. Others'
+/// subscriptions answer 404, as if they did not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookReach {
+    /// Every subscription: operators keep the deliveries of the whole center running.
+    Every,
+    /// The subscriptions of the client's partner, made by any of that partner's clients
+    /// (one partner body may run several systems).
+    OwnPartner,
+    /// The subscriptions the client made itself: one reporting integration must not see or
+    /// remove another's destinations.
+    OwnClient,
+    /// None (roles that may not manage webhooks at all).
+    Nothing,
+}
+
+/// The webhook subscriptions `role` reaches.
+pub fn webhook_reach(role: Role) -> WebhookReach {
+    match role {
+        Role::Admin => WebhookReach::Every,
+        Role::Partner => WebhookReach::OwnPartner,
+        Role::Analyst => WebhookReach::OwnClient,
+        Role::Coordinator | Role::Manager => WebhookReach::Nothing,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +197,26 @@ mod tests {
                     "{role} on {action:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn analysts_reach_their_own_subscriptions_partners_their_partners_and_admins_all() {
+        let cases = [
+            (Role::Admin, WebhookReach::Every),
+            (Role::Partner, WebhookReach::OwnPartner),
+            (Role::Analyst, WebhookReach::OwnClient),
+            (Role::Coordinator, WebhookReach::Nothing),
+            (Role::Manager, WebhookReach::Nothing),
+        ];
+        for (role, reach) in cases {
+            assert_eq!(webhook_reach(role), reach, "{role}");
+            // Whoever reaches something may manage webhooks, and only they.
+            assert_eq!(
+                reach != WebhookReach::Nothing,
+                may(role, Action::ManageWebhooks),
+                "{role}"
+            );
         }
     }
 

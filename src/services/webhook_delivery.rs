@@ -554,6 +554,7 @@ mod tests {
                 id: Uuid::now_v7(),
                 partner_id: None,
                 created_by: format!("oc_{n}"),
+                owner_client_id: None,
                 url: format!("https://hooks.example.com/{n}"),
                 event_types: String::new(),
                 secret: "whsec_".into(),

@@ -2,7 +2,7 @@
 //! instances without duplicates, disabled on 410, refused on private networks, and scoped to
 //! a partner's own cases.
 use std::{
-    collections::HashMap,
+    collections::{BTreeSet, HashMap},
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -583,17 +583,12 @@ async fn a_partners_subscription_hears_only_about_its_own_cases_and_is_hidden_fr
     )
     .await;
 
-    let analyst = app.token_with_role(Role::Analyst).await;
-    let listed: Value = app
-        .get("/v1/webhooks", &analyst)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let admin = app.admin_token().await;
+    let listed: Value = app.get("/v1/webhooks", &admin).await.json().await.unwrap();
     assert_eq!(
         listed["items"].as_array().unwrap().len(),
         2,
-        "analysts see all"
+        "admins see all"
     );
 
     let deleted = app
@@ -730,4 +725,157 @@ async fn urls_whose_address_is_not_globally_reachable_or_carries_one_that_is_not
         listed["items"].as_array().unwrap().is_empty(),
         "nothing was created: {listed}"
     );
+}
+
+#[tokio::test]
+async fn each_role_lists_reads_and_deletes_only_the_webhook_subscriptions_it_owns() {
+    let app = spawn_app_with(|settings| {
+        settings.webhook_allow_private = true;
+        settings.webhook_worker = false;
+    })
+    .await;
+    let partner_one = app.create_partner("株式会社一番パートナー").await;
+    let partner_two = app.create_partner("株式会社二番パートナー").await;
+    let mut tokens: Vec<(&str, String)> = Vec::new();
+    for (name, partner) in [
+        ("partner one, client a", partner_one),
+        ("partner one, client b", partner_one),
+        ("partner two", partner_two),
+    ] {
+        let client = app.create_client(Role::Partner, Some(partner), None).await;
+        tokens.push((name, app.token_for(&client).await));
+    }
+    for name in ["analyst a", "analyst b"] {
+        tokens.push((name, app.token_with_role(Role::Analyst).await));
+    }
+    for name in ["admin a", "admin b"] {
+        tokens.push((name, app.admin_token().await));
+    }
+    let token = |name: &str| -> String {
+        tokens
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| t.clone())
+            .unwrap()
+    };
+    let makers = [
+        "partner one, client a",
+        "partner two",
+        "analyst a",
+        "analyst b",
+        "admin a",
+    ];
+    let mut ids: HashMap<&str, String> = HashMap::new();
+    for maker in makers {
+        let made = subscribe(&app, &token(maker), "http://127.0.0.1:9/hooks", &[]).await;
+        ids.insert(maker, made["id"].as_str().unwrap().to_owned());
+    }
+    // Whose subscriptions each caller owns.
+    let reach: [(&str, &[&str]); 7] = [
+        ("partner one, client a", &["partner one, client a"]),
+        ("partner one, client b", &["partner one, client a"]),
+        ("partner two", &["partner two"]),
+        ("analyst a", &["analyst a"]),
+        ("analyst b", &["analyst b"]),
+        ("admin a", &makers),
+        ("admin b", &makers),
+    ];
+    for (caller, owned) in reach {
+        let listed: Value = app
+            .get("/v1/webhooks", &token(caller))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let listed: BTreeSet<&str> = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["id"].as_str().unwrap())
+            .collect();
+        let expected: BTreeSet<&str> = owned.iter().map(|maker| ids[maker].as_str()).collect();
+        assert_eq!(listed, expected, "{caller} lists");
+        for maker in makers {
+            let path = format!("/v1/webhooks/{}/deliveries", ids[maker]);
+            let response = app.get(&path, &token(caller)).await;
+            if owned.contains(&maker) {
+                assert_eq!(
+                    response.status().as_u16(),
+                    200,
+                    "{caller} reads the deliveries of {maker}'s subscription"
+                );
+            } else {
+                let why = format!("{caller} reads the deliveries of {maker}'s subscription");
+                assert_problem(response, 404, &why).await;
+                let why = format!("{caller} deletes {maker}'s subscription");
+                let response = app
+                    .delete(&format!("/v1/webhooks/{}", ids[maker]), &token(caller))
+                    .await;
+                assert_problem(response, 404, &why).await;
+            }
+        }
+    }
+    for role in [Role::Coordinator, Role::Manager] {
+        let other = app.token_with_role(role).await;
+        let id = &ids["analyst a"];
+        assert_problem(
+            app.get("/v1/webhooks", &other).await,
+            403,
+            &format!("{role} lists"),
+        )
+        .await;
+        assert_problem(
+            app.get(&format!("/v1/webhooks/{id}/deliveries"), &other)
+                .await,
+            403,
+            &format!("{role} reads deliveries"),
+        )
+        .await;
+        assert_problem(
+            app.delete(&format!("/v1/webhooks/{id}"), &other).await,
+            403,
+            &format!("{role} deletes"),
+        )
+        .await;
+    }
+    // The refusals changed nothing.
+    let listed: Value = app
+        .get("/v1/webhooks", &token("admin b"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), makers.len());
+
+    // Owners delete: another client of the same partner, the analyst itself, and admins
+    // anyone's.
+    let deletions = [
+        ("partner one, client b", "partner one, client a"),
+        ("analyst a", "analyst a"),
+        ("admin b", "partner two"),
+        ("admin b", "analyst b"),
+        ("admin b", "admin a"),
+    ];
+    for (caller, maker) in deletions {
+        let path = format!("/v1/webhooks/{}", ids[maker]);
+        let response = app.delete(&path, &token(caller)).await;
+        assert_eq!(
+            response.status().as_u16(),
+            204,
+            "{caller} deletes {maker}'s subscription"
+        );
+        assert_problem(
+            app.get(&format!("{path}/deliveries"), &token(caller)).await,
+            404,
+            &format!("{maker}'s subscription after {caller} deleted it"),
+        )
+        .await;
+    }
+    let listed: Value = app
+        .get("/v1/webhooks", &token("admin a"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(listed["items"].as_array().unwrap().is_empty(), "{listed}");
 }
