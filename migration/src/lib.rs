@@ -9,6 +9,7 @@ mod m20261203_000005_create_event_feed;
 mod m20261204_000006_add_service_levels;
 mod m20261205_000007_add_report_measures;
 mod m20261206_000008_create_webhooks;
+mod m20261207_000009_webhook_owners;
 mod m20261207_000010_case_company_details;
 
 /// Every migration of the service, in the order they apply.
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000006_add_service_levels::Migration),
             Box::new(m20261205_000007_add_report_measures::Migration),
             Box::new(m20261206_000008_create_webhooks::Migration),
+            Box::new(m20261207_000009_webhook_owners::Migration),
             Box::new(m20261207_000010_case_company_details::Migration),
         ]
     }

@@ -8,4 +8,4 @@ pub mod secrets;
 
 pub use extractor::AuthenticatedClient;
 pub use keys::{Claims, TokenKeys};
-pub use policy::{Action, Authorized, Role};
+pub use policy::{Action, Authorized, Role, WebhookReach};

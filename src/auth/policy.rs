@@ -232,6 +232,32 @@ pub fn sees_company_records(role: Role) -> bool {
     may(role, Action::ReadCompanies)
 }
 
+/// Whose webhook subscriptions a client may list, read the deliveries of and delete. Others'
+/// subscriptions answer 404, as if they did not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookReach {
+    /// Every subscription: operators keep the deliveries of the whole center running.
+    Every,
+    /// The subscriptions of the client's partner, made by any of that partner's clients
+    /// (one partner body may run several systems).
+    OwnPartner,
+    /// The subscriptions the client made itself: one reporting integration must not see or
+    /// remove another's destinations.
+    OwnClient,
+    /// None (roles that may not manage webhooks at all).
+    Nothing,
+}
+
+/// The webhook subscriptions `role` reaches.
+pub fn webhook_reach(role: Role) -> WebhookReach {
+    match role {
+        Role::Admin => WebhookReach::Every,
+        Role::Partner => WebhookReach::OwnPartner,
+        Role::Analyst => WebhookReach::OwnClient,
+        Role::Coordinator | Role::Manager => WebhookReach::Nothing,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,7 +312,36 @@ mod tests {
                     rule.operation,
                     may(role, rule.action)
                 );
+                if rule.resource == "webhooks" {
+                    let scoped = match webhook_reach(role) {
+                        WebhookReach::Every => Reach::Every,
+                        WebhookReach::OwnPartner => Reach::OwnPartner,
+                        WebhookReach::OwnClient => Reach::OwnClient,
+                        WebhookReach::Nothing => Reach::No,
+                    };
+                    assert_eq!(reach, scoped, "webhooks {}: {role}", rule.operation);
+                }
             }
+        }
+    }
+
+    #[test]
+    fn analysts_reach_their_own_subscriptions_partners_their_partners_and_admins_all() {
+        let cases = [
+            (Role::Admin, WebhookReach::Every),
+            (Role::Partner, WebhookReach::OwnPartner),
+            (Role::Analyst, WebhookReach::OwnClient),
+            (Role::Coordinator, WebhookReach::Nothing),
+            (Role::Manager, WebhookReach::Nothing),
+        ];
+        for (role, reach) in cases {
+            assert_eq!(webhook_reach(role), reach, "{role}");
+            // Whoever reaches something may manage webhooks, and only they.
+            assert_eq!(
+                reach != WebhookReach::Nothing,
+                may(role, Action::ManageWebhooks),
+                "{role}"
+            );
         }
     }
 

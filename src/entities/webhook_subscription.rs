@@ -13,6 +13,9 @@ pub struct Model {
     pub partner_id: Option<Uuid>,
     /// Client id of whoever subscribed.
     pub created_by: String,
+    /// The owner: the `api_clients` row of whoever subscribed. Null only for a subscription
+    /// older than the column whose maker could not be found (admins alone see it then).
+    pub owner_client_id: Option<Uuid>,
     /// The destination.
     pub url: String,
     /// The event types wanted, as `,type,type,` (so one `LIKE` matches a type); empty for

@@ -25,9 +25,12 @@ use crate::{
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhookRequest {
     /// Where to post events: an `http` or `https` URL without credentials (at most 2048
-    /// characters) whose host is public: not loopback, private, link-local, unspecified,
-    /// broadcast, documentation or shared (CGNAT), by address or by every address its name
-    /// resolves to. The check is repeated before every delivery.
+    /// characters) whose host is a globally reachable unicast address, by address or by
+    /// every address its name resolves to: nothing the IANA special-purpose registries mark
+    /// not globally reachable (loopback, private, unique-local, link-local, site-local,
+    /// shared, benchmarking, documentation, reserved, ...), no multicast or broadcast, and
+    /// no IPv6 address carrying such an IPv4 one (IPv4-mapped, NAT64, 6to4, Teredo, ...).
+    /// The check is repeated before every delivery.
     #[schema(example = "https://hooks.example.jp/onestop")]
     pub url: String,
     /// Event types to receive (see the API guide); omitted or empty for every type.
@@ -191,6 +194,8 @@ impl CreateWebhookRequest {
 
 /// Subscribes a URL to events (partner, analyst, admin). A partner's subscription receives
 /// the events of its own partner's cases only; analysts' and admins' receive every event.
+/// The subscription belongs to the calling client: analysts see and delete their own, a
+/// partner's clients those of their partner, admins every one.
 /// Deliveries are `POST`s with the Standard Webhooks headers `webhook-id` (the same on every
 /// retry), `webhook-timestamp` and `webhook-signature`, and a JSON body `{"type",
 /// "timestamp", "data"}`. A 2xx answer delivers; 410 Gone disables the subscription; anything
@@ -248,8 +253,9 @@ pub async fn create_webhook(
     .await
 }
 
-/// Lists the subscriptions the caller may see, oldest first: a partner's own, or every one
-/// for analysts and admins. Secrets are never listed.
+/// Lists the subscriptions the caller owns, oldest first: an analyst the ones it made, a
+/// partner's client those of its partner (made by any of its clients), an admin every one.
+/// Secrets are never listed.
 #[utoipa::path(
     tag = "webhooks",
     security(("bearer" = [])),
@@ -283,7 +289,8 @@ pub async fn list_webhooks(
 }
 
 /// Deletes a subscription with its delivery history; nothing more is delivered to it.
-/// Another partner's subscription is answered 404.
+/// A subscription the caller does not own (another analyst's, another partner's; admins own
+/// every one) is answered 404.
 #[utoipa::path(
     tag = "webhooks",
     security(("bearer" = [])),
@@ -308,7 +315,8 @@ pub async fn delete_webhook(
 }
 
 /// A subscription's deliveries, newest event first, each with every attempt (status code
-/// or error, time, duration). Another partner's subscription is answered 404.
+/// or error, time, duration). A subscription the caller does not own (another analyst's,
+/// another partner's; admins own every one) is answered 404.
 #[utoipa::path(
     tag = "webhooks",
     security(("bearer" = [])),

@@ -33,7 +33,7 @@ use uuid::Uuid;
 use crate::{
     config::Settings,
     db::begin_write,
-    domain::webhook_destination::refuse_address,
+    domain::webhook_destination::refuse_resolved,
     entities::{event, webhook_attempt, webhook_delivery, webhook_subscription},
     services::webhooks::{self, SECRET_PREFIX, check_destination, status},
 };
@@ -219,32 +219,21 @@ impl Worker {
             .await?;
         tx.commit().await?;
 
-        let subscription_ids: Vec<Uuid> = due.iter().map(|d| d.subscription_id).collect();
-        let event_ids: Vec<Uuid> = due.iter().map(|d| d.event_id).collect();
-        let subscriptions: HashMap<Uuid, webhook_subscription::Model> =
-            webhook_subscription::Entity::find()
-                .filter(webhook_subscription::Column::Id.is_in(subscription_ids))
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(|s| (s.id, s))
-                .collect();
-        let mut events: HashMap<Uuid, event::Model> = event::Entity::find()
+        let mut subscription_ids: Vec<Uuid> = due.iter().map(|d| d.subscription_id).collect();
+        subscription_ids.sort_unstable();
+        subscription_ids.dedup();
+        let mut event_ids: Vec<Uuid> = due.iter().map(|d| d.event_id).collect();
+        event_ids.sort_unstable();
+        event_ids.dedup();
+        let subscriptions = webhook_subscription::Entity::find()
+            .filter(webhook_subscription::Column::Id.is_in(subscription_ids))
+            .all(&self.db)
+            .await?;
+        let events = event::Entity::find()
             .filter(event::Column::Id.is_in(event_ids))
             .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|e| (e.id, e))
-            .collect();
-        Ok(due
-            .into_iter()
-            .map(|delivery| Claimed {
-                attempt: delivery.attempt_count + 1,
-                subscription: subscriptions.get(&delivery.subscription_id).cloned(),
-                event: events.remove(&delivery.event_id),
-                delivery,
-            })
-            .collect())
+            .await?;
+        Ok(pair_up(due, subscriptions, events))
     }
 
     /// Makes one attempt; returns how it ended, when it started and how long it took.
@@ -409,6 +398,28 @@ impl Worker {
     }
 }
 
+/// Gives every claimed delivery its subscription and its event. One event is usually due for
+/// several subscriptions in the same batch (every subscriber of `ticket.created` gets the
+/// same event), so each delivery gets its own copy: handing the event to the first delivery
+/// alone left the others to fail with "the event no longer exists" and wait for a retry.
+fn pair_up(
+    due: Vec<webhook_delivery::Model>,
+    subscriptions: Vec<webhook_subscription::Model>,
+    events: Vec<event::Model>,
+) -> Vec<Claimed> {
+    let subscriptions: HashMap<Uuid, webhook_subscription::Model> =
+        subscriptions.into_iter().map(|s| (s.id, s)).collect();
+    let events: HashMap<Uuid, event::Model> = events.into_iter().map(|e| (e.id, e)).collect();
+    due.into_iter()
+        .map(|delivery| Claimed {
+            attempt: delivery.attempt_count + 1,
+            subscription: subscriptions.get(&delivery.subscription_id).cloned(),
+            event: events.get(&delivery.event_id).cloned(),
+            delivery,
+        })
+        .collect()
+}
+
 /// The claim's query: due pending deliveries, earliest first, locked for this transaction and
 /// skipping rows another instance holds (PostgreSQL; SQLite has no row locks and serializes
 /// the claiming transactions instead).
@@ -497,9 +508,9 @@ impl reqwest::dns::Resolve for PublicResolver {
             let addresses: Vec<std::net::SocketAddr> =
                 tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
             if !allow_private {
-                for address in &addresses {
-                    refuse_address(address.ip()).map_err(|message| format!("{message}: {name}"))?;
-                }
+                let ips: Vec<std::net::IpAddr> =
+                    addresses.iter().map(std::net::SocketAddr::ip).collect();
+                refuse_resolved(&name, &ips)?;
             }
             let addresses: reqwest::dns::Addrs = Box::new(addresses.into_iter());
             Ok(addresses)
@@ -522,6 +533,60 @@ mod tests {
             .build(DbBackend::Sqlite)
             .to_string();
         assert!(!sql.contains("FOR UPDATE"), "{sql}");
+    }
+
+    #[test]
+    fn every_delivery_of_one_event_in_a_batch_gets_the_event() {
+        let now = Utc::now();
+        let event = event::Model {
+            seq: 1,
+            id: Uuid::now_v7(),
+            ticket_id: None,
+            event_type: "ticket.created".into(),
+            actor: "oc_partner".into(),
+            actor_role: "partner".into(),
+            data: "{}".into(),
+            created_at: now,
+            feed_seq: None,
+        };
+        let subscriptions: Vec<webhook_subscription::Model> = (0..5)
+            .map(|n| webhook_subscription::Model {
+                id: Uuid::now_v7(),
+                partner_id: None,
+                created_by: format!("oc_{n}"),
+                owner_client_id: None,
+                url: format!("https://hooks.example.com/{n}"),
+                event_types: String::new(),
+                secret: "whsec_".into(),
+                active: true,
+                disabled_reason: None,
+                created_at: now,
+            })
+            .collect();
+        let due: Vec<webhook_delivery::Model> = subscriptions
+            .iter()
+            .map(|subscription| webhook_delivery::Model {
+                subscription_id: subscription.id,
+                event_id: event.id,
+                event_type: event.event_type.clone(),
+                status: status::PENDING.into(),
+                attempt_count: 0,
+                next_attempt_at: now,
+                created_at: now,
+                updated_at: now,
+            })
+            .collect();
+        let claimed = pair_up(due, subscriptions, vec![event.clone()]);
+        assert_eq!(claimed.len(), 5);
+        for (n, claimed) in claimed.iter().enumerate() {
+            assert_eq!(claimed.event.as_ref(), Some(&event), "delivery {n}");
+            assert_eq!(
+                claimed.subscription.as_ref().map(|s| s.id),
+                Some(claimed.delivery.subscription_id),
+                "delivery {n}"
+            );
+            assert_eq!(claimed.attempt, 1, "delivery {n}");
+        }
     }
 
     #[test]

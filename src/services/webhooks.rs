@@ -3,6 +3,10 @@
 //!
 //! A partner's subscription hears about its own partner's cases only (its `partner_id` is
 //! stored); analysts' and admins' subscriptions hear about every event.
+//!
+//! A subscription belongs to the client that made it (`owner_client_id`). Who may list it,
+//! read its deliveries and delete it is [`crate::auth::policy::webhook_reach`], turned here
+//! into the one condition every read of subscriptions uses ([`reach_condition`]).
 use std::{collections::HashMap, net::SocketAddr, time::Duration};
 
 use base64::{Engine, engine::general_purpose::STANDARD};
@@ -17,10 +21,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    auth::{AuthenticatedClient, Role},
+    auth::{AuthenticatedClient, Role, WebhookReach, policy::webhook_reach},
     db::begin_write,
-    domain::webhook_destination::{Destination, DestinationHost, refuse_address},
-    entities::{ticket, webhook_attempt, webhook_delivery, webhook_subscription},
+    domain::webhook_destination::{Destination, DestinationHost, refuse_resolved},
+    entities::{api_client, ticket, webhook_attempt, webhook_delivery, webhook_subscription},
     error::ApiError,
     pagination::{Cursor, PageRequest},
     services::{LIKE_ESCAPE, like_literal},
@@ -226,7 +230,8 @@ pub async fn check_destination(raw: &str, allow_private: bool) -> Result<Destina
 }
 
 /// Resolves `name` and refuses it when any of its addresses is not public (a name with one
-/// private address among public ones could be steered to it).
+/// private address among public ones could be steered to it). The delivery worker's
+/// resolver applies the same [`refuse_resolved`].
 pub async fn resolve_public(name: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
     let addresses: Vec<SocketAddr> =
         tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((name, port)))
@@ -234,12 +239,8 @@ pub async fn resolve_public(name: &str, port: u16) -> Result<Vec<SocketAddr>, St
             .map_err(|_| format!("its host {name} did not resolve in time"))?
             .map_err(|error| format!("its host {name} does not resolve ({error})"))?
             .collect();
-    if addresses.is_empty() {
-        return Err(format!("its host {name} has no address"));
-    }
-    for address in &addresses {
-        refuse_address(address.ip()).map_err(|message| format!("{message}: {name}"))?;
-    }
+    let ips: Vec<std::net::IpAddr> = addresses.iter().map(SocketAddr::ip).collect();
+    refuse_resolved(name, &ips)?;
     Ok(addresses)
 }
 
@@ -254,14 +255,47 @@ fn scope(client: &AuthenticatedClient) -> Result<Option<Uuid>, ApiError> {
     }
 }
 
-/// Creates a subscription for `client` and returns it with its new secret: `whsec_` and
-/// the base64 of 32 random bytes.
+/// The condition that keeps the subscriptions `client` reaches (see [`webhook_reach`]).
+fn reach_condition(client: &AuthenticatedClient) -> Result<Condition, ApiError> {
+    use webhook_subscription::Column as S;
+    match webhook_reach(client.role) {
+        WebhookReach::Every => Ok(Condition::all()),
+        WebhookReach::OwnPartner => {
+            let partner_id = client.partner_id.ok_or_else(|| {
+                ApiError::Forbidden("this partner client is not bound to a partner".into())
+            })?;
+            Ok(Condition::all().add(S::PartnerId.eq(partner_id)))
+        }
+        // The token names the public client id; the owner is the client's row.
+        WebhookReach::OwnClient => Ok(Condition::all().add(
+            S::OwnerClientId.in_subquery(
+                Query::select()
+                    .column(api_client::Column::Id)
+                    .from(api_client::Entity)
+                    .and_where(Expr::col(api_client::Column::ClientId).eq(&client.client_id))
+                    .to_owned(),
+            ),
+        )),
+        WebhookReach::Nothing => Err(ApiError::Forbidden(format!(
+            "a {} client may not manage webhooks",
+            client.role
+        ))),
+    }
+}
+
+/// Creates a subscription owned by `client` and returns it with its new secret: `whsec_`
+/// and the base64 of 32 random bytes.
 pub async fn create(
     db: &impl ConnectionTrait,
     client: &AuthenticatedClient,
     new: NewSubscription,
 ) -> Result<(Subscription, String), ApiError> {
     let partner_id = scope(client)?;
+    let owner = api_client::Entity::find()
+        .filter(api_client::Column::ClientId.eq(&client.client_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("this client no longer exists".to_owned()))?;
     let secret = format!(
         "{SECRET_PREFIX}{}",
         STANDARD.encode(rand::random::<[u8; 32]>())
@@ -270,6 +304,7 @@ pub async fn create(
         id: Set(Uuid::now_v7()),
         partner_id: Set(partner_id),
         created_by: Set(client.client_id.clone()),
+        owner_client_id: Set(Some(owner.id)),
         url: Set(new.destination.url().to_string()),
         event_types: Set(encode_event_types(&new.event_types)),
         // Kept as is, not hashed: every delivery is signed with it.
@@ -283,32 +318,29 @@ pub async fn create(
     Ok((model.into(), secret))
 }
 
-/// The subscription `id` if `client` may see it (partners: their partner's; analysts and
-/// admins: every one), 404 otherwise.
+/// The subscription `id` if `client` reaches it, 404 otherwise (whether it exists is not
+/// told).
 async fn visible(
     db: &impl ConnectionTrait,
     client: &AuthenticatedClient,
     id: Uuid,
 ) -> Result<webhook_subscription::Model, ApiError> {
-    let partner_id = scope(client)?;
     webhook_subscription::Entity::find_by_id(id)
+        .filter(reach_condition(client)?)
         .one(db)
         .await?
-        .filter(|model| partner_id.is_none() || model.partner_id == partner_id)
         .ok_or_else(|| ApiError::NotFound(format!("no webhook subscription has the id {id}")))
 }
 
-/// One page of the subscriptions `client` may see, oldest first.
+/// One page of the subscriptions `client` reaches, oldest first.
 pub async fn list(
     db: &impl ConnectionTrait,
     client: &AuthenticatedClient,
     page: &PageRequest,
 ) -> Result<(Vec<Subscription>, Option<String>), ApiError> {
-    let mut query =
-        webhook_subscription::Entity::find().order_by_asc(webhook_subscription::Column::Id);
-    if let Some(partner_id) = scope(client)? {
-        query = query.filter(webhook_subscription::Column::PartnerId.eq(partner_id));
-    }
+    let mut query = webhook_subscription::Entity::find()
+        .filter(reach_condition(client)?)
+        .order_by_asc(webhook_subscription::Column::Id);
     if let Some(after) = page.after {
         query = query.filter(webhook_subscription::Column::Id.gt(after));
     }

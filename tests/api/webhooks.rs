@@ -2,7 +2,7 @@
 //! instances without duplicates, disabled on 410, refused on private networks, and scoped to
 //! a partner's own cases.
 use std::{
-    collections::HashMap,
+    collections::{BTreeSet, HashMap},
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -583,17 +583,12 @@ async fn a_partners_subscription_hears_only_about_its_own_cases_and_is_hidden_fr
     )
     .await;
 
-    let analyst = app.token_with_role(Role::Analyst).await;
-    let listed: Value = app
-        .get("/v1/webhooks", &analyst)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let admin = app.admin_token().await;
+    let listed: Value = app.get("/v1/webhooks", &admin).await.json().await.unwrap();
     assert_eq!(
         listed["items"].as_array().unwrap().len(),
         2,
-        "analysts see all"
+        "admins see all"
     );
 
     let deleted = app
@@ -649,4 +644,238 @@ async fn an_idempotent_retry_of_a_subscription_replays_the_first_answer() {
     assert_eq!(answers[0], answers[1]);
     let listed: Value = app.get("/v1/webhooks", &admin).await.json().await.unwrap();
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn every_subscription_to_an_event_gets_it_on_the_first_attempt() {
+    let app = spawn_app_with(fast_webhooks).await;
+    let admin = app.admin_token().await;
+    let mut receivers = Vec::new();
+    let mut subscriptions = Vec::new();
+    for _ in 0..5 {
+        let receiver = Receiver::start(&[]).await;
+        subscriptions.push(subscribe(&app, &admin, &receiver.url, &["ticket.created"]).await);
+        receivers.push(receiver);
+    }
+    let partner = app.token_with_role(Role::Partner).await;
+    let ticket_id = file_case(&app, &partner, "株式会社五件配信").await;
+
+    let mut webhook_ids = Vec::new();
+    for (n, (receiver, subscription)) in receivers.iter().zip(&subscriptions).enumerate() {
+        let settled = settled_deliveries(&app, &admin, subscription).await;
+        assert_eq!(settled.len(), 1, "subscription {n}: one ticket.created");
+        let delivery = &settled[0];
+        assert_eq!(
+            delivery["status"], "delivered",
+            "subscription {n}: {delivery}"
+        );
+        let attempts = delivery["attempts"].as_array().unwrap();
+        assert_eq!(
+            attempts.len(),
+            1,
+            "subscription {n}: one attempt: {delivery}"
+        );
+        assert_eq!(attempts[0]["attempt"], 1, "subscription {n}");
+        assert_eq!(attempts[0]["status_code"], 200, "subscription {n}");
+        assert!(
+            attempts[0]["error"].is_null(),
+            "subscription {n}: {delivery}"
+        );
+        let requests = receiver.requests();
+        assert_eq!(requests.len(), 1, "subscription {n}: one request received");
+        assert_eq!(requests[0].json()["data"]["ticket_id"], ticket_id.as_str());
+        assert_eq!(requests[0].header("webhook-id"), delivery["id"]);
+        webhook_ids.push(requests[0].header("webhook-id").to_owned());
+    }
+    webhook_ids.dedup();
+    assert_eq!(webhook_ids.len(), 1, "one event, one webhook-id everywhere");
+}
+
+#[tokio::test]
+async fn urls_whose_address_is_not_globally_reachable_or_carries_one_that_is_not_are_refused() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let cases = [
+        ("http://[64:ff9b::7f00:1]/", "NAT64 of loopback"),
+        ("http://[64:ff9b:1::a00:1]/", "local-use NAT64"),
+        ("http://[2002:7f00:1::]/", "6to4 of loopback"),
+        (
+            "http://[2002:a9fe:a9fe::]/",
+            "6to4 of the metadata endpoint",
+        ),
+        ("http://[::127.0.0.1]/", "IPv4-compatible loopback"),
+        ("http://[::ffff:0:127.0.0.1]/", "IPv4-translated loopback"),
+        ("http://198.18.0.1/", "benchmarking"),
+        ("http://240.0.0.1/", "reserved"),
+        ("http://192.0.0.1/", "IETF protocol assignment"),
+        ("http://192.88.99.1/", "6to4 relay anycast"),
+        ("http://[fec0::1]/", "site-local"),
+        ("http://[2001::1]/", "Teredo"),
+        ("http://[100::1]/", "discard-only"),
+    ];
+    for (url, why) in cases {
+        let response = app
+            .post_json("/v1/webhooks", &admin, &json!({"url": url}))
+            .await;
+        let problem = assert_problem(response, 422, why).await;
+        assert_eq!(error_fields(&problem), ["url"], "{why}: {problem}");
+    }
+    let listed: Value = app.get("/v1/webhooks", &admin).await.json().await.unwrap();
+    assert!(
+        listed["items"].as_array().unwrap().is_empty(),
+        "nothing was created: {listed}"
+    );
+}
+
+#[tokio::test]
+async fn each_role_lists_reads_and_deletes_only_the_webhook_subscriptions_it_owns() {
+    let app = spawn_app_with(|settings| {
+        settings.webhook_allow_private = true;
+        settings.webhook_worker = false;
+    })
+    .await;
+    let partner_one = app.create_partner("株式会社一番パートナー").await;
+    let partner_two = app.create_partner("株式会社二番パートナー").await;
+    let mut tokens: Vec<(&str, String)> = Vec::new();
+    for (name, partner) in [
+        ("partner one, client a", partner_one),
+        ("partner one, client b", partner_one),
+        ("partner two", partner_two),
+    ] {
+        let client = app.create_client(Role::Partner, Some(partner), None).await;
+        tokens.push((name, app.token_for(&client).await));
+    }
+    for name in ["analyst a", "analyst b"] {
+        tokens.push((name, app.token_with_role(Role::Analyst).await));
+    }
+    for name in ["admin a", "admin b"] {
+        tokens.push((name, app.admin_token().await));
+    }
+    let token = |name: &str| -> String {
+        tokens
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| t.clone())
+            .unwrap()
+    };
+    let makers = [
+        "partner one, client a",
+        "partner two",
+        "analyst a",
+        "analyst b",
+        "admin a",
+    ];
+    let mut ids: HashMap<&str, String> = HashMap::new();
+    for maker in makers {
+        let made = subscribe(&app, &token(maker), "http://127.0.0.1:9/hooks", &[]).await;
+        ids.insert(maker, made["id"].as_str().unwrap().to_owned());
+    }
+    // Whose subscriptions each caller owns.
+    let reach: [(&str, &[&str]); 7] = [
+        ("partner one, client a", &["partner one, client a"]),
+        ("partner one, client b", &["partner one, client a"]),
+        ("partner two", &["partner two"]),
+        ("analyst a", &["analyst a"]),
+        ("analyst b", &["analyst b"]),
+        ("admin a", &makers),
+        ("admin b", &makers),
+    ];
+    for (caller, owned) in reach {
+        let listed: Value = app
+            .get("/v1/webhooks", &token(caller))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let listed: BTreeSet<&str> = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["id"].as_str().unwrap())
+            .collect();
+        let expected: BTreeSet<&str> = owned.iter().map(|maker| ids[maker].as_str()).collect();
+        assert_eq!(listed, expected, "{caller} lists");
+        for maker in makers {
+            let path = format!("/v1/webhooks/{}/deliveries", ids[maker]);
+            let response = app.get(&path, &token(caller)).await;
+            if owned.contains(&maker) {
+                assert_eq!(
+                    response.status().as_u16(),
+                    200,
+                    "{caller} reads the deliveries of {maker}'s subscription"
+                );
+            } else {
+                let why = format!("{caller} reads the deliveries of {maker}'s subscription");
+                assert_problem(response, 404, &why).await;
+                let why = format!("{caller} deletes {maker}'s subscription");
+                let response = app
+                    .delete(&format!("/v1/webhooks/{}", ids[maker]), &token(caller))
+                    .await;
+                assert_problem(response, 404, &why).await;
+            }
+        }
+    }
+    for role in [Role::Coordinator, Role::Manager] {
+        let other = app.token_with_role(role).await;
+        let id = &ids["analyst a"];
+        assert_problem(
+            app.get("/v1/webhooks", &other).await,
+            403,
+            &format!("{role} lists"),
+        )
+        .await;
+        assert_problem(
+            app.get(&format!("/v1/webhooks/{id}/deliveries"), &other)
+                .await,
+            403,
+            &format!("{role} reads deliveries"),
+        )
+        .await;
+        assert_problem(
+            app.delete(&format!("/v1/webhooks/{id}"), &other).await,
+            403,
+            &format!("{role} deletes"),
+        )
+        .await;
+    }
+    // The refusals changed nothing.
+    let listed: Value = app
+        .get("/v1/webhooks", &token("admin b"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), makers.len());
+
+    // Owners delete: another client of the same partner, the analyst itself, and admins
+    // anyone's.
+    let deletions = [
+        ("partner one, client b", "partner one, client a"),
+        ("analyst a", "analyst a"),
+        ("admin b", "partner two"),
+        ("admin b", "analyst b"),
+        ("admin b", "admin a"),
+    ];
+    for (caller, maker) in deletions {
+        let path = format!("/v1/webhooks/{}", ids[maker]);
+        let response = app.delete(&path, &token(caller)).await;
+        assert_eq!(
+            response.status().as_u16(),
+            204,
+            "{caller} deletes {maker}'s subscription"
+        );
+        assert_problem(
+            app.get(&format!("{path}/deliveries"), &token(caller)).await,
+            404,
+            &format!("{maker}'s subscription after {caller} deleted it"),
+        )
+        .await;
+    }
+    let listed: Value = app
+        .get("/v1/webhooks", &token("admin a"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(listed["items"].as_array().unwrap().is_empty(), "{listed}");
 }
