@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::{
     auth::AuthenticatedClient,
     domain::{business_days::ClosedBecause, holidays::check_known_date},
-    error::{ApiError, Problem},
+    error::ApiError,
     state::AppState,
 };
 
@@ -60,9 +60,6 @@ pub struct BusinessDaysView {
     params(BusinessDaysQuery),
     responses(
         (status = 200, body = BusinessDaysView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/calendar/business-days")]

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::{
     auth::{Action, AuthenticatedClient},
     entities::event,
-    error::{ApiError, Problem},
+    error::ApiError,
     services,
     state::AppState,
 };
@@ -96,12 +96,15 @@ fn wants_ndjson(req: &HttpRequest) -> bool {
     security(("bearer" = [])),
     params(FeedQuery),
     responses(
-        (status = 200, body = FeedPage, headers(("X-Next-After" = i64, description = "With NDJSON: the `after` of the next page"))),
-        (status = 200, content_type = "application/x-ndjson", description = "One FeedEvent per line", body = String),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 200,
+            description = "A page of the feed: JSON by default; with `Accept: application/x-ndjson`, \
+                one `FeedEvent` per line and the next `after` in `X-Next-After`",
+            content(
+                (FeedPage = "application/json"),
+                (FeedEvent = "application/x-ndjson"),
+            ),
+            headers(("X-Next-After" = i64, description = "With NDJSON: the `after` of the next page")),
+        ),
     )
 )]
 #[get("/v1/events")]

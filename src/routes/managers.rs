@@ -273,10 +273,7 @@ fn manager_response(status: actix_web::http::StatusCode, row: manager::Model) ->
     request_body = CreateManagerRequest,
     responses(
         (status = 201, body = ManagerView, headers(("Location" = String), ("ETag" = String))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The same Idempotency-Key is still in flight", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/managers")]
@@ -329,10 +326,6 @@ pub struct ManagerQuery {
     params(ManagerQuery),
     responses(
         (status = 200, body = Page<ManagerView>, headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/managers")]
@@ -376,9 +369,6 @@ pub async fn list_managers(
     params(("id" = Uuid, Path, description = "Manager id")),
     responses(
         (status = 200, body = ManagerView, headers(("ETag" = String))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/managers/{id}")]
@@ -407,11 +397,6 @@ pub async fn get_manager(
     request_body = UpdateManagerRequest,
     responses(
         (status = 200, body = ManagerView, headers(("ETag" = String))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 412, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/v1/managers/{id}")]
