@@ -22,6 +22,7 @@ pub struct BusinessDaysQuery {
     /// The day to count from (it never counts itself).
     pub from: NaiveDate,
     /// Business days to count, 0–260.
+    #[param(minimum = 0, maximum = 260)]
     pub days: u32,
 }
 

@@ -28,8 +28,11 @@ pub const NDJSON: &str = "application/x-ndjson";
 pub struct FeedQuery {
     /// The `seq` of the last event read (`next_after` of the previous page); 0 or omitted
     /// reads from the start.
+    #[param(minimum = 0)]
     pub after: Option<i64>,
-    /// Events per page: 1–1000 as JSON (default 100), 1–10000 as NDJSON.
+    /// Events per page: 1–1000 as JSON (default 100). NDJSON pages may also be larger, up to
+    /// 10000; the schema gives the bound that holds for both.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
 }
 

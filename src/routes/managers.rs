@@ -30,13 +30,13 @@ pub const MAX_CAPACITY: i64 = 1000;
 #[serde(deny_unknown_fields)]
 pub struct CreateManagerRequest {
     /// Name (1–100 characters).
-    #[schema(example = "佐藤 花子")]
+    #[schema(example = "佐藤 花子", min_length = 1, max_length = 100)]
     pub name: String,
     /// E-mail address.
-    #[schema(example = "sato@tw-manager.example.jp")]
+    #[schema(example = "sato@tw-manager.example.jp", max_length = 254)]
     pub email: String,
     /// Tracks answered: `ict`, `labor` or both.
-    #[schema(value_type = Vec<Track>, example = json!(["labor"]))]
+    #[schema(value_type = Vec<Track>, example = json!(["labor"]), min_items = 1)]
     pub tracks: Vec<String>,
     /// Topic codes the manager knows well (see `GET /v1/topics`).
     #[serde(default)]
@@ -51,7 +51,7 @@ pub struct CreateManagerRequest {
     /// Visits companies on site (default false).
     pub onsite: Option<bool>,
     /// Most active cases at once, 0–1000.
-    #[schema(example = 5)]
+    #[schema(example = 5, minimum = 0, maximum = 1000)]
     pub capacity: i64,
     /// Takes cases (default true).
     pub active: Option<bool>,
@@ -61,12 +61,14 @@ pub struct CreateManagerRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateManagerRequest {
-    /// Name.
+    /// Name (1–100 characters).
+    #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
     /// E-mail.
+    #[schema(max_length = 254)]
     pub email: Option<String>,
-    /// Tracks.
-    #[schema(value_type = Option<Vec<Track>>)]
+    /// Tracks (at least one).
+    #[schema(value_type = Option<Vec<Track>>, min_items = 1)]
     pub tracks: Option<Vec<String>>,
     /// Topics.
     pub topics: Option<Vec<String>>,
@@ -76,7 +78,8 @@ pub struct UpdateManagerRequest {
     pub online: Option<bool>,
     /// Visits on site.
     pub onsite: Option<bool>,
-    /// Capacity; raising it hands waiting cases to the manager at once.
+    /// Capacity, 0–1000; raising it hands waiting cases to the manager at once.
+    #[schema(minimum = 0, maximum = 1000)]
     pub capacity: Option<i64>,
     /// Takes cases; re-activating hands waiting cases to the manager at once.
     pub active: Option<bool>,
@@ -313,6 +316,7 @@ pub struct ManagerQuery {
     #[param(value_type = Option<Track>)]
     pub track: Option<String>,
     /// Items per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

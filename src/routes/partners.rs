@@ -22,7 +22,7 @@ use crate::{
 #[serde(deny_unknown_fields)]
 pub struct CreatePartnerRequest {
     /// Display name, unique (1–200 characters).
-    #[schema(example = "東京商工会議所")]
+    #[schema(example = "東京商工会議所", min_length = 1, max_length = 200)]
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     pub name: String,
     /// Kind of body.

@@ -36,7 +36,9 @@ pub struct SummaryQuery {
     pub fiscal_year: Option<i32>,
     /// `track` (default), `prefecture`, `partner`, `month`, `industry` or `manager`.
     pub group_by: Option<String>,
-    /// For publication: counts below this become `null` (and the rates built on them).
+    /// For publication: counts below this become `null` (and the rates built on them); 1 or
+    /// more.
+    #[param(minimum = 1)]
     pub suppress_below: Option<u64>,
 }
 

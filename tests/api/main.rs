@@ -6,6 +6,7 @@ mod auth;
 mod boundary;
 mod calendar;
 mod consulting;
+mod contract;
 mod demo;
 mod errors;
 mod feed;
