@@ -304,7 +304,12 @@ pub fn apply(document: &mut OpenApi) {
 fn complete(path: &str, operation: &mut Operation, referenced: &mut Vec<&'static str>) {
     let shape = shape(path, operation);
     operation.security = Some(if shape.public {
-        Vec::new()
+        // A public operation may offer optional schemes beside anonymous access (`{}`);
+        // what it declared stays then, anything else becomes "no token needed".
+        match operation.security.take() {
+            Some(requirements) if requirements.iter().any(is_anonymous) => requirements,
+            _ => Vec::new(),
+        }
     } else {
         match operation.security.take() {
             Some(requirements) if !requirements.is_empty() => requirements,
@@ -343,6 +348,12 @@ fn complete(path: &str, operation: &mut Operation, referenced: &mut Vec<&'static
     if operation.operation_id.as_deref() == Some("create_ticket") {
         link_created_case(operation);
     }
+}
+
+/// Whether `requirement` is the empty one (`{}`): the operation may be called without any
+/// credentials.
+fn is_anonymous(requirement: &SecurityRequirement) -> bool {
+    serde_json::to_value(requirement).is_ok_and(|value| value == serde_json::json!({}))
 }
 
 /// The sub-resources of a case, reachable from the case `POST /v1/tickets` creates: each
