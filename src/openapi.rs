@@ -8,6 +8,8 @@ use utoipa_actix_web::AppExt;
 
 use crate::routes;
 
+pub mod common_responses;
+
 /// The parts of the document that are not collected from the routes.
 #[derive(OpenApi)]
 #[openapi(
@@ -19,7 +21,7 @@ labor-management track, telework managers consult, and reporting integrations re
 Every error is RFC 9457 `application/problem+json` with `type`, `title`, `status`, `detail` and, \
 for validation problems, `errors: [{field, message}]` listing every invalid field. \
 Lists use keyset pagination (`limit` ≤ 200, opaque `cursor`, `next_cursor` and a `Link: rel=\"next\"` header).",
-        license(name = "MIT"),
+        license(name = "MIT", identifier = "MIT"),
     ),
     modifiers(&BearerAuth),
     components(schemas(crate::error::Problem, crate::error::FieldError, crate::error::OAuthProblem)),
@@ -69,13 +71,16 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The whole document: [`ApiDoc`] plus every path registered by [`routes::configure`].
+/// The whole document: [`ApiDoc`] plus every path registered by [`routes::configure`],
+/// completed with the problem answers every operation shares ([`common_responses`]).
 pub fn document() -> utoipa::openapi::OpenApi {
-    let (_app, document) = App::new()
+    let (_app, mut document) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(routes::configure)
         .split_for_parts();
+    // After the paths are collected: `modifiers(...)` of ApiDoc run before any path exists.
+    common_responses::apply(&mut document);
     document
 }
 

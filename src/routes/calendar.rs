@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::{
     auth::AuthenticatedClient,
     domain::{business_days::ClosedBecause, holidays::check_known_date},
-    error::{ApiError, Problem},
+    error::ApiError,
     state::AppState,
 };
 
@@ -22,6 +22,7 @@ pub struct BusinessDaysQuery {
     /// The day to count from (it never counts itself).
     pub from: NaiveDate,
     /// Business days to count, 0–260.
+    #[param(minimum = 0, maximum = 260)]
     pub days: u32,
 }
 
@@ -60,9 +61,6 @@ pub struct BusinessDaysView {
     params(BusinessDaysQuery),
     responses(
         (status = 200, body = BusinessDaysView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/calendar/business-days")]

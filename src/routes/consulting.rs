@@ -81,9 +81,6 @@ pub struct CandidatesView {
     params(("id" = Uuid, Path, description = "Case id")),
     responses(
         (status = 200, body = CandidatesView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`not-routed`: the case has no track yet", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -178,12 +175,7 @@ fn check_reason(errors: &mut FieldErrors, reason: Option<&str>) {
     request_body = AssignRequest,
     responses(
         (status = 200, body = AssignmentView, headers(("ETag" = String, description = "The case's new ETag"))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`no-eligible-manager` (the case now waits), `manager-not-eligible`, `not-routed` or `illegal-transition` (not triaged)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/tickets/{id}/assignment")]
@@ -250,12 +242,7 @@ pub struct ReleaseView {
     request_body(content = Option<ReleaseRequest>, description = "Optional"),
     responses(
         (status = 200, body = ReleaseView, headers(("ETag" = String, description = "The case's new ETag"))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`illegal-transition`: the case has no manager to release", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/v1/tickets/{id}/assignment")]
@@ -430,12 +417,7 @@ impl CreateSessionRequest {
     request_body = CreateSessionRequest,
     responses(
         (status = 201, body = SessionView, headers(("Location" = String))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`session-overlap`, `free-sessions-used-up` or `illegal-transition` (no manager assigned)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/tickets/{id}/sessions")]
@@ -480,9 +462,6 @@ pub async fn create_session(
     params(("id" = Uuid, Path, description = "Case id")),
     responses(
         (status = 200, body = SessionList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/tickets/{id}/sessions")]
@@ -529,12 +508,7 @@ pub struct UpdateSessionRequest {
     request_body = UpdateSessionRequest,
     responses(
         (status = 200, body = SessionView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`illegal-session-transition`: the session has already ended", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/v1/sessions/{id}")]
@@ -644,12 +618,7 @@ impl OutcomeRequest {
     request_body = OutcomeRequest,
     responses(
         (status = 200, body = TicketView, headers(("ETag" = String))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`illegal-transition`: no outcome can be recorded in the case's status", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/v1/tickets/{id}/outcome")]

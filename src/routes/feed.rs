@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::{
     auth::{Action, AuthenticatedClient},
     entities::event,
-    error::{ApiError, Problem},
+    error::ApiError,
     services,
     state::AppState,
 };
@@ -28,8 +28,11 @@ pub const NDJSON: &str = "application/x-ndjson";
 pub struct FeedQuery {
     /// The `seq` of the last event read (`next_after` of the previous page); 0 or omitted
     /// reads from the start.
+    #[param(minimum = 0)]
     pub after: Option<i64>,
-    /// Events per page: 1–1000 as JSON (default 100), 1–10000 as NDJSON.
+    /// Events per page: 1–1000 as JSON (default 100). NDJSON pages may also be larger, up to
+    /// 10000; the schema gives the bound that holds for both.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
 }
 
@@ -96,12 +99,15 @@ fn wants_ndjson(req: &HttpRequest) -> bool {
     security(("bearer" = [])),
     params(FeedQuery),
     responses(
-        (status = 200, body = FeedPage, headers(("X-Next-After" = i64, description = "With NDJSON: the `after` of the next page"))),
-        (status = 200, content_type = "application/x-ndjson", description = "One FeedEvent per line", body = String),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 200,
+            description = "A page of the feed: JSON by default; with `Accept: application/x-ndjson`, \
+                one `FeedEvent` per line and the next `after` in `X-Next-After`",
+            content(
+                (FeedPage = "application/json"),
+                (FeedEvent = "application/x-ndjson"),
+            ),
+            headers(("X-Next-After" = i64, description = "With NDJSON: the `after` of the next page")),
+        ),
     )
 )]
 #[get("/v1/events")]

@@ -30,13 +30,13 @@ pub const MAX_CAPACITY: i64 = 1000;
 #[serde(deny_unknown_fields)]
 pub struct CreateManagerRequest {
     /// Name (1–100 characters).
-    #[schema(example = "佐藤 花子")]
+    #[schema(example = "佐藤 花子", min_length = 1, max_length = 100)]
     pub name: String,
     /// E-mail address.
-    #[schema(example = "sato@tw-manager.example.jp")]
+    #[schema(example = "sato@tw-manager.example.jp", max_length = 254)]
     pub email: String,
     /// Tracks answered: `ict`, `labor` or both.
-    #[schema(value_type = Vec<Track>, example = json!(["labor"]))]
+    #[schema(value_type = Vec<Track>, example = json!(["labor"]), min_items = 1)]
     pub tracks: Vec<String>,
     /// Topic codes the manager knows well (see `GET /v1/topics`).
     #[serde(default)]
@@ -51,7 +51,7 @@ pub struct CreateManagerRequest {
     /// Visits companies on site (default false).
     pub onsite: Option<bool>,
     /// Most active cases at once, 0–1000.
-    #[schema(example = 5)]
+    #[schema(example = 5, minimum = 0, maximum = 1000)]
     pub capacity: i64,
     /// Takes cases (default true).
     pub active: Option<bool>,
@@ -61,12 +61,14 @@ pub struct CreateManagerRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateManagerRequest {
-    /// Name.
+    /// Name (1–100 characters).
+    #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
     /// E-mail.
+    #[schema(max_length = 254)]
     pub email: Option<String>,
-    /// Tracks.
-    #[schema(value_type = Option<Vec<Track>>)]
+    /// Tracks (at least one).
+    #[schema(value_type = Option<Vec<Track>>, min_items = 1)]
     pub tracks: Option<Vec<String>>,
     /// Topics.
     pub topics: Option<Vec<String>>,
@@ -76,7 +78,8 @@ pub struct UpdateManagerRequest {
     pub online: Option<bool>,
     /// Visits on site.
     pub onsite: Option<bool>,
-    /// Capacity; raising it hands waiting cases to the manager at once.
+    /// Capacity, 0–1000; raising it hands waiting cases to the manager at once.
+    #[schema(minimum = 0, maximum = 1000)]
     pub capacity: Option<i64>,
     /// Takes cases; re-activating hands waiting cases to the manager at once.
     pub active: Option<bool>,
@@ -273,10 +276,7 @@ fn manager_response(status: actix_web::http::StatusCode, row: manager::Model) ->
     request_body = CreateManagerRequest,
     responses(
         (status = 201, body = ManagerView, headers(("Location" = String), ("ETag" = String))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The same Idempotency-Key is still in flight", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/managers")]
@@ -316,6 +316,7 @@ pub struct ManagerQuery {
     #[param(value_type = Option<Track>)]
     pub track: Option<String>,
     /// Items per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -329,10 +330,6 @@ pub struct ManagerQuery {
     params(ManagerQuery),
     responses(
         (status = 200, body = Page<ManagerView>, headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/managers")]
@@ -376,9 +373,6 @@ pub async fn list_managers(
     params(("id" = Uuid, Path, description = "Manager id")),
     responses(
         (status = 200, body = ManagerView, headers(("ETag" = String))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/managers/{id}")]
@@ -407,11 +401,6 @@ pub async fn get_manager(
     request_body = UpdateManagerRequest,
     responses(
         (status = 200, body = ManagerView, headers(("ETag" = String))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 412, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/v1/managers/{id}")]

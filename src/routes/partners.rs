@@ -22,7 +22,7 @@ use crate::{
 #[serde(deny_unknown_fields)]
 pub struct CreatePartnerRequest {
     /// Display name, unique (1–200 characters).
-    #[schema(example = "東京商工会議所")]
+    #[schema(example = "東京商工会議所", min_length = 1, max_length = 200)]
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     pub name: String,
     /// Kind of body.
@@ -100,10 +100,7 @@ impl CreatePartnerRequest {
     request_body = CreatePartnerRequest,
     responses(
         (status = 201, body = PartnerView, headers(("Location" = String, description = "The partner's URL"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A partner with this name exists", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/partners")]
@@ -143,9 +140,6 @@ pub async fn create_partner(
     params(PageParams),
     responses(
         (status = 200, body = Page<PartnerView>, headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/partners")]
@@ -176,9 +170,6 @@ pub async fn list_partners(
     params(("id" = Uuid, Path, description = "Partner id")),
     responses(
         (status = 200, body = PartnerView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/partners/{id}")]

@@ -16,7 +16,7 @@ use crate::{
         track::Track,
     },
     entities::{manager, partner},
-    error::{ApiError, FieldErrors, Problem},
+    error::{ApiError, FieldErrors},
     services::reports::{self, GroupBy, GroupKey, Measures, ReportRequest},
     state::AppState,
 };
@@ -36,7 +36,9 @@ pub struct SummaryQuery {
     pub fiscal_year: Option<i32>,
     /// `track` (default), `prefecture`, `partner`, `month`, `industry` or `manager`.
     pub group_by: Option<String>,
-    /// For publication: counts below this become `null` (and the rates built on them).
+    /// For publication: counts below this become `null` (and the rates built on them); 1 or
+    /// more.
+    #[param(minimum = 1)]
     pub suppress_below: Option<u64>,
 }
 
@@ -302,12 +304,15 @@ fn csv(view: &SummaryView) -> String {
     security(("bearer" = [])),
     params(SummaryQuery),
     responses(
-        (status = 200, body = SummaryView),
-        (status = 200, content_type = "text/csv", description = "The same report as CSV", body = String),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 200,
+            description = "The report: JSON by default; with `Accept: text/csv`, the same report as \
+                CSV (UTF-8, a header line, one line per group, the totals last)",
+            content(
+                (SummaryView = "application/json"),
+                (String = "text/csv"),
+            ),
+            headers(("Content-Disposition" = String, description = "With CSV: an attachment file name")),
+        ),
     )
 )]
 #[get("/v1/reports/summary")]

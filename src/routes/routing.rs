@@ -17,8 +17,6 @@ use crate::{
     security(("bearer" = [])),
     responses(
         (status = 200, body = RuleSet, headers(("ETag" = String, description = "The rule set's version"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/routing/rules")]
@@ -46,10 +44,7 @@ pub async fn get_rules(
     request_body = RuleSet,
     responses(
         (status = 200, description = "The stored rule set with its new version", body = RuleSet),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The rules changed since `version`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/v1/routing/rules")]
@@ -79,9 +74,6 @@ pub async fn put_rules(
     request_body = ClassifyRequest,
     responses(
         (status = 200, body = RoutingDecision),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/routing/classify")]

@@ -49,7 +49,7 @@ use crate::{
 #[serde(deny_unknown_fields)]
 pub struct CompanyInput {
     /// Company name (1–200 characters).
-    #[schema(example = "株式会社サンプル製作所")]
+    #[schema(example = "株式会社サンプル製作所", min_length = 1, max_length = 200)]
     pub name: String,
     /// 法人番号: 13 digits with a valid check digit (sole proprietors have none).
     #[schema(example = "7000012050002")]
@@ -73,10 +73,10 @@ pub struct CompanyInput {
 #[serde(deny_unknown_fields)]
 pub struct ContactInput {
     /// Name (1–100 characters).
-    #[schema(example = "山田 太郎")]
+    #[schema(example = "山田 太郎", min_length = 1, max_length = 100)]
     pub name: String,
     /// E-mail address.
-    #[schema(example = "yamada@example.jp")]
+    #[schema(example = "yamada@example.jp", max_length = 254)]
     pub email: String,
     /// Phone number (digits, spaces, hyphens, parentheses, a leading +).
     #[schema(example = "03-1234-5678")]
@@ -92,14 +92,22 @@ pub struct CreateTicketRequest {
     /// The contact person.
     pub contact: ContactInput,
     /// Subject (1–200 characters).
-    #[schema(example = "在宅勤務の労働時間管理について")]
+    #[schema(
+        example = "在宅勤務の労働時間管理について",
+        min_length = 1,
+        max_length = 200
+    )]
     pub subject: String,
     /// The question (1–20,000 characters with the subject).
-    #[schema(example = "テレワーク導入にあたり、中抜け時間の扱いと就業規則の改定方法を知りたい。")]
+    #[schema(
+        min_length = 1,
+        max_length = 20000,
+        example = "テレワーク導入にあたり、中抜け時間の扱いと就業規則の改定方法を知りたい。"
+    )]
     pub description: String,
     /// Topic codes (see `GET /v1/topics`), at most 16, no repeats.
     #[serde(default)]
-    #[schema(example = json!(["labor.working_hours", "labor.work_rules"]))]
+    #[schema(example = json!(["labor.working_hours", "labor.work_rules"]), max_items = 16)]
     pub topics: Vec<String>,
     /// `online`, `onsite` or `either` (default).
     #[schema(value_type = Option<PreferredMode>)]
@@ -113,9 +121,11 @@ pub struct CreateTicketRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTicketRequest {
-    /// Subject.
+    /// Subject (1–200 characters).
+    #[schema(min_length = 1, max_length = 200)]
     pub subject: Option<String>,
-    /// The question.
+    /// The question (1–20,000 characters with the subject).
+    #[schema(min_length = 1, max_length = 20000)]
     pub description: Option<String>,
     /// Topic codes.
     pub topics: Option<Vec<String>>,
@@ -159,6 +169,7 @@ pub struct RoutingOverrideRequest {
 #[serde(deny_unknown_fields)]
 pub struct CommentRequest {
     /// Text (1–10,000 characters).
+    #[schema(min_length = 1, max_length = 10000)]
     pub body: String,
     /// `internal` (center and managers) or `partner` (also the filing partner). Partners may
     /// only write `partner`, the default for them; `internal` is the default for others.
@@ -696,11 +707,13 @@ pub struct TicketQuery {
     /// Filed on or before this Japan calendar day.
     pub created_to: Option<NaiveDate>,
     /// Text in the subject, description or reference (case-insensitive).
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// `true`: only cases that breached a service level as of today (Japan time); `false`:
     /// only those that did not.
     pub sla_breached: Option<bool>,
     /// Items per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

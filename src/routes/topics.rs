@@ -1,7 +1,7 @@
 //! `GET /v1/topics`: the topic codes cases are filed with.
 use actix_web::{HttpResponse, get};
 
-use crate::{auth::AuthenticatedClient, domain::topic::TopicInfo, error::Problem};
+use crate::{auth::AuthenticatedClient, domain::topic::TopicInfo};
 
 /// Every topic code with its Japanese and English label (any authenticated client).
 #[utoipa::path(
@@ -9,7 +9,6 @@ use crate::{auth::AuthenticatedClient, domain::topic::TopicInfo, error::Problem}
     security(("bearer" = [])),
     responses(
         (status = 200, body = Vec<TopicInfo>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/topics")]

@@ -7,6 +7,7 @@ mod boundary;
 mod calendar;
 mod companies;
 mod consulting;
+mod contract;
 mod demo;
 mod errors;
 mod feed;
