@@ -7,6 +7,7 @@ mod boundary;
 mod calendar;
 mod consulting;
 mod demo;
+mod docs;
 mod errors;
 mod feed;
 mod health;
