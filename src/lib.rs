@@ -2,6 +2,7 @@
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod docs;
 pub mod domain;
 pub mod entities;
 pub mod error;

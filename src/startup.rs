@@ -13,7 +13,6 @@ use actix_web::{
 use sea_orm::DatabaseConnection;
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
-use utoipa_scalar::{Scalar, Servable};
 
 use crate::{
     auth::{
@@ -22,6 +21,7 @@ use crate::{
     },
     config::Settings,
     db,
+    docs::{self, Docs},
     error::{ApiError, PROBLEM_JSON},
     extract::{configure_extractors, problem_for_status},
     middleware,
@@ -74,7 +74,9 @@ impl Application {
         let port = listener.local_addr()?.port();
         let document = openapi::document();
         let document_json = web::Bytes::from(openapi::to_committed_json(&document)?);
-        let route_table = RouteTable::new(&document, &["/openapi.json", "/docs"]);
+        let docs = Docs::load()?;
+        let route_table =
+            RouteTable::new(&document, &["/openapi.json", "/docs", docs::ASSET_ROUTE]);
         let route_table = web::Data::new(route_table);
         let workers = settings
             .workers
@@ -114,7 +116,7 @@ impl Application {
                         }
                     }),
                 )
-                .service(Scalar::with_url("/docs", document.clone()))
+                .configure(|config| docs.configure(config))
                 .default_service(web::to(unmatched))
                 .wrap(from_fn(middleware::guard_requests))
                 .wrap(ErrorHandlers::new().default_handler(render_as_problem))

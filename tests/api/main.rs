@@ -9,6 +9,7 @@ mod companies;
 mod consulting;
 mod contract;
 mod demo;
+mod docs;
 mod errors;
 mod feed;
 mod health;
