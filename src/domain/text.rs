@@ -1,6 +1,28 @@
 //! Small text rules shared by the parsers: full-width folding and the characters no text
 //! of this API may carry.
 
+/// The form of a text that case search compares: NFKC (full-width ASCII and half-width
+/// katakana to their usual forms, a kana and a separate voicing mark composed into one
+/// character) and lower case, so `ﾃﾚﾜｰｸ` finds `テレワーク`, `ＲＴ` finds `rt` and `か` +
+/// U+3099 finds `が`. The stored texts keep what the filer wrote; only this key is searched.
+pub fn search_key(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfkc().flat_map(char::to_lowercase).collect()
+}
+
+/// The search key of a case: its subject, description, company name and reference, one a
+/// line, as [`search_key`] folds them.
+pub fn case_search_text(
+    subject: &str,
+    description: &str,
+    company_name: &str,
+    reference: &str,
+) -> String {
+    search_key(&format!(
+        "{subject}\n{description}\n{company_name}\n{reference}"
+    ))
+}
+
 /// The request fields whose text may span lines (a description, a comment, notes). Every
 /// other text field is one line. Named by the last segment of the field's path, because the
 /// boundary check runs before a body is turned into its request type.
@@ -41,7 +63,40 @@ pub(crate) fn fold_full_width(c: char) -> char {
 
 #[cfg(test)]
 mod tests {
-    use super::{fold_full_width, forbidden_character};
+    use super::{fold_full_width, forbidden_character, search_key};
+
+    #[test]
+    fn the_migration_backfills_the_same_key_the_service_writes() {
+        let parts = (
+            "ﾃﾚﾜｰｸ導入",
+            "ＶＰＮとか\u{3099}",
+            "株式会社ＡＢＣ",
+            "TW-2026-000001",
+        );
+        assert_eq!(
+            super::case_search_text(parts.0, parts.1, parts.2, parts.3),
+            migration::m20261208_000011_case_search_text::searchable(
+                parts.0, parts.1, parts.2, parts.3
+            )
+        );
+    }
+
+    #[test]
+    fn search_keys_fold_widths_case_and_combining_marks_alike() {
+        #[rustfmt::skip]
+        let cases = [
+            ("ﾃﾚﾜｰｸ", "テレワーク"),
+            ("ＲＴ", "rt"),
+            ("RT", "rt"),
+            ("か\u{3099}", "が"),
+            ("ｶﾞｲﾄﾞ", "ガイド"),
+            ("ＶＰＮ接続", "vpn接続"),
+            ("テレワーク", "テレワーク"),
+        ];
+        for (text, key) in cases {
+            assert_eq!(search_key(text), key, "{text:?}");
+        }
+    }
 
     #[test]
     fn control_characters_are_refused_and_line_breaks_only_where_text_spans_lines() {

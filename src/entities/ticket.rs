@@ -90,6 +90,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last changed.
     pub updated_at: DateTimeUtc,
+    /// What case search compares: `domain::text::search_key` of the subject, description,
+    /// company name and reference (see the migration that added it).
+    #[sea_orm(column_type = "Text")]
+    pub search_text: String,
 }
 
 /// No relations are navigated from here.

@@ -7,7 +7,7 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
     EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
     Statement, TransactionTrait,
-    sea_query::{Asterisk, Expr, ExprTrait, Func, InsertStatement, OnConflict, Query},
+    sea_query::{Asterisk, Expr, ExprTrait, InsertStatement, OnConflict, Query},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -24,6 +24,7 @@ use crate::{
         industry::Industry,
         precondition::Precondition,
         prefecture::Prefecture,
+        text::{case_search_text as searchable, search_key},
         ticket_status::{IllegalTransition, TicketStatus, Transition, TransitionTarget, apply},
         topic::Topic,
         track::Track,
@@ -380,9 +381,16 @@ pub async fn create(
     let received = jst_date(now);
     let center_filed = new.channel != Channel::Partner;
     let partner_id = actor.partner_id.filter(|_| actor.role == Role::Partner);
+    let reference_text = reference.to_string();
+    let search_text = searchable(
+        &new.subject,
+        &new.description,
+        &new.company.name,
+        &reference_text,
+    );
     let row = ticket::Model {
         id: Uuid::now_v7(),
-        reference: reference.to_string(),
+        reference: reference_text,
         fiscal_year: fiscal_year.year(),
         sequence,
         channel: new.channel.as_str().to_owned(),
@@ -426,6 +434,7 @@ pub async fn create(
         version: 1,
         created_at: now,
         updated_at: now,
+        search_text,
     };
     let mut filed = vec![(
         types::TICKET_CREATED,
@@ -593,17 +602,22 @@ pub async fn list(
         condition = condition.add(ticket::Column::CreatedAt.lt(before));
     }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", like_literal(&q.to_lowercase()));
-        let like = |column: ticket::Column| {
-            Expr::expr(Func::lower(Expr::col(column)))
-                .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape(LIKE_ESCAPE))
-        };
+        let key = search_key(q);
         condition = condition.add(
-            Condition::any()
-                .add(like(ticket::Column::Subject))
-                .add(like(ticket::Column::Description))
-                .add(like(ticket::Column::Reference)),
+            Expr::col(ticket::Column::SearchText).like(
+                sea_orm::sea_query::LikeExpr::new(format!("%{}%", like_literal(&key)))
+                    .escape(LIKE_ESCAPE),
+            ),
         );
+        // On PostgreSQL the bigram index finds the candidates (every bigram of the query is
+        // among the case's); the LIKE above keeps those that hold it as one substring. A
+        // one-character query has no bigram and is answered by the LIKE alone.
+        if db.get_database_backend() == sea_orm::DbBackend::Postgres && key.chars().count() >= 2 {
+            condition = condition.add(Expr::cust_with_values(
+                "onestop_bigrams(search_text) @> onestop_bigrams($1)",
+                [key],
+            ));
+        }
     }
     if let Some(breached) = filter.sla_breached {
         let condition_breached = sla_breached_condition(jst_date(Utc::now()));
@@ -805,6 +819,25 @@ pub async fn update(
                 Expr::value(contact.phone.clone()),
             );
         changed.push("contact");
+    }
+    if changes.subject.is_some()
+        || changes.description.is_some()
+        || changes.company.as_ref().is_some_and(|c| c.name.is_some())
+    {
+        let text = searchable(
+            changes.subject.as_deref().unwrap_or(&current.row.subject),
+            changes
+                .description
+                .as_deref()
+                .unwrap_or(&current.row.description),
+            changes
+                .company
+                .as_ref()
+                .and_then(|c| c.name.as_deref())
+                .unwrap_or(&current.row.company_name),
+            &current.row.reference,
+        );
+        update = update.col_expr(ticket::Column::SearchText, Expr::value(text));
     }
     if let Some(company) = &changes.company {
         // The case's own details only: the shared record is the center's (see

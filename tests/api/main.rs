@@ -18,6 +18,7 @@ mod managers;
 mod oauth_libraries;
 mod reports;
 mod routing;
+mod search;
 mod service_levels;
 mod tickets;
 mod token_endpoint;

@@ -1,0 +1,141 @@
+//! Case search as Japanese users type: widths, case and combining marks folded the same way
+//! in the stored key and the query, the filer's text kept as written.
+use onestop::auth::Role;
+use serde_json::{Value, json};
+
+use crate::{
+    consulting::{expect_json, id_of, intake},
+    helpers::{TestApp, spawn_app},
+};
+
+async fn file(app: &TestApp, token: &str, subject: &str, description: &str) -> String {
+    let mut body = intake();
+    body["subject"] = json!(subject);
+    body["description"] = json!(description);
+    id_of(
+        &expect_json(
+            app.post_json("/v1/tickets", token, &body).await,
+            201,
+            subject,
+        )
+        .await,
+    )
+}
+
+async fn found(app: &TestApp, token: &str, q: &str) -> Vec<String> {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("q", q)
+        .finish();
+    let page: Value = expect_json(
+        app.get(&format!("/v1/tickets?{query}"), token).await,
+        200,
+        q,
+    )
+    .await;
+    let mut ids: Vec<String> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(id_of)
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn search_folds_widths_case_and_voicing_marks_and_keeps_the_text_as_filed() {
+    let app = spawn_app().await;
+    let partner = app.token_with_role(Role::Partner).await;
+    let coordinator = app.token_with_role(Role::Coordinator).await;
+    let half_width = file(
+        &app,
+        &partner,
+        "ﾃﾚﾜｰｸの始め方",
+        "何から準備すればよいか知りたい。",
+    )
+    .await;
+    let ascii = file(
+        &app,
+        &partner,
+        "RTの設定について",
+        "ルーターの設定を見直したい。",
+    )
+    .await;
+    let decomposed = file(
+        &app,
+        &partner,
+        "導入か\u{3099}いどの相談",
+        "社内向けの手引きを作りたい。",
+    )
+    .await;
+    let full_width = file(
+        &app,
+        &partner,
+        "ＶＰＮ接続が遅い",
+        "在宅勤務で労務管理と通信の両方に悩んでいる。",
+    )
+    .await;
+    let mut every = vec![
+        half_width.clone(),
+        ascii.clone(),
+        decomposed.clone(),
+        full_width.clone(),
+    ];
+    every.sort();
+    #[rustfmt::skip]
+    let cases: Vec<(&str, Vec<String>, &str)> = vec![
+        ("テレワーク", vec![half_width.clone()], "full-width query, half-width text"),
+        ("ﾃﾚﾜｰｸ", vec![half_width.clone()], "the filer's own spelling"),
+        ("ＲＴ", vec![ascii.clone()], "full-width letters find ASCII"),
+        ("rt", vec![ascii.clone()], "lower case finds upper case"),
+        ("がいど", vec![decomposed.clone()], "precomposed finds kana and U+3099"),
+        ("か\u{3099}いど", vec![decomposed.clone()], "decomposed finds itself"),
+        ("vpn", vec![full_width.clone()], "ASCII finds full-width letters"),
+        ("労務", vec![full_width.clone()], "a two-character query"),
+        ("労務管理と通信", vec![full_width.clone()], "a longer query"),
+        ("務労", vec![], "the same characters in another order are not a match"),
+        ("サンプル製作所", every.clone(), "the company name is searched too"),
+        ("TW-", every.clone(), "the reference is searched too"),
+        ("100%", vec![], "LIKE wildcards are literal"),
+        ("_", vec![], "an underscore is literal"),
+    ];
+    for (q, expected, why) in cases {
+        assert_eq!(found(&app, &coordinator, q).await, expected, "{why}: {q}");
+    }
+    let case: Value = app
+        .get(&format!("/v1/tickets/{half_width}"), &partner)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        case["subject"], "ﾃﾚﾜｰｸの始め方",
+        "the text is kept as filed"
+    );
+
+    let current = app.get(&format!("/v1/tickets/{ascii}"), &partner).await;
+    let etag = current.headers()["etag"].to_str().unwrap().to_owned();
+    let edited = app
+        .patch_json(
+            &format!("/v1/tickets/{ascii}"),
+            &partner,
+            Some(&etag),
+            &json!({"subject": "ｸﾗｳﾄﾞ移行の相談"}),
+        )
+        .await;
+    assert_eq!(edited.status().as_u16(), 200);
+    assert!(
+        found(&app, &coordinator, "rt").await.is_empty(),
+        "the old subject is gone"
+    );
+    assert_eq!(
+        found(&app, &coordinator, "クラウド").await,
+        vec![ascii.clone()],
+        "the edit is searched"
+    );
+    assert_eq!(
+        found(&app, &partner, "テレワーク").await,
+        vec![half_width],
+        "partners search their own"
+    );
+}
