@@ -57,14 +57,12 @@ impl MigrationTrait for Migration {
                     backend,
                     match backend {
                         DbBackend::Postgres => {
-                            "SELECT CAST(id AS TEXT) AS id, subject, description, company_name, \
-                             reference FROM tickets WHERE CAST(id AS TEXT) > $1 \
-                             ORDER BY CAST(id AS TEXT) LIMIT $2"
+                            "SELECT subject, description, company_name, reference FROM tickets \
+                             WHERE reference > $1 ORDER BY reference LIMIT $2"
                         }
                         _ => {
-                            "SELECT CAST(id AS TEXT) AS id, subject, description, company_name, \
-                             reference FROM tickets WHERE CAST(id AS TEXT) > ? \
-                             ORDER BY CAST(id AS TEXT) LIMIT ?"
+                            "SELECT subject, description, company_name, reference FROM tickets \
+                             WHERE reference > ? ORDER BY reference LIMIT ?"
                         }
                     },
                     [after.clone().into(), BATCH.into()],
@@ -74,25 +72,27 @@ impl MigrationTrait for Migration {
                 break;
             }
             for row in &rows {
-                let id: String = row.try_get("", "id")?;
+                // The reference is unique and plain text on every backend (ids are blobs on
+                // SQLite), so it keys the batches.
+                let reference: String = row.try_get("", "reference")?;
                 let text = searchable(
                     &row.try_get::<String>("", "subject")?,
                     &row.try_get::<String>("", "description")?,
                     &row.try_get::<String>("", "company_name")?,
-                    &row.try_get::<String>("", "reference")?,
+                    &reference,
                 );
                 db.execute_raw(Statement::from_sql_and_values(
                     backend,
                     match backend {
                         DbBackend::Postgres => {
-                            "UPDATE tickets SET search_text = $1 WHERE CAST(id AS TEXT) = $2"
+                            "UPDATE tickets SET search_text = $1 WHERE reference = $2"
                         }
-                        _ => "UPDATE tickets SET search_text = ? WHERE CAST(id AS TEXT) = ?",
+                        _ => "UPDATE tickets SET search_text = ? WHERE reference = ?",
                     },
-                    [text.into(), id.clone().into()],
+                    [text.into(), reference.clone().into()],
                 ))
                 .await?;
-                after = id;
+                after = reference;
             }
         }
         if backend == DbBackend::Postgres {

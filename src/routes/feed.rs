@@ -48,6 +48,7 @@ pub struct FeedEvent {
     pub ticket_id: Option<Uuid>,
     /// Event type, e.g. `ticket.assigned`.
     #[schema(example = "ticket.created")]
+    #[serde(rename = "type")]
     pub event_type: String,
     /// Client id of whoever caused it.
     pub actor: String,

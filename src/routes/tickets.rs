@@ -1128,6 +1128,7 @@ pub struct EventView {
     pub id: Uuid,
     /// Event type.
     #[schema(example = "ticket.status_changed")]
+    #[serde(rename = "type")]
     pub event_type: String,
     /// Role of whoever caused it.
     pub actor_role: String,

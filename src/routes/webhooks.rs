@@ -124,6 +124,7 @@ pub struct DeliveryView {
     pub event_id: Uuid,
     /// Its type.
     #[schema(example = "ticket.created")]
+    #[serde(rename = "type")]
     pub event_type: String,
     /// `pending` (waiting for an attempt), `delivered` (2xx), `failed` (every attempt of the
     /// retry schedule failed) or `abandoned` (the subscription was disabled).

@@ -516,7 +516,7 @@ pub fn illegal_move(illegal: &IllegalTransition, hint: &str) -> ApiError {
         .collect();
     let mut extensions = serde_json::Map::new();
     extensions.insert("current_status".into(), illegal.from().as_str().into());
-    extensions.insert("allowed_statuses".into(), json!(allowed));
+    extensions.insert("allowed".into(), json!(allowed));
     ApiError::Conflict {
         slug: "illegal-transition",
         detail: format!("{illegal}; {hint}"),

@@ -210,10 +210,7 @@ pub(crate) async fn events_of(app: &TestApp, token: &str, id: &str) -> Vec<Value
 }
 
 fn event_types(events: &[Value]) -> Vec<&str> {
-    events
-        .iter()
-        .map(|e| e["event_type"].as_str().unwrap())
-        .collect()
+    events.iter().map(|e| e["type"].as_str().unwrap()).collect()
 }
 
 /// A session body.
@@ -641,7 +638,7 @@ async fn a_release_hands_the_oldest_waiting_eligible_case_to_the_freed_manager()
     let events = events_of(&app, &coordinator, b).await;
     let handed = events
         .iter()
-        .find(|e| e["event_type"] == "ticket.assigned")
+        .find(|e| e["type"] == "ticket.assigned")
         .unwrap_or_else(|| panic!("B has no ticket.assigned: {events:?}"));
     assert_eq!(handed["data"]["automatic"], true, "{handed}");
     assert!(!handed["data"]["trigger"].is_null(), "{handed}");
@@ -1060,7 +1057,7 @@ async fn a_case_goes_from_assignment_through_a_session_and_an_outcome_to_closed_
     }
     let moves: Vec<(&str, &str)> = events
         .iter()
-        .filter(|e| e["event_type"] == "ticket.status_changed")
+        .filter(|e| e["type"] == "ticket.status_changed")
         .map(|e| {
             (
                 e["data"]["from"].as_str().unwrap(),
@@ -1079,7 +1076,7 @@ async fn a_case_goes_from_assignment_through_a_session_and_an_outcome_to_closed_
     }
     let assigned_event = events
         .iter()
-        .find(|e| e["event_type"] == "ticket.assigned")
+        .find(|e| e["type"] == "ticket.assigned")
         .unwrap();
     assert_eq!(
         assigned_event["data"]["automatic"], false,

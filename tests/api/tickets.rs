@@ -752,7 +752,7 @@ async fn every_legal_transition_works_and_an_illegal_one_names_the_allowed_moves
         .as_array()
         .unwrap()
         .iter()
-        .filter(|e| e["event_type"] == "ticket.status_changed")
+        .filter(|e| e["type"] == "ticket.status_changed")
         .map(|e| {
             (
                 e["data"]["from"].as_str().unwrap(),
@@ -852,7 +852,7 @@ async fn comments_have_visibility_and_every_change_is_an_event() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| e["event_type"].as_str().unwrap())
+        .map(|e| e["type"].as_str().unwrap())
         .collect();
     assert_eq!(
         types,
@@ -882,7 +882,7 @@ async fn comments_have_visibility_and_every_change_is_an_event() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| e["event_type"].as_str().unwrap())
+        .map(|e| e["type"].as_str().unwrap())
         .collect();
     assert_eq!(
         partner_types
@@ -955,7 +955,7 @@ async fn coordinators_override_or_rerun_the_routing_with_the_reason_recorded() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|e| e["event_type"] == "ticket.routed" && e["data"]["method"] == "manual")
+        .find(|e| e["type"] == "ticket.routed" && e["data"]["method"] == "manual")
         .expect("the override is an event");
     assert_eq!(manual["data"]["reason"], "勤怠システムの選定が主題");
     assert_eq!(manual["data"]["rule_set_version"], 1);
