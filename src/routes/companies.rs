@@ -17,7 +17,7 @@ use crate::{
     entities::company,
     error::{ApiError, FieldErrors, Problem},
     extract::JsonBody,
-    routes::{etag, if_match},
+    routes::{etag, required_if_match},
     services::{
         self,
         companies::{CompanyChanges, size_of},
@@ -246,11 +246,7 @@ pub async fn update_company(
     let id = id.into_inner();
     // Existence first, so an unknown id is 404 whatever the headers.
     services::companies::get(&state.db, id).await?;
-    let expected = if_match(&req)?.ok_or_else(|| {
-        ApiError::PreconditionRequired(
-            "send If-Match with the ETag of the company record you read".into(),
-        )
-    })?;
+    let expected = required_if_match(&req, "company record")?;
     let mut errors = FieldErrors::new();
     let changes = body.read(&allowed)?.parse(&mut errors, "");
     errors.finish()?;

@@ -83,6 +83,19 @@ pub fn if_match(
     )))
 }
 
+/// The `If-Match` precondition of an edit that requires one: 428 without the header, naming
+/// the `what` whose ETag to send.
+pub fn required_if_match(
+    req: &actix_web::HttpRequest,
+    what: &str,
+) -> Result<crate::domain::precondition::Precondition, crate::error::ApiError> {
+    if_match(req)?.ok_or_else(|| {
+        crate::error::ApiError::PreconditionRequired(format!(
+            "send If-Match with the ETag of the {what} you read"
+        ))
+    })
+}
+
 /// The strong `ETag` of a versioned resource (cases, the routing rule set).
 pub fn etag(version: impl std::fmt::Display) -> String {
     format!("\"{version}\"")

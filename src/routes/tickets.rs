@@ -16,7 +16,6 @@ use crate::{
         corporate_number::CorporateNumber,
         holidays::check_known_date,
         industry::Industry,
-        precondition::Precondition,
         prefecture::Prefecture,
         service_level::{self, Deadline, ServiceLevels},
         ticket_status::{TicketStatus, TransitionTarget},
@@ -31,7 +30,7 @@ use crate::{
         companies::{CompanyChangesInput, CompanyRecordView},
         etag,
         idempotent::respond_to_create,
-        if_match,
+        required_if_match,
     },
     routing::{MAX_TEXT_CHARS, RoutingDecision},
     services::{
@@ -832,13 +831,6 @@ pub async fn get_ticket(
     ticket_response(ticket)
 }
 
-/// Edits of a case require `If-Match` (428 without it).
-fn required_if_match(req: &HttpRequest) -> Result<Precondition, ApiError> {
-    if_match(req)?.ok_or_else(|| {
-        ApiError::PreconditionRequired("send If-Match with the ETag of the case you read".into())
-    })
-}
-
 /// Edits a case (partner: own, while received or triaged; coordinator). `If-Match` is
 /// required: 428 without it, 412 when the case changed since it was read. `status`,
 /// `partner_id`, `reference` and `track` cannot be set here.
@@ -874,7 +866,7 @@ pub async fn update_ticket(
     let id = id.into_inner();
     // Existence and visibility first, so a stranger's case is 404 whatever the headers.
     services::tickets::get_visible(&state.db, &client, id).await?;
-    let expected = required_if_match(&req)?;
+    let expected = required_if_match(&req, "case")?;
     let changes = body.read(&allowed)?.parse()?;
     let ticket = services::tickets::update(&state.db, &client, id, &expected, changes).await?;
     ticket_response(ticket)
