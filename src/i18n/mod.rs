@@ -133,7 +133,9 @@ pub fn translate(message: &str, language: Language) -> String {
 /// `message` in Japanese: first with every translated part translated as well; failing
 /// that, with the template's own words translated and an untranslatable part kept in English.
 fn translate_japanese(message: &str) -> Option<String> {
-    lookup(message, Strictness::Strict, 0).or_else(|| lookup(message, Strictness::Lenient, 0))
+    lookup(message, Strictness::Strict, 0)
+        .or_else(|| lookup(message, Strictness::Lenient, 0))
+        .map(|(japanese, _)| japanese)
 }
 
 /// Whether a `{t}` part of a template must itself translate for the template to match.
@@ -163,17 +165,15 @@ struct Template {
     japanese: &'static str,
 }
 
-/// The templates, those with the most fixed words first, so the most specific one wins.
+/// The templates, parsed.
 static TEMPLATES: LazyLock<Vec<Template>> = LazyLock::new(|| {
-    let mut templates: Vec<Template> = ja::MESSAGES
+    ja::MESSAGES
         .iter()
         .map(|(english, japanese)| Template {
             english: parse_template(english),
             japanese,
         })
-        .collect();
-    templates.sort_by_key(|template| Reverse(fixed_length(&template.english)));
-    templates
+        .collect()
 });
 
 fn fixed_length(pieces: &[Piece<'_>]) -> usize {
@@ -209,32 +209,49 @@ fn parse_template(template: &str) -> Vec<Piece<'_>> {
     pieces
 }
 
-fn lookup(message: &str, strictness: Strictness, depth: usize) -> Option<String> {
+/// A translation and how much of the English its templates matched word for word.
+type Scored = (String, usize);
+
+/// The translation of `message` by the template that, with the templates of its translated
+/// parts, matches the most fixed words: the most specific reading wins, so a template whose
+/// trailing `{}` could swallow a whole nested message loses to the one that translates it.
+fn lookup(message: &str, strictness: Strictness, depth: usize) -> Option<Scored> {
     if depth > MAX_NESTING {
         return None;
     }
-    TEMPLATES.iter().find_map(|template| {
-        let mut captures = Vec::new();
-        match_pieces(&template.english, message, strictness, depth, &mut captures)
-            .then(|| fill(template.japanese, &captures))
-    })
+    TEMPLATES
+        .iter()
+        .filter_map(|template| {
+            let mut captures = Vec::new();
+            match_pieces(&template.english, message, strictness, depth, &mut captures).then(|| {
+                let nested: usize = captures.iter().map(|(_, score)| score).sum();
+                let texts: Vec<String> = captures.into_iter().map(|(text, _)| text).collect();
+                (
+                    fill(template.japanese, &texts),
+                    fixed_length(&template.english) + nested,
+                )
+            })
+        })
+        .max_by_key(|(_, score)| *score)
 }
 
 /// Translates a `{t}` part: a message, or a list of messages joined by `"; "`.
-fn translate_part(part: &str, strictness: Strictness, depth: usize) -> Option<String> {
+fn translate_part(part: &str, strictness: Strictness, depth: usize) -> Option<Scored> {
     if let Some(whole) = lookup(part, Strictness::Strict, depth + 1) {
         return Some(whole);
     }
     if part.contains("; ") {
-        let items: Option<Vec<String>> = part
+        let items: Option<Vec<Scored>> = part
             .split("; ")
             .map(|item| lookup(item, Strictness::Strict, depth + 1))
             .collect();
         if let Some(items) = items {
-            return Some(items.join("、"));
+            let score = items.iter().map(|(_, score)| score).sum();
+            let texts: Vec<String> = items.into_iter().map(|(text, _)| text).collect();
+            return Some((texts.join("、"), score));
         }
     }
-    (strictness == Strictness::Lenient).then(|| part.to_owned())
+    (strictness == Strictness::Lenient).then(|| (part.to_owned(), 0))
 }
 
 /// Whether `message` is `pieces`, collecting what each placeholder stands for (translated
@@ -244,7 +261,7 @@ fn match_pieces(
     message: &str,
     strictness: Strictness,
     depth: usize,
-    captures: &mut Vec<String>,
+    captures: &mut Vec<Scored>,
 ) -> bool {
     let Some((first, rest)) = pieces.split_first() else {
         return message.is_empty();
@@ -272,7 +289,7 @@ fn match_pieces(
                         Some(value) => value,
                         None => continue,
                     },
-                    _ => part.to_owned(),
+                    _ => (part.to_owned(), 0),
                 };
                 captures.push(value);
                 if match_pieces(rest, after, strictness, depth, captures) {

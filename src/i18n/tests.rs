@@ -59,7 +59,7 @@ fn the_language_is_the_most_preferred_one_the_service_speaks() {
 
 #[test]
 fn messages_are_translated_whole_with_their_parts() {
-    let cases: [(&str, &str, &str); 8] = [
+    let cases: [(&str, &str, &str); 9] = [
         (
             "must be at most 200 characters",
             "200文字以内で入力してください",
@@ -95,6 +95,13 @@ fn messages_are_translated_whole_with_their_parts() {
             "山田 はこの案件を担当できません: 担当者が有効ではありません。担当者の受け持ち件数に\
              空きがありません",
             "a list of reasons is translated item by item",
+        ),
+        (
+            "close is not allowed while the case is triaged; from triaged the case can move to: \
+             assigned (assign), on_hold (hold) (the case is triaged; allowed: on_hold, cancelled)",
+            "案件が triaged の間は close できません。triaged から移れる状態: assigned (assign), \
+             on_hold (hold)（案件の状態: triaged、可能な操作: on_hold, cancelled）",
+            "the reading that translates the nested message beats a trailing {} that swallows it",
         ),
         (
             "the query string is invalid: something serde_urlencoded said",
