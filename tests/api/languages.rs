@@ -159,12 +159,13 @@ async fn a_bad_filing_lists_every_field_in_the_language_the_client_prefers() {
 }
 
 #[tokio::test]
-async fn not_found_unauthenticated_and_forbidden_answer_in_the_negotiated_language() {
+async fn not_found_unauthenticated_forbidden_and_middleware_refusals_answer_in_the_negotiated_language()
+ {
     let app = spawn_app().await;
     let coordinator = app.token_with_role(Role::Coordinator).await;
     let partner = app.token_with_role(Role::Partner).await;
     let missing = format!("/v1/tickets/{}", Uuid::new_v4());
-    let cases: [(&str, BuildRequest<'_>, u16); 3] = [
+    let cases: [(&str, BuildRequest<'_>, u16); 4] = [
         (
             "a case that does not exist",
             Box::new(|| app.api.get(app.url(&missing)).bearer_auth(&coordinator)),
@@ -179,6 +180,17 @@ async fn not_found_unauthenticated_and_forbidden_answer_in_the_negotiated_langua
             "a partner listing API clients",
             Box::new(|| app.api.get(app.url("/v1/clients")).bearer_auth(&partner)),
             403,
+        ),
+        (
+            // Refused by a middleware as an error rather than a response: the language
+            // middleware outside it still renders it.
+            "a query string with a NUL",
+            Box::new(|| {
+                app.api
+                    .get(app.url("/v1/tickets?q=%00"))
+                    .bearer_auth(&coordinator)
+            }),
+            422,
         ),
     ];
     for (context, build, status) in cases {
