@@ -19,6 +19,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use crate::i18n::{self, Language};
+
 /// Where the problem types of this API are documented; each `type` is this plus a slug.
 pub const PROBLEM_TYPE_BASE: &str = "https://onestop.example/problems/";
 /// The media type of every error body.
@@ -30,7 +32,7 @@ pub struct FieldError {
     /// JSON path of the field, e.g. `company.prefecture` or `topics[2]`.
     #[schema(example = "company.prefecture")]
     pub field: String,
-    /// What is wrong with it, in plain English.
+    /// What is wrong with it, in plain words, in the language of `Content-Language`.
     #[schema(example = "must be a JIS X 0401 code (01-47) or a prefecture name such as 東京都")]
     pub message: String,
 }
@@ -52,13 +54,13 @@ pub struct Problem {
     #[serde(rename = "type")]
     #[schema(example = "https://onestop.example/problems/validation-error")]
     pub problem_type: String,
-    /// A short summary of the kind of problem.
+    /// A short summary of the kind of problem, in the language of `Content-Language`.
     #[schema(example = "Your request is not valid")]
     pub title: String,
     /// The HTTP status code.
     #[schema(example = 422)]
     pub status: u16,
-    /// What went wrong this time, for a human.
+    /// What went wrong this time, for a human, in the language of `Content-Language`.
     #[schema(example = "2 fields are invalid")]
     pub detail: String,
     /// Every invalid field, for validation problems.
@@ -117,7 +119,7 @@ pub struct OAuthProblem {
     /// The RFC 6749 §5.2 error code.
     #[schema(example = "invalid_client")]
     pub error: OAuthErrorCode,
-    /// The same text as `detail`.
+    /// The same text as `detail` (in the same language).
     #[schema(example = "the client id or secret is wrong")]
     pub error_description: String,
 }
@@ -263,40 +265,103 @@ impl ApiError {
         }
     }
 
-    fn slug_and_title(&self) -> (&'static str, &'static str) {
+    /// The problem type slug and the title in English and in Japanese: one arm per variant,
+    /// so a new kind of problem cannot go without either title.
+    fn slug_and_titles(&self) -> (&'static str, &'static str, &'static str) {
         match self {
-            Self::BadRequest(_) => ("bad-request", "The request could not be read"),
-            Self::Unauthorized(_) => ("unauthorized", "Authentication is required"),
-            Self::Forbidden(_) => ("forbidden", "Your role may not do this"),
-            Self::NotFound(_) => ("not-found", "Not found"),
-            Self::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
-            Self::RequestTimeout(_) => ("request-timeout", "The request took too long to arrive"),
-            Self::Conflict { slug, .. } => (slug, "The request conflicts with the current state"),
-            Self::PreconditionFailed(_) => ("precondition-failed", "The resource has changed"),
-            Self::PayloadTooLarge(_) => ("payload-too-large", "The request body is too large"),
-            Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
-            Self::Validation { .. } => ("validation-error", "Your request is not valid"),
-            Self::PreconditionRequired(_) => ("precondition-required", "If-Match is required"),
-            Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
+            Self::BadRequest(_) => (
+                "bad-request",
+                "The request could not be read",
+                "リクエストを読み取れません",
+            ),
+            Self::Unauthorized(_) => (
+                "unauthorized",
+                "Authentication is required",
+                "認証が必要です",
+            ),
+            Self::Forbidden(_) => (
+                "forbidden",
+                "Your role may not do this",
+                "このロールではこの操作はできません",
+            ),
+            Self::NotFound(_) => ("not-found", "Not found", "見つかりません"),
+            Self::MethodNotAllowed { .. } => (
+                "method-not-allowed",
+                "Method not allowed",
+                "このメソッドは使えません",
+            ),
+            Self::RequestTimeout(_) => (
+                "request-timeout",
+                "The request took too long to arrive",
+                "リクエストの到着に時間がかかりすぎました",
+            ),
+            Self::Conflict { slug, .. } => (
+                slug,
+                "The request conflicts with the current state",
+                "現在の状態と矛盾するリクエストです",
+            ),
+            Self::PreconditionFailed(_) => (
+                "precondition-failed",
+                "The resource has changed",
+                "リソースが変更されています",
+            ),
+            Self::PayloadTooLarge(_) => (
+                "payload-too-large",
+                "The request body is too large",
+                "リクエストボディが大きすぎます",
+            ),
+            Self::UnsupportedMediaType(_) => (
+                "unsupported-media-type",
+                "Unsupported media type",
+                "対応していないメディアタイプです",
+            ),
+            Self::Validation { .. } => (
+                "validation-error",
+                "Your request is not valid",
+                "リクエストの内容が正しくありません",
+            ),
+            Self::PreconditionRequired(_) => (
+                "precondition-required",
+                "If-Match is required",
+                "If-Match が必要です",
+            ),
+            Self::TooManyRequests { .. } => (
+                "too-many-requests",
+                "Too many requests",
+                "リクエストが多すぎます",
+            ),
             Self::OAuth { code, .. } => match code {
-                OAuthErrorCode::InvalidRequest => {
-                    ("oauth-invalid-request", "The token request is not valid")
-                }
+                OAuthErrorCode::InvalidRequest => (
+                    "oauth-invalid-request",
+                    "The token request is not valid",
+                    "トークンのリクエストが正しくありません",
+                ),
                 OAuthErrorCode::InvalidClient => (
                     "oauth-invalid-client",
                     "The client could not be authenticated",
+                    "クライアントを認証できません",
                 ),
                 OAuthErrorCode::UnsupportedGrantType => (
                     "oauth-unsupported-grant-type",
                     "The grant type is not supported",
+                    "このグラントタイプには対応していません",
                 ),
                 OAuthErrorCode::TemporarilyUnavailable => (
                     "oauth-temporarily-unavailable",
                     "Too many failed authentications",
+                    "認証の失敗が多すぎます",
                 ),
             },
-            Self::Unavailable(_) => ("service-unavailable", "The service is unavailable"),
-            Self::Internal(_) => ("internal-error", "Internal server error"),
+            Self::Unavailable(_) => (
+                "service-unavailable",
+                "The service is unavailable",
+                "サービスを利用できません",
+            ),
+            Self::Internal(_) => (
+                "internal-error",
+                "Internal server error",
+                "サーバー内部でエラーが発生しました",
+            ),
         }
     }
 
@@ -328,9 +393,15 @@ impl ApiError {
         }
     }
 
-    /// The problem+json body this error is answered with.
+    /// The problem+json body this error is answered with, in English.
     pub fn problem(&self) -> Problem {
-        let (slug, title) = self.slug_and_title();
+        self.problem_in(Language::English)
+    }
+
+    /// The problem+json body in `language`: `title`, `detail` and every field's `message`
+    /// translated; `type`, `status`, the field names and the other members as they are.
+    pub fn problem_in(&self, language: Language) -> Problem {
+        let (slug, english_title, japanese_title) = self.slug_and_titles();
         let mut extensions = Map::new();
         let mut errors = None;
         match self {
@@ -344,11 +415,23 @@ impl ApiError {
             }
             _ => {}
         }
+        let errors = errors.map(|list| {
+            list.into_iter()
+                .map(|error| FieldError {
+                    message: i18n::translate(&error.message, language),
+                    field: error.field,
+                })
+                .collect()
+        });
         Problem {
             problem_type: format!("{PROBLEM_TYPE_BASE}{slug}"),
-            title: title.to_owned(),
+            title: match language {
+                Language::English => english_title,
+                Language::Japanese => japanese_title,
+            }
+            .to_owned(),
             status: self.status_code().as_u16(),
-            detail: self.detail(),
+            detail: i18n::translate(&self.detail(), language),
             errors,
             extensions,
         }
@@ -393,8 +476,12 @@ impl ResponseError for ApiError {
             }
             other => tracing::debug!(error = %other, "request refused"),
         }
+        let language = i18n::current();
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        response.insert_header((header::CONTENT_LANGUAGE, language.tag()));
+        // The same request with another Accept-Language gets another body.
+        response.append_header((header::VARY, "Accept-Language"));
         match self {
             Self::Unauthorized(_) => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"onestop\""));
@@ -435,15 +522,14 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
+        let problem = self.problem_in(language);
         let body = match self {
-            Self::OAuth {
-                code, description, ..
-            } => serde_json::to_vec(&OAuthProblem {
-                problem: self.problem(),
+            Self::OAuth { code, .. } => serde_json::to_vec(&OAuthProblem {
                 error: *code,
-                error_description: description.clone(),
+                error_description: problem.detail.clone(),
+                problem,
             }),
-            _ => serde_json::to_vec(&self.problem()),
+            _ => serde_json::to_vec(&problem),
         };
         match body {
             Ok(body) => response.body(body),
@@ -622,6 +708,141 @@ mod tests {
                 !problem.detail.contains("secret cause"),
                 "{error} leaks its cause"
             );
+        }
+    }
+
+    /// One of every kind of problem, with a message the service really sends, and the
+    /// variant's position in [`variant_index`].
+    fn one_of_each_problem() -> Vec<ApiError> {
+        let mut allowed = Map::new();
+        allowed.insert(
+            "allowed".into(),
+            serde_json::json!(["on_hold", "cancelled"]),
+        );
+        let oauth = |code| ApiError::oauth(code, "the client id or secret is wrong");
+        vec![
+            ApiError::BadRequest("the request body is empty; send a JSON object".into()),
+            ApiError::Unauthorized("the token has expired".into()),
+            ApiError::Forbidden("a partner client may not do this; it needs the role admin".into()),
+            ApiError::NotFound("no case has the id 42".into()),
+            ApiError::MethodNotAllowed {
+                allowed: vec!["GET".into(), "POST".into()],
+            },
+            ApiError::RequestTimeout("the request body did not arrive within 10 s".into()),
+            ApiError::Conflict {
+                slug: "illegal-transition",
+                detail: "cancel is not allowed while the case is closed; closed is final".into(),
+                extensions: allowed,
+            },
+            ApiError::changed_meanwhile("case"),
+            ApiError::PreconditionFailed(
+                "the case changed since you read it (its ETag is now \"3\"); GET it again".into(),
+            ),
+            ApiError::PayloadTooLarge("request bodies are limited to 1048576 bytes".into()),
+            ApiError::UnsupportedMediaType("send the body as application/json".into()),
+            ApiError::Validation {
+                errors: vec![
+                    FieldError::new("subject", "must not be empty"),
+                    FieldError::new(
+                        "company.prefecture",
+                        "prefecture code must have two digits, from \"01\" to \"47\"",
+                    ),
+                ],
+            },
+            ApiError::invalid_field("limit", "must be between 1 and 200"),
+            ApiError::PreconditionRequired(
+                "send If-Match with the ETag of the case you read".into(),
+            ),
+            ApiError::TooManyRequests {
+                retry_after_seconds: 3,
+            },
+            oauth(OAuthErrorCode::InvalidRequest),
+            oauth(OAuthErrorCode::InvalidClient),
+            oauth(OAuthErrorCode::UnsupportedGrantType),
+            oauth(OAuthErrorCode::TemporarilyUnavailable),
+            ApiError::invalid_field("grant_type", "is required").into_oauth(),
+            ApiError::Unavailable(anyhow::anyhow!("connection refused")),
+            ApiError::Internal(anyhow::anyhow!("secret cause")),
+        ]
+    }
+
+    /// The variant's number; without a wildcard arm, so a new variant fails to compile until
+    /// it is numbered here and added to [`one_of_each_problem`].
+    fn variant_index(error: &ApiError) -> usize {
+        match error {
+            ApiError::BadRequest(_) => 0,
+            ApiError::Unauthorized(_) => 1,
+            ApiError::Forbidden(_) => 2,
+            ApiError::NotFound(_) => 3,
+            ApiError::MethodNotAllowed { .. } => 4,
+            ApiError::RequestTimeout(_) => 5,
+            ApiError::Conflict { .. } => 6,
+            ApiError::PreconditionFailed(_) => 7,
+            ApiError::PayloadTooLarge(_) => 8,
+            ApiError::UnsupportedMediaType(_) => 9,
+            ApiError::Validation { .. } => 10,
+            ApiError::PreconditionRequired(_) => 11,
+            ApiError::TooManyRequests { .. } => 12,
+            ApiError::OAuth { .. } => 13,
+            ApiError::Unavailable(_) => 14,
+            ApiError::Internal(_) => 15,
+        }
+    }
+
+    #[test]
+    fn every_problem_type_reads_in_english_and_in_japanese() {
+        let problems = one_of_each_problem();
+        let mut seen: Vec<usize> = problems.iter().map(variant_index).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(
+            seen,
+            (0..16).collect::<Vec<_>>(),
+            "a variant has no case here"
+        );
+        let japanese_char = |text: &str| {
+            text.chars()
+                .any(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}'))
+        };
+        for error in problems {
+            let english = error.problem_in(Language::English);
+            let japanese = error.problem_in(Language::Japanese);
+            let slug = english.problem_type.clone();
+            assert_eq!(
+                japanese.problem_type, english.problem_type,
+                "{slug}: same type"
+            );
+            assert_eq!(japanese.status, english.status, "{slug}: same status");
+            assert_eq!(
+                japanese.extensions, english.extensions,
+                "{slug}: same members"
+            );
+            assert!(
+                !japanese_char(&english.title),
+                "{slug}: the English title is English"
+            );
+            assert!(japanese_char(&japanese.title), "{slug}: no Japanese title");
+            assert!(
+                japanese_char(&japanese.detail),
+                "{slug}: {:?} untranslated",
+                english.detail
+            );
+            let fields = |problem: &Problem| -> Vec<String> {
+                let errors = problem.errors.clone().unwrap_or_default();
+                errors.into_iter().map(|error| error.field).collect()
+            };
+            assert_eq!(
+                fields(&japanese),
+                fields(&english),
+                "{slug}: same field names"
+            );
+            for error in japanese.errors.unwrap_or_default() {
+                assert!(
+                    japanese_char(&error.message),
+                    "{slug}: {:?} untranslated",
+                    error.message
+                );
+            }
         }
     }
 

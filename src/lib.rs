@@ -7,6 +7,7 @@ pub mod domain;
 pub mod entities;
 pub mod error;
 pub mod extract;
+pub mod i18n;
 pub mod middleware;
 pub mod openapi;
 pub mod pagination;

@@ -20,6 +20,9 @@ pub mod common_responses;
 labor-management track, telework managers consult, and reporting integrations read the results.\n\n\
 Every error is RFC 9457 `application/problem+json` with `type`, `title`, `status`, `detail` and, \
 for validation problems, `errors: [{field, message}]` listing every invalid field. \
+Send `Accept-Language: ja` (q-values are honoured; English is the default) to get `title`, `detail` \
+and every `message` in Japanese; `Content-Language` says which language a problem is in, and \
+`type`, `status`, field names and the other members are the same in both. \
 Lists use keyset pagination (`limit` ≤ 200, opaque `cursor`, `next_cursor` and a `Link: rel=\"next\"` header).",
         license(name = "MIT", identifier = "MIT"),
     ),

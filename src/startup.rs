@@ -24,7 +24,7 @@ use crate::{
     docs::{self, Docs},
     error::{ApiError, PROBLEM_JSON},
     extract::{configure_extractors, problem_for_status},
-    middleware,
+    i18n, middleware,
     openapi::{self, RouteTable},
     routes,
     services::{
@@ -127,6 +127,9 @@ impl Application {
                 ))
                 .wrap(from_fn(observe_requests))
                 .wrap(TracingLogger::default())
+                // Outermost, so every problem, whichever layer answers it, is rendered in
+                // the negotiated language.
+                .wrap(from_fn(i18n::negotiate_language))
         })
         .max_connections(settings.http.max_connections_per_worker)
         .listen(listener)?

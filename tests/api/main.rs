@@ -14,6 +14,7 @@ mod errors;
 mod feed;
 mod health;
 mod helpers;
+mod languages;
 mod managers;
 mod oauth_libraries;
 mod reports;
