@@ -3,8 +3,8 @@
 //! caches from mishandling answers, and CORS for the consultants' web frontends.
 use actix_cors::Cors;
 use actix_web::{
-    Error,
-    body::MessageBody,
+    Error, ResponseError,
+    body::{EitherBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
     http::{
         Method,
@@ -25,24 +25,37 @@ const READABLE_ENCODINGS: [&str; 5] = ["identity", "gzip", "deflate", "br", "zst
 /// characters (422 naming each parameter) and a body in an encoding the service cannot
 /// read (415). Every query parameter of every route passes here, so no filter, search text
 /// or cursor ever reaches the database with a NUL in it.
+///
+/// A refusal is answered here as a response, not returned as an error, so the outer layers
+/// (headers, metrics, request id) treat it like any other answer.
 pub async fn guard_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    match refusal(&req) {
+        Some(refused) => Ok(req
+            .into_response(refused.error_response())
+            .map_into_right_body()),
+        None => Ok(next.call(req).await?.map_into_left_body()),
+    }
+}
+
+/// Why `req` is refused before its handler, if it is.
+fn refusal(req: &ServiceRequest) -> Option<ApiError> {
     let mut errors = FieldErrors::new();
     for (name, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
         check_text(&name, &name, &mut errors);
         check_text(&name, &value, &mut errors);
     }
-    errors.finish()?;
-    if let Some(encoding) = unreadable_encoding(&req) {
-        return Err(ApiError::UnsupportedMediaType(format!(
+    if let Err(invalid) = errors.finish() {
+        return Some(invalid);
+    }
+    unreadable_encoding(req).map(|encoding| {
+        ApiError::UnsupportedMediaType(format!(
             "the body's Content-Encoding {encoding:?} is not one this service reads \
              (identity, gzip, deflate, br, zstd)"
         ))
-        .into());
-    }
-    next.call(req).await
+    })
 }
 
 /// The first `Content-Encoding` of the request that actix cannot decode.

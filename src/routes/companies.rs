@@ -246,7 +246,10 @@ pub async fn update_company(
     let id = id.into_inner();
     // Existence first, so an unknown id is 404 whatever the headers.
     services::companies::get(&state.db, id).await?;
-    let expected = required_if_match(&req, "company record")?;
+    let expected = required_if_match(
+        &req,
+        "send If-Match with the ETag of the company record you read",
+    )?;
     let mut errors = FieldErrors::new();
     let changes = body.read(&allowed)?.parse(&mut errors, "");
     errors.finish()?;

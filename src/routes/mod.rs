@@ -83,17 +83,13 @@ pub fn if_match(
     )))
 }
 
-/// The `If-Match` precondition of an edit that requires one: 428 without the header, naming
-/// the `what` whose ETag to send.
+/// The `If-Match` precondition of an edit that requires one: 428 without the header, with
+/// `missing` (which names the ETag to send) as the detail.
 pub fn required_if_match(
     req: &actix_web::HttpRequest,
-    what: &str,
+    missing: &'static str,
 ) -> Result<crate::domain::precondition::Precondition, crate::error::ApiError> {
-    if_match(req)?.ok_or_else(|| {
-        crate::error::ApiError::PreconditionRequired(format!(
-            "send If-Match with the ETag of the {what} you read"
-        ))
-    })
+    if_match(req)?.ok_or_else(|| crate::error::ApiError::PreconditionRequired(missing.to_owned()))
 }
 
 /// The strong `ETag` of a versioned resource (cases, the routing rule set).

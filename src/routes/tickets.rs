@@ -866,7 +866,7 @@ pub async fn update_ticket(
     let id = id.into_inner();
     // Existence and visibility first, so a stranger's case is 404 whatever the headers.
     services::tickets::get_visible(&state.db, &client, id).await?;
-    let expected = required_if_match(&req, "case")?;
+    let expected = required_if_match(&req, "send If-Match with the ETag of the case you read")?;
     let changes = body.read(&allowed)?.parse()?;
     let ticket = services::tickets::update(&state.db, &client, id, &expected, changes).await?;
     ticket_response(ticket)

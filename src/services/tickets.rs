@@ -562,6 +562,10 @@ pub fn jst_day_start(date: NaiveDate) -> DateTime<Utc> {
     DateTime::<Utc>::from_naive_utc_and_offset(start, Utc) - chrono::Duration::hours(9)
 }
 
+/// The cases whose search key holds every character bigram of the query's key (`$1`), served
+/// by the `tickets_search_bigrams` index on PostgreSQL (see the migration that made it).
+const BIGRAM_CANDIDATES: &str = "onestop_bigrams(search_text) @> onestop_bigrams($1)";
+
 /// One page of the cases the actor may see, oldest first.
 pub async fn list(
     db: &impl ConnectionTrait,
@@ -613,10 +617,7 @@ pub async fn list(
         // among the case's); the LIKE above keeps those that hold it as one substring. A
         // one-character query has no bigram and is answered by the LIKE alone.
         if db.get_database_backend() == sea_orm::DbBackend::Postgres && key.chars().count() >= 2 {
-            condition = condition.add(Expr::cust_with_values(
-                "onestop_bigrams(search_text) @> onestop_bigrams($1)",
-                [key],
-            ));
+            condition = condition.add(Expr::cust_with_values(BIGRAM_CANDIDATES, [key]));
         }
     }
     if let Some(breached) = filter.sla_breached {

@@ -413,6 +413,8 @@ async fn answers_with_personal_data_are_not_stored_and_no_answer_is_sniffed() {
         ("/v1/clients".to_owned(), &admin),
         ("/v1/webhooks".to_owned(), &admin),
         ("/v1/no-such-thing".to_owned(), &admin),
+        // A refusal before any handler (a NUL in the query) carries them too.
+        ("/v1/tickets?q=%00".to_owned(), &coordinator),
     ] {
         let response = app.get(&path, token).await;
         assert_eq!(cache(&response).as_deref(), Some("no-store"), "{path}");
