@@ -11,7 +11,9 @@
 # SCHEMATHESIS_MAX_EXAMPLES (default 100) bounds the cases per operation and phase,
 # SCHEMATHESIS_SEED (default fixed) makes a run repeatable, SCHEMATHESIS_PG_URL (default
 # postgres://postgres@127.0.0.1:5432/postgres) is where PostgreSQL databases are created,
-# SCHEMATHESIS_REPORT_DIR keeps the NDJSON reports (every request and answer) per backend.
+# SCHEMATHESIS_REPORT_DIR keeps the NDJSON reports (every request and answer) per backend,
+# SCHEMATHESIS_CONFIG replaces .ci/schemathesis.toml (to try other roles: the partner's and
+# the manager's tokens are exported too, as FUZZ_PARTNER_TOKEN and FUZZ_MANAGER_TOKEN).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$(pwd)"
@@ -147,6 +149,12 @@ EOF
     [ "$(field "$work/seed.json" clients.1.role)" = coordinator ]
     FUZZ_ADMIN_TOKEN="$(token "$admin_id" "$admin_secret")"
     FUZZ_COORDINATOR_TOKEN="$(token "$coordinator_id" "$coordinator_secret")"
+    [ "$(field "$work/seed.json" clients.2.role)" = partner ]
+    [ "$(field "$work/seed.json" clients.3.role)" = manager ]
+    FUZZ_PARTNER_TOKEN="$(token "$(field "$work/seed.json" clients.2.client_id)" \
+        "$(field "$work/seed.json" clients.2.client_secret)")"
+    FUZZ_MANAGER_TOKEN="$(token "$(field "$work/seed.json" clients.3.client_id)" \
+        "$(field "$work/seed.json" clients.3.client_secret)")"
     FUZZ_ADMIN_BASIC="$(printf '%s:%s' "$admin_id" "$admin_secret" | base64 -w0)"
     FUZZ_PARTNER="$(field "$work/seed.json" partners.0)"
     FUZZ_MANAGER="$(field "$work/seed.json" managers.0)"
@@ -186,7 +194,8 @@ EOF
     post "$FUZZ_ADMIN_TOKEN" /v1/webhooks \
         '{"url":"https://8.8.4.4/onestop","events":["comment.added"]}' "$work/w2.json"
     FUZZ_DELETED_WEBHOOK="$(field "$work/w2.json" id)"
-    export FUZZ_ADMIN_TOKEN FUZZ_COORDINATOR_TOKEN FUZZ_ADMIN_BASIC FUZZ_PARTNER FUZZ_MANAGER \
+    export FUZZ_ADMIN_TOKEN FUZZ_COORDINATOR_TOKEN FUZZ_PARTNER_TOKEN FUZZ_MANAGER_TOKEN \
+        FUZZ_ADMIN_BASIC FUZZ_PARTNER FUZZ_MANAGER \
         FUZZ_REVOKED_CLIENT FUZZ_EDITED_CLIENT FUZZ_CASE FUZZ_CASE_WITH_SESSION \
         FUZZ_CASE_FOR_OUTCOME FUZZ_CASE_FOR_TRANSITIONS FUZZ_CASE_FOR_ASSIGNMENT \
         FUZZ_CASE_FOR_RELEASE FUZZ_SESSION FUZZ_COMPANY FUZZ_WEBHOOK FUZZ_DELETED_WEBHOOK
@@ -196,7 +205,7 @@ EOF
     # repository. One worker: with two, a run of 4.32.5 once stopped on an internal error of
     # Hypothesis' lambda descriptions ("AST constructor recursion depth mismatch") racing in
     # threads, and one worker also keeps a seed's run repeatable.
-    (cd "$work" && schemathesis --config-file "$repo/.ci/schemathesis.toml" run \
+    (cd "$work" && schemathesis --config-file "${SCHEMATHESIS_CONFIG:-$repo/.ci/schemathesis.toml}" run \
         "$base/openapi.json" \
         --checks "$checks" \
         --max-examples "$max_examples" \
