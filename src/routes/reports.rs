@@ -32,14 +32,33 @@ pub struct SummaryQuery {
     pub from: Option<NaiveDate>,
     /// Last day of the period (inclusive); with `from`.
     pub to: Option<NaiveDate>,
-    /// A fiscal year (April to March) instead of `from`/`to`, e.g. `2026`.
+    /// A fiscal year (April to March) instead of `from`/`to`, e.g. `2026`, from 2000 to 2098
+    /// (the years whose holidays this service knows).
+    // The bounds are those of KNOWN_YEARS (a fiscal year spans two calendar years); the test
+    // below holds them together.
+    #[param(minimum = 2000, maximum = 2098)]
     pub fiscal_year: Option<i32>,
-    /// `track` (default), `prefecture`, `partner`, `month`, `industry` or `manager`.
+    /// What the rows are grouped by (the description is in [`group_by_schema`]).
+    // Read as text so that an unknown grouping is a field error (422) naming the choices, not a
+    // query that does not parse (400); the document still lists the choices.
+    #[param(schema_with = group_by_schema)]
     pub group_by: Option<String>,
     /// For publication: counts below this become `null` (and the rates built on them); 1 or
     /// more.
     #[param(minimum = 1)]
     pub suppress_below: Option<u64>,
+}
+
+/// The documented choices of `group_by`: [`GroupBy::ALL`].
+fn group_by_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .description(Some(
+            "`track` (default), `prefecture`, `partner`, `month`, `industry` or `manager`.",
+        ))
+        .enum_values(Some(GroupBy::ALL.iter().map(|g| g.as_str())))
+        .default(Some(serde_json::Value::from(GroupBy::Track.as_str())))
+        .build()
 }
 
 /// The measures of one group, or the totals. Counts are of cases received in the period.
@@ -423,5 +442,32 @@ mod tests {
         assert_eq!(published.avg_satisfaction, None);
         assert_eq!(published.median_business_days_to_assign, Some(3.0));
         assert_eq!(published.sla_met_rate, Some(0.75));
+    }
+
+    #[test]
+    fn the_documented_fiscal_years_are_those_whose_holidays_are_known() {
+        let parameters = SummaryQuery::into_params(|| None);
+        let fiscal_year = parameters
+            .iter()
+            .find(|p| p.name == "fiscal_year")
+            .and_then(|p| serde_json::to_value(&p.schema).ok())
+            .unwrap_or_default();
+        assert_eq!(
+            fiscal_year["minimum"],
+            *KNOWN_YEARS.start(),
+            "{fiscal_year}"
+        );
+        assert_eq!(
+            fiscal_year["maximum"],
+            KNOWN_YEARS.end() - 1,
+            "{fiscal_year}"
+        );
+        let group_by = parameters
+            .iter()
+            .find(|p| p.name == "group_by")
+            .and_then(|p| serde_json::to_value(&p.schema).ok())
+            .unwrap_or_default();
+        let choices: Vec<&str> = GroupBy::ALL.iter().map(|g| g.as_str()).collect();
+        assert_eq!(group_by["enum"], serde_json::json!(choices), "{group_by}");
     }
 }
