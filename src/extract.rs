@@ -83,11 +83,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         ));
     }
     // `from_slice` reads to the end of the input, so trailing data is a syntax error here.
-    let document: Value = serde_json::from_slice(bytes).map_err(|error| {
+    let mut document: Value = serde_json::from_slice(bytes).map_err(|error| {
         ApiError::BadRequest(format!("the request body is not valid JSON: {error}"))
     })?;
     let mut errors = FieldErrors::new();
-    check_strings(&document, "", &mut errors);
+    prepare(&mut document, "", &mut errors);
     errors.finish()?;
     serde_path_to_error::deserialize(document).map_err(|error| {
         let path = error.path().to_string();
@@ -107,17 +107,19 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 }
 
 /// Records every string of `value` (and every object key) that holds a forbidden character,
-/// under its JSON path.
-fn check_strings(value: &Value, path: &str, errors: &mut FieldErrors) {
+/// under its JSON path, and writes whole numbers sent with a fraction (`45.0`) as integers:
+/// JSON Schema counts them as integers, so generated clients send them for integer fields,
+/// and serde would refuse them.
+fn prepare(value: &mut Value, path: &str, errors: &mut FieldErrors) {
     match value {
         Value::String(text) => check_text(path, text, errors),
         Value::Array(items) => {
-            for (index, item) in items.iter().enumerate() {
-                check_strings(item, &format!("{path}[{index}]"), errors);
+            for (index, item) in items.iter_mut().enumerate() {
+                prepare(item, &format!("{path}[{index}]"), errors);
             }
         }
         Value::Object(members) => {
-            for (key, member) in members {
+            for (key, member) in members.iter_mut() {
                 let member_path = if path.is_empty() {
                     key.clone()
                 } else {
@@ -127,11 +129,28 @@ fn check_strings(value: &Value, path: &str, errors: &mut FieldErrors) {
                     let object = if path.is_empty() { "body" } else { path };
                     errors.add(object, format!("has a key that {message}"));
                 }
-                check_strings(member, &member_path, errors);
+                prepare(member, &member_path, errors);
             }
         }
-        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        Value::Number(number) => {
+            if let Some(whole) = whole_number(number) {
+                *number = whole;
+            }
+        }
+        Value::Null | Value::Bool(_) => {}
     }
+}
+
+/// `number` as an integer when it is a float without a fraction that an `f64` holds exactly.
+fn whole_number(number: &serde_json::Number) -> Option<serde_json::Number> {
+    /// 2^53: beyond it not every integer is an `f64`, so `x.0` may not be the integer sent.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    let float = number.as_f64().filter(|_| number.is_f64())?;
+    if float.fract() != 0.0 || float.abs() > EXACT {
+        return None;
+    }
+    #[allow(clippy::cast_possible_truncation)] // whole and within ±2^53, so exact
+    Some(serde_json::Number::from(float as i64))
 }
 
 /// Records `field` when `text` holds a character no text of this API may carry; line
@@ -288,6 +307,19 @@ mod tests {
     #[allow(dead_code)]
     struct Inner {
         count: u32,
+    }
+
+    #[test]
+    fn whole_numbers_sent_with_a_fraction_are_integers_and_others_are_not() {
+        let parsed: Body = parse_json(br#"{"name": "a", "inner": {"count": 45.0}}"#).unwrap();
+        assert_eq!(parsed.inner.count, 45);
+        for body in [
+            r#"{"name": "a", "inner": {"count": 45.5}}"#,
+            r#"{"name": "a", "inner": {"count": -1.0}}"#,
+            r#"{"name": "a", "inner": {"count": 1e300}}"#,
+        ] {
+            assert!(parse_json::<Body>(body.as_bytes()).is_err(), "{body}");
+        }
     }
 
     #[test]

@@ -685,3 +685,28 @@ async fn the_role_is_checked_before_the_body_is_read() {
         .unwrap();
     assert_problem(rules, 403, "an analyst replacing the rules with nothing").await;
 }
+
+#[tokio::test]
+async fn whole_numbers_sent_as_floats_are_taken_as_the_integers_they_are() {
+    let app = spawn_app().await;
+    let partner = app.token_with_role(Role::Partner).await;
+    let mut body = intake();
+    body["company"]["employees"] = json!(45.0);
+    body["company"]["capital_jpy"] = json!(10_000_000.0);
+    let filed = expect_json(
+        app.post_json("/v1/tickets", &partner, &body).await,
+        201,
+        "45.0",
+    )
+    .await;
+    assert_eq!(filed["company"]["employees"], 45, "{filed}");
+    assert_eq!(filed["company"]["capital_jpy"], 10_000_000, "{filed}");
+    body["company"]["employees"] = json!(45.5);
+    let problem = assert_problem(
+        app.post_json("/v1/tickets", &partner, &body).await,
+        422,
+        "45.5",
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["company.employees"], "{problem}");
+}
