@@ -554,21 +554,34 @@ impl From<DbErr> for ApiError {
 }
 
 /// Whether a database error means the database could not be reached (503) rather than a
-/// failed statement (500).
+/// failed statement (500): the connection broke, the pool had none to give, or PostgreSQL
+/// said it is going away or full — class 08 (connection exception), class 57P (an
+/// administrator's or a crash's shutdown: 57P01 after `pg_ctl restart -m fast` or
+/// `pg_terminate_backend`, 57P02, 57P03 while it starts) and 53300 (too many connections).
+/// Clients retry a 503 (it carries `Retry-After`); they do not retry a 500.
 pub fn is_connection_failure(error: &DbErr) -> bool {
     match error {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
         DbErr::Exec(sea_orm::RuntimeErr::SqlxError(inner))
-        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(inner)) => matches!(
-            inner.as_ref(),
+        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(inner)) => match inner.as_ref() {
             sea_orm::SqlxError::Io(_)
-                | sea_orm::SqlxError::PoolClosed
-                | sea_orm::SqlxError::PoolTimedOut
-                | sea_orm::SqlxError::Tls(_)
-                | sea_orm::SqlxError::WorkerCrashed
-        ),
+            | sea_orm::SqlxError::PoolClosed
+            | sea_orm::SqlxError::PoolTimedOut
+            | sea_orm::SqlxError::Tls(_)
+            | sea_orm::SqlxError::WorkerCrashed => true,
+            sea_orm::SqlxError::Database(database) => {
+                database.code().as_deref().is_some_and(server_went_away)
+            }
+            _ => false,
+        },
         _ => false,
     }
+}
+
+/// Whether a SQLSTATE says the server (not the statement) failed; see
+/// [`is_connection_failure`].
+fn server_went_away(code: &str) -> bool {
+    code.starts_with("08") || code.starts_with("57P") || code == "53300"
 }
 
 /// Whether PostgreSQL gave up on the transaction because it raced another (a deadlock or a
@@ -843,6 +856,25 @@ mod tests {
                     error.message
                 );
             }
+        }
+    }
+
+    #[test]
+    fn sqlstates_of_a_server_that_went_away_are_told_from_failed_statements() {
+        #[rustfmt::skip]
+        let cases = [
+            ("57P01", true, "terminated by an administrator (fast restart)"),
+            ("57P02", true, "crash shutdown"),
+            ("57P03", true, "cannot connect now (starting up)"),
+            ("53300", true, "too many connections"),
+            ("08006", true, "connection failure"),
+            ("08003", true, "connection does not exist"),
+            ("23505", false, "a unique violation is the statement's"),
+            ("42P01", false, "an undefined table is a bug"),
+            ("57014", false, "a cancelled statement is not a server going away"),
+        ];
+        for (code, went_away, why) in cases {
+            assert_eq!(server_went_away(code), went_away, "{code}: {why}");
         }
     }
 

@@ -11,6 +11,7 @@ mod contract;
 mod demo;
 mod docs;
 mod errors;
+mod faults;
 mod feed;
 mod health;
 mod helpers;
