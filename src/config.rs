@@ -59,6 +59,21 @@ pub struct Settings {
     pub db_max_connections: Option<u32>,
     /// How the HTTP server treats browsers and slow clients.
     pub http: HttpSettings,
+    /// `ONESTOP_DB_STATEMENT_TIMEOUT_MS` (default 5000), `ONESTOP_DB_LOCK_TIMEOUT_MS` (2000)
+    /// and `ONESTOP_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS` (10000): the bounds PostgreSQL puts on
+    /// every request connection's statements, lock waits and open transactions (0: none).
+    pub db_timeouts: DbTimeouts,
+}
+
+/// Bounds on the waits of a request's database work, in milliseconds (0 turns one off).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DbTimeouts {
+    /// The longest one statement may run.
+    pub statement_ms: u64,
+    /// The longest a statement may wait for a lock.
+    pub lock_ms: u64,
+    /// The longest a transaction may sit idle.
+    pub idle_in_transaction_ms: u64,
 }
 
 /// Browser access (CORS) and the bounds on what a client may hold open.
@@ -211,6 +226,15 @@ impl Settings {
                     )),
                 })
                 .transpose()?,
+            db_timeouts: DbTimeouts {
+                statement_ms: parse_number(&get, "ONESTOP_DB_STATEMENT_TIMEOUT_MS", 5000)?,
+                lock_ms: parse_number(&get, "ONESTOP_DB_LOCK_TIMEOUT_MS", 2000)?,
+                idle_in_transaction_ms: parse_number(
+                    &get,
+                    "ONESTOP_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS",
+                    10_000,
+                )?,
+            },
             http: HttpSettings {
                 cors_origins: get("ONESTOP_CORS_ORIGINS")
                     .map(|raw| parse_origins(&raw))

@@ -2,6 +2,8 @@
 use std::time::Duration;
 
 use anyhow::Context;
+
+use crate::config::DbTimeouts;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, QueryResult,
@@ -64,10 +66,15 @@ pub async fn connect_with_pool(
 /// polling its sockets, and under load the second worker sits idle meanwhile. Called on the
 /// worker's thread. SQLite connections do their I/O on threads of their own, so SQLite (and
 /// a URL that cannot be read as PostgreSQL's) shares `shared`.
+///
+/// Every connection of these pools has `timeouts` set for its session, so no request waits
+/// on a stuck lock or a runaway statement for longer than they allow (the service answers
+/// 503); migrations and background work use the shared pool, without them.
 pub fn worker_pool(
     database_url: &str,
     max_connections: u32,
     shared: &DatabaseConnection,
+    timeouts: DbTimeouts,
 ) -> DatabaseConnection {
     use sea_orm::sqlx::{
         ConnectOptions as _,
@@ -92,7 +99,18 @@ pub fn worker_pool(
                 Ok(true)
             })
         })
-        .connect_lazy_with(options.disable_statement_logging());
+        .connect_lazy_with(
+            options
+                .options([
+                    ("statement_timeout", timeouts.statement_ms.to_string()),
+                    ("lock_timeout", timeouts.lock_ms.to_string()),
+                    (
+                        "idle_in_transaction_session_timeout",
+                        timeouts.idle_in_transaction_ms.to_string(),
+                    ),
+                ])
+                .disable_statement_logging(),
+        );
     sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool)
 }
 

@@ -388,7 +388,16 @@ impl ApiError {
             Self::TooManyRequests {
                 retry_after_seconds,
             } => format!("slow down; try again in {retry_after_seconds} s"),
-            Self::Unavailable(_) => "the database does not answer; try again shortly".to_owned(),
+            Self::Unavailable(cause) => match cause.downcast_ref::<DbErr>().and_then(sqlstate) {
+                Some(STATEMENT_TIMEOUT) => {
+                    "a database statement took longer than allowed; try again shortly".to_owned()
+                }
+                Some(LOCK_TIMEOUT) => {
+                    "the records are held by other work for longer than allowed; try again shortly"
+                        .to_owned()
+                }
+                _ => "the database does not answer; try again shortly".to_owned(),
+            },
             Self::Internal(_) => "something went wrong on our side; it has been logged".to_owned(),
         }
     }
@@ -538,9 +547,32 @@ impl ResponseError for ApiError {
     }
 }
 
+/// SQLSTATE 57014: a statement was cancelled, here by `statement_timeout`.
+const STATEMENT_TIMEOUT: &str = "57014";
+/// SQLSTATE 55P03: a lock was not granted within `lock_timeout`.
+const LOCK_TIMEOUT: &str = "55P03";
+
+/// The SQLSTATE of a database's own error.
+fn sqlstate(error: &DbErr) -> Option<&'static str> {
+    match error {
+        DbErr::Exec(sea_orm::RuntimeErr::SqlxError(inner))
+        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(inner)) => match inner.as_ref() {
+            sea_orm::SqlxError::Database(database) => match database.code().as_deref() {
+                Some(STATEMENT_TIMEOUT) => Some(STATEMENT_TIMEOUT),
+                Some(LOCK_TIMEOUT) => Some(LOCK_TIMEOUT),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 impl From<DbErr> for ApiError {
     fn from(error: DbErr) -> Self {
-        if is_connection_failure(&error) {
+        // A bounded wait that ran out (a stuck lock, a runaway statement) is the database
+        // being unavailable for now, like a lost connection: 503 with Retry-After.
+        if is_connection_failure(&error) || sqlstate(&error).is_some() {
             Self::Unavailable(error.into())
         } else if is_lost_race(&error) {
             Self::conflict(

@@ -94,6 +94,7 @@ impl Application {
                     &shared_state.settings.database_url,
                     per_worker,
                     &shared_state.db,
+                    shared_state.settings.db_timeouts,
                 ),
                 ..shared_state.clone()
             });

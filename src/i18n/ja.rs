@@ -99,6 +99,14 @@ pub(super) const MESSAGES: &[(&str, &str)] = &[
         "リクエストが多すぎます。{0}秒後に再試行してください",
     ),
     (
+        "a database statement took longer than allowed; try again shortly",
+        "データベースの処理が制限時間を超えました。しばらくしてから再試行してください",
+    ),
+    (
+        "the records are held by other work for longer than allowed; try again shortly",
+        "対象のデータが他の処理で制限時間を超えてロックされています。しばらくしてから再試行してください",
+    ),
+    (
         "the database does not answer; try again shortly",
         "データベースが応答しません。しばらくしてから再試行してください",
     ),

@@ -73,3 +73,83 @@ async fn connections_terminated_as_in_a_fast_restart_answer_503_never_500_and_re
     }
     operator.close().await.ok();
 }
+
+#[tokio::test]
+async fn a_table_locked_for_long_answers_503_within_the_lock_bound_and_intake_recovers_at_once() {
+    use sea_orm::TransactionTrait;
+    let app = crate::helpers::spawn_app_with(|settings| {
+        settings.db_timeouts.lock_ms = 500;
+        settings.db_timeouts.statement_ms = 3000;
+    })
+    .await;
+    let TestDatabase::Postgres { url, .. } = app.database.as_ref() else {
+        println!("needs PostgreSQL (TEST_DATABASE_URL): SQLite has no lock to hold");
+        return;
+    };
+    let partner = app.token_with_role(Role::Partner).await;
+    let coordinator = app.token_with_role(Role::Coordinator).await;
+    assert_eq!(
+        app.post_json("/v1/tickets", &partner, &intake())
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    let operator = db::connect(url).await.unwrap();
+    let holder = operator.begin().await.unwrap();
+    holder
+        .execute_unprepared("LOCK TABLE tickets IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    for (what, request) in [
+        (
+            "filing",
+            app.api
+                .post(app.url("/v1/tickets"))
+                .bearer_auth(&partner)
+                .json(&intake()),
+        ),
+        (
+            "listing",
+            app.api
+                .get(app.url("/v1/tickets"))
+                .bearer_auth(&coordinator),
+        ),
+    ] {
+        let started = std::time::Instant::now();
+        // Bounded here too, so the test fails (rather than hangs) if the service waits on.
+        let response = request
+            .timeout(std::time::Duration::from_secs(10))
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("{what} got no answer: {error}"));
+        let took = started.elapsed();
+        assert!(
+            took < std::time::Duration::from_secs(3),
+            "{what} waited {took:?}"
+        );
+        assert!(response.headers().contains_key("retry-after"), "{what}");
+        let problem = crate::helpers::assert_problem(response, 503, what).await;
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("held by other work"),
+            "{what} names the cause: {problem}"
+        );
+    }
+    holder.rollback().await.unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(
+        app.post_json("/v1/tickets", &partner, &intake())
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "intake recovers at once"
+    );
+    operator.close().await.ok();
+}
