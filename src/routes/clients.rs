@@ -154,9 +154,6 @@ impl CreateClientRequest {
     request_body = CreateClientRequest,
     responses(
         (status = 201, body = CreatedClientView, headers(("Location" = String, description = "The client's URL"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/clients")]
@@ -188,9 +185,6 @@ pub async fn create_client(
     params(PageParams),
     responses(
         (status = 200, body = Page<ClientView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/clients")]
@@ -221,9 +215,6 @@ pub async fn list_clients(
     params(("id" = Uuid, Path, description = "Client id (the internal `id`)")),
     responses(
         (status = 200, description = "The revoked client", body = ClientView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/v1/clients/{id}")]
@@ -248,11 +239,7 @@ pub async fn revoke_client(
     request_body = UpdateClientRequest,
     responses(
         (status = 200, description = "The client as it now is", body = ClientView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The client is revoked", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/v1/clients/{id}")]

@@ -193,9 +193,6 @@ fn record_response(model: company::Model) -> Result<HttpResponse, ApiError> {
     params(("id" = Uuid, Path, description = "Company id")),
     responses(
         (status = 200, body = CompanyRecordView, headers(("ETag" = String))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/companies/{id}")]
@@ -223,14 +220,7 @@ pub async fn get_company(
     request_body = CompanyChangesInput,
     responses(
         (status = 200, body = CompanyRecordView, headers(("ETag" = String))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Another company record without a corporate number has this name in this prefecture", body = Problem, content_type = "application/problem+json"),
-        (status = 412, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 428, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/v1/companies/{id}")]

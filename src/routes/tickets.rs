@@ -635,12 +635,7 @@ pub fn ticket_response(ticket: Ticket) -> Result<HttpResponse, ApiError> {
     request_body = CreateTicketRequest,
     responses(
         (status = 201, body = TicketView, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The same Idempotency-Key is still in flight", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -777,10 +772,6 @@ impl TicketQuery {
     params(TicketQuery),
     responses(
         (status = 200, body = Page<TicketView>, headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/tickets")]
@@ -814,9 +805,6 @@ pub async fn list_tickets(
     params(("id" = Uuid, Path, description = "Case id")),
     responses(
         (status = 200, body = TicketView, headers(("ETag" = String))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/tickets/{id}")]
@@ -844,13 +832,7 @@ pub async fn get_ticket(
     request_body = UpdateTicketRequest,
     responses(
         (status = 200, body = TicketView, headers(("ETag" = String))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The case can no longer be edited by a partner", body = Problem, content_type = "application/problem+json"),
-        (status = 412, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 428, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/v1/tickets/{id}")]
@@ -882,11 +864,7 @@ pub async fn update_ticket(
     request_body = TransitionRequest,
     responses(
         (status = 200, body = TicketView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Illegal from the current status; `current_status` and `allowed` say more", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/tickets/{id}/transitions")]
@@ -937,11 +915,7 @@ pub async fn transition_ticket(
     request_body = RoutingOverrideRequest,
     responses(
         (status = 200, body = TicketView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The case is past routing (release the manager first)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/tickets/{id}/routing")]
@@ -1031,10 +1005,6 @@ impl From<comment::Model> for CommentView {
     request_body = CommentRequest,
     responses(
         (status = 201, body = CommentView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/tickets/{id}/comments")]
@@ -1089,9 +1059,6 @@ pub async fn add_comment(
     params(("id" = Uuid, Path, description = "Case id")),
     responses(
         (status = 200, body = Vec<CommentView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/tickets/{id}/comments")]
@@ -1187,9 +1154,6 @@ fn event_view(model: event::Model, partner_view: bool) -> Option<EventView> {
     params(("id" = Uuid, Path, description = "Case id")),
     responses(
         (status = 200, body = Vec<EventView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/tickets/{id}/events")]

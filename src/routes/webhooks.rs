@@ -209,9 +209,6 @@ impl CreateWebhookRequest {
     request_body = CreateWebhookRequest,
     responses(
         (status = 201, body = CreatedWebhookView, headers(("Location" = String, description = "The subscription's URL"))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An invalid or non-public `url`, an unknown `events[i]`, or an unknown field", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -263,9 +260,6 @@ pub async fn create_webhook(
     params(PageParams),
     responses(
         (status = 200, body = Page<WebhookView>, headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/webhooks")]
@@ -298,9 +292,6 @@ pub async fn list_webhooks(
     params(("id" = Uuid, Path, description = "Subscription id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/v1/webhooks/{id}")]
@@ -324,10 +315,6 @@ pub async fn delete_webhook(
     params(("id" = Uuid, Path, description = "Subscription id"), PageParams),
     responses(
         (status = 200, body = Page<DeliveryView>, headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/webhooks/{id}/deliveries")]
