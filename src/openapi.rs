@@ -23,7 +23,10 @@ for validation problems, `errors: [{field, message}]` listing every invalid fiel
 Send `Accept-Language: ja` (q-values are honoured; English is the default) to get `title`, `detail` \
 and every `message` in Japanese; `Content-Language` says which language a problem is in, and \
 `type`, `status`, field names and the other members are the same in both. \
-Lists use keyset pagination (`limit` ≤ 200, opaque `cursor`, `next_cursor` and a `Link: rel=\"next\"` header).",
+Lists use keyset pagination (`limit` ≤ 200, opaque `cursor`, `next_cursor` and a `Link: rel=\"next\"` header); \
+a cursor works only with the list and filters that gave it.\n\n\
+One name per concept: an event's kind is `type` in a case's events, the feed, webhook bodies and \
+deliveries alike, and a 409 for a status move that is not allowed lists the moves that are in `allowed`.",
         license(name = "MIT", identifier = "MIT"),
     ),
     modifiers(&BearerAuth),
