@@ -552,18 +552,23 @@ const STATEMENT_TIMEOUT: &str = "57014";
 /// SQLSTATE 55P03: a lock was not granted within `lock_timeout`.
 const LOCK_TIMEOUT: &str = "55P03";
 
-/// The SQLSTATE of a database's own error.
-fn sqlstate(error: &DbErr) -> Option<&'static str> {
+/// The SQLSTATE of an error the database itself answered, if it is one.
+fn database_code(error: &DbErr) -> Option<String> {
     match error {
         DbErr::Exec(sea_orm::RuntimeErr::SqlxError(inner))
         | DbErr::Query(sea_orm::RuntimeErr::SqlxError(inner)) => match inner.as_ref() {
-            sea_orm::SqlxError::Database(database) => match database.code().as_deref() {
-                Some(STATEMENT_TIMEOUT) => Some(STATEMENT_TIMEOUT),
-                Some(LOCK_TIMEOUT) => Some(LOCK_TIMEOUT),
-                _ => None,
-            },
+            sea_orm::SqlxError::Database(database) => database.code().map(|code| code.into_owned()),
             _ => None,
         },
+        _ => None,
+    }
+}
+
+/// Which bounded wait ran out, when the error is a statement or lock timeout.
+fn sqlstate(error: &DbErr) -> Option<&'static str> {
+    match database_code(error)?.as_str() {
+        STATEMENT_TIMEOUT => Some(STATEMENT_TIMEOUT),
+        LOCK_TIMEOUT => Some(LOCK_TIMEOUT),
         _ => None,
     }
 }
@@ -601,8 +606,8 @@ pub fn is_connection_failure(error: &DbErr) -> bool {
             | sea_orm::SqlxError::PoolTimedOut
             | sea_orm::SqlxError::Tls(_)
             | sea_orm::SqlxError::WorkerCrashed => true,
-            sea_orm::SqlxError::Database(database) => {
-                database.code().as_deref().is_some_and(server_went_away)
+            sea_orm::SqlxError::Database(_) => {
+                database_code(error).is_some_and(|code| server_went_away(&code))
             }
             _ => false,
         },
@@ -619,16 +624,7 @@ fn server_went_away(code: &str) -> bool {
 /// Whether PostgreSQL gave up on the transaction because it raced another (a deadlock or a
 /// serialization failure): the request did nothing and may simply be retried.
 pub fn is_lost_race(error: &DbErr) -> bool {
-    match error {
-        DbErr::Exec(sea_orm::RuntimeErr::SqlxError(inner))
-        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(inner)) => match inner.as_ref() {
-            sea_orm::SqlxError::Database(database) => {
-                matches!(database.code().as_deref(), Some("40P01" | "40001"))
-            }
-            _ => false,
-        },
-        _ => false,
-    }
+    matches!(database_code(error).as_deref(), Some("40P01" | "40001"))
 }
 
 /// Collects field errors while a request body is turned into domain values, so one answer
