@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use onestop::domain::topic::Topic;
-use onestop::routing::{Router, RoutingInput};
+use onestop::classifier::{Router, RoutingInput};
 
 /// A long mixed-language description, written for the benchmark, padded to 2,000 chars.
 fn long_description() -> String {

@@ -12,7 +12,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod pagination;
 pub mod routes;
-pub mod routing;
+pub mod classifier;
 pub mod services;
 pub mod startup;
 pub mod state;

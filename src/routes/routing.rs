@@ -6,7 +6,7 @@ use crate::{
     error::{ApiError, Problem},
     extract::JsonBody,
     routes::etag,
-    routing::{ClassifyRequest, RoutingDecision, RuleSet},
+    classifier::{ClassifyRequest, RoutingDecision, RuleSet},
     services,
     state::AppState,
 };

@@ -32,7 +32,7 @@ use crate::{
         idempotent::respond_to_create,
         required_if_match,
     },
-    routing::{MAX_TEXT_CHARS, RoutingDecision},
+    classifier::{MAX_TEXT_CHARS, RoutingDecision},
     services::{
         self,
         idempotency::{Created, StoredResponse},

@@ -13,7 +13,7 @@ use sea_orm::{
 use crate::{
     entities::routing_rule_set,
     error::ApiError,
-    routing::{NgramModel, Router, RouterError, RoutingDecision, RoutingInput, RuleSet},
+    classifier::{NgramModel, Router, RouterError, RoutingDecision, RoutingInput, RuleSet},
 };
 
 /// Builds routers for rule-set versions as they change, training the model only once.

@@ -32,7 +32,7 @@ use crate::{
     entities::{comment, company, outcome, ticket, ticket_counter},
     error::ApiError,
     pagination::{Cursor, PageRequest},
-    routing::{RoutingDecision, RoutingInput, RoutingMethod},
+    classifier::{RoutingDecision, RoutingInput, RoutingMethod},
     services::{
         LIKE_ESCAPE, Workflow,
         assignment::{self, HandOffTrigger},

@@ -33,7 +33,7 @@ fn comparable(text: &str) -> String {
 #[test]
 fn no_training_example_is_an_evaluation_item() {
     let training: std::collections::HashSet<String> =
-        include_str!("../../src/routing/training.jsonl")
+        include_str!("../../src/classifier/training.jsonl")
             .lines()
             .filter(|line| !line.trim().is_empty())
             .map(|line| {

@@ -111,7 +111,7 @@ pub fn factor_at(ranges: &[(usize, usize)], pos: usize) -> f64 {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::routing::normalize::normalize;
+    use crate::classifier::normalize::normalize;
 
     #[test]
     fn only_the_clause_with_a_settled_cue_is_marked() {

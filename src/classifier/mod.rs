@@ -27,7 +27,7 @@ use utoipa::ToSchema;
 use crate::domain::topic::Topic;
 use crate::domain::track::Track;
 use crate::error::FieldError;
-use crate::routing::context::SettledClauses;
+use crate::classifier::context::SettledClauses;
 
 pub use input::{ClassifyRequest, MAX_TEXT_CHARS, RoutingInput, parse_topics};
 pub use model::{NgramModel, TrainingDataError};

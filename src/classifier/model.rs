@@ -13,7 +13,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use serde::Deserialize;
 
 use crate::domain::track::Track;
-use crate::routing::normalize::normalize;
+use crate::classifier::normalize::normalize;
 
 /// The training examples shipped with the service, written for it (not taken from cases).
 const TRAINING_JSONL: &str = include_str!("training.jsonl");

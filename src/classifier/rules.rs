@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use crate::domain::topic::Topic;
 use crate::domain::track::Track;
 use crate::error::FieldError;
-use crate::routing::normalize::normalize;
+use crate::classifier::normalize::normalize;
 
 /// Most phrases a rule set may hold; far above any hand-kept list, low enough that a
 /// runaway import cannot make every classification slow.
