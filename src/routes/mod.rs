@@ -1,17 +1,19 @@
 //! HTTP handlers, one module per resource. Handlers extract, check the role, turn the body
 //! into domain values, call a service and shape the answer; they never touch the database.
+pub mod assignment;
 pub mod auth;
 pub mod calendar;
 pub mod clients;
 pub mod companies;
-pub mod consulting;
 pub mod feed;
 pub mod health;
 pub mod idempotent;
 pub mod managers;
+pub mod outcomes;
 pub mod partners;
 pub mod reports;
 pub mod routing;
+pub mod sessions;
 pub mod tickets;
 pub mod topics;
 pub mod webhooks;
@@ -51,13 +53,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(managers::list_managers)
         .service(managers::get_manager)
         .service(managers::update_manager)
-        .service(consulting::list_candidates)
-        .service(consulting::assign)
-        .service(consulting::release)
-        .service(consulting::create_session)
-        .service(consulting::list_sessions)
-        .service(consulting::update_session)
-        .service(consulting::record_outcome)
+        .service(assignment::list_candidates)
+        .service(assignment::assign)
+        .service(assignment::release)
+        .service(sessions::create_session)
+        .service(sessions::list_sessions)
+        .service(sessions::update_session)
+        .service(outcomes::record_outcome)
         .service(feed::read_feed)
         .service(reports::summary)
         .service(calendar::business_days)

@@ -56,3 +56,13 @@ impl Workflow {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_escape_their_wildcards() {
+        assert_eq!(like_literal("100%_a\\b"), "100\\%\\_a\\\\b");
+    }
+}

@@ -1,0 +1,404 @@
+//! `/v1/tickets`: filing, following and working cases. Request bodies are in `requests`,
+//! answers in `views`.
+mod requests;
+mod views;
+
+pub use requests::*;
+pub use views::*;
+
+use actix_web::{HttpRequest, HttpResponse, get, http::header, patch, post, web};
+use uuid::Uuid;
+
+use self::requests::check_text;
+use crate::{
+    auth::{Action, AuthenticatedClient, Role},
+    domain::{case::Visibility, ticket_status::TransitionTarget, track::Track},
+    error::{ApiError, FieldErrors, Problem},
+    extract::JsonBody,
+    pagination::{Page, PageParams},
+    routes::{etag, idempotent::respond_to_create, required_if_match},
+    services::{
+        self,
+        idempotency::{Created, StoredResponse},
+        tickets::{RoutingRequest, Ticket},
+    },
+    state::AppState,
+};
+/// A case as a 200 answer with its `ETag`.
+pub fn ticket_response(ticket: Ticket) -> Result<HttpResponse, ApiError> {
+    let view = TicketView::from_ticket(ticket)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(view.version)))
+        .json(view))
+}
+
+/// Files a case (partner, coordinator). It is routed at once: a confident decision applies
+/// (`triaged`), otherwise the case stays `received` with the suggestion for a coordinator.
+///
+/// Send `Idempotency-Key` to retry safely: the same key and body return the first answer.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Up to 255 characters; replays the first answer for 24 h")),
+    request_body = CreateTicketRequest,
+    responses(
+        (status = 201, body = TicketView, headers(("Location" = String), ("ETag" = String))),
+        (status = 409, description = "The same Idempotency-Key is still in flight", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/tickets")]
+#[tracing::instrument(skip_all, fields(client = %client.client_id))]
+pub async fn create_ticket(
+    state: web::Data<AppState>,
+    client: AuthenticatedClient,
+    req: HttpRequest,
+    body: JsonBody<CreateTicketRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let allowed = client.authorize(Action::FileCase)?;
+    let (request, raw) = body.read_with_raw(&allowed)?;
+    let new = request.parse(client.role)?;
+    let routing = state.routing.clone();
+    let workflow = state.workflow.clone();
+    let actor = client.clone();
+    let start = services::tickets::FilingStart::new(state.db.get_database_backend(), &new);
+    respond_to_create(
+        &state,
+        &req,
+        &client,
+        &raw,
+        Some(start.statement()),
+        Box::new(move |tx, started| {
+            Box::pin(async move {
+                let started = started.ok_or_else(|| {
+                    ApiError::Internal(anyhow::anyhow!("the filing's company upsert did not run"))
+                })?;
+                let filing = services::tickets::create(
+                    tx, &routing, &workflow, &actor, new, &start, &started,
+                )
+                .await?;
+                let view = TicketView::from_ticket(filing.ticket)?;
+                Ok(Created {
+                    response: StoredResponse::created(format!("/v1/tickets/{}", view.id), &view)?,
+                    writes: filing.writes,
+                })
+            })
+        }),
+    )
+    .await
+}
+
+/// Lists the cases the caller may see, oldest first, with keyset pagination. Partners see
+/// their own cases, managers the ones assigned to them.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(TicketQuery),
+    responses(
+        (status = 200, body = Page<TicketView>, headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
+    )
+)]
+#[get("/v1/tickets")]
+#[tracing::instrument(skip_all, fields(client = %client.client_id))]
+pub async fn list_tickets(
+    state: web::Data<AppState>,
+    client: AuthenticatedClient,
+    req: HttpRequest,
+    query: web::Query<TicketQuery>,
+) -> Result<HttpResponse, ApiError> {
+    client.authorize(Action::ReadCases)?;
+    let filter = query.parse()?;
+    let page = PageParams {
+        limit: query.limit,
+        cursor: query.cursor.clone(),
+    }
+    .parse(&req)?;
+    let (tickets, next_cursor) =
+        services::tickets::list(&state.db, &client, &filter, &page).await?;
+    let items = tickets
+        .into_iter()
+        .map(TicketView::from_ticket)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page { items, next_cursor }.respond(&req))
+}
+
+/// One case, with its `ETag`.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    responses(
+        (status = 200, body = TicketView, headers(("ETag" = String))),
+    )
+)]
+#[get("/v1/tickets/{id}")]
+#[tracing::instrument(skip_all, fields(client = %client.client_id))]
+pub async fn get_ticket(
+    state: web::Data<AppState>,
+    client: AuthenticatedClient,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    client.authorize(Action::ReadCases)?;
+    let ticket = services::tickets::get_visible(&state.db, &client, id.into_inner()).await?;
+    ticket_response(ticket)
+}
+
+/// Edits a case (partner: own, while received or triaged; coordinator). `If-Match` is
+/// required: 428 without it, 412 when the case changed since it was read. `status`,
+/// `partner_id`, `reference` and `track` cannot be set here.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Case id"),
+        ("If-Match" = String, Header, description = "The ETag of the case as read"),
+    ),
+    request_body = UpdateTicketRequest,
+    responses(
+        (status = 200, body = TicketView, headers(("ETag" = String))),
+        (status = 409, description = "The case can no longer be edited by a partner", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/v1/tickets/{id}")]
+#[tracing::instrument(skip_all, fields(client = %client.client_id))]
+pub async fn update_ticket(
+    state: web::Data<AppState>,
+    client: AuthenticatedClient,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: JsonBody<UpdateTicketRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let allowed = client.authorize(Action::EditCase)?;
+    let id = id.into_inner();
+    // Existence and visibility first, so a stranger's case is 404 whatever the headers.
+    services::tickets::get_visible(&state.db, &client, id).await?;
+    let expected = required_if_match(&req, "send If-Match with the ETag of the case you read")?;
+    let changes = body.read(&allowed)?.parse()?;
+    let ticket = services::tickets::update(&state.db, &client, id, &expected, changes).await?;
+    ticket_response(ticket)
+}
+
+/// Moves a case: `on_hold`, `closed`, `cancelled`, `reopened`, `resumed` (coordinator;
+/// partners may cancel their own). An illegal move is 409 naming the current status and
+/// the allowed targets.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    request_body = TransitionRequest,
+    responses(
+        (status = 200, body = TicketView),
+        (status = 409, description = "Illegal from the current status; `current_status` and `allowed` say more", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/tickets/{id}/transitions")]
+#[tracing::instrument(skip_all, fields(client = %client.client_id))]
+pub async fn transition_ticket(
+    state: web::Data<AppState>,
+    client: AuthenticatedClient,
+    id: web::Path<Uuid>,
+    body: JsonBody<TransitionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let allowed = client.authorize(Action::TransitionCase)?;
+    let id = id.into_inner();
+    services::tickets::get_visible(&state.db, &client, id).await?;
+    let request = body.read(&allowed)?;
+    let mut errors = FieldErrors::new();
+    let target = errors.check(
+        "to",
+        serde_json::from_value::<TransitionTarget>(serde_json::Value::String(request.to.clone()))
+            .map_err(|_| "must be one of on_hold, closed, cancelled, reopened, resumed"),
+    );
+    if request
+        .reason
+        .as_deref()
+        .is_some_and(|r| r.chars().count() > 2000)
+    {
+        errors.add("reason", "must be at most 2000 characters");
+    }
+    errors.finish()?;
+    let target = target.ok_or_else(|| ApiError::invalid_field("to", "is required"))?;
+    let ticket = services::tickets::transition(
+        &state.db,
+        &state.workflow,
+        &client,
+        id,
+        target,
+        request.reason,
+    )
+    .await?;
+    ticket_response(ticket)
+}
+
+/// Overrides the routing (`{"track","reason"}`, reason required and recorded) or runs the
+/// classifier again (`{"auto": true}`) (coordinator).
+#[utoipa::path(
+    tag = "routing",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    request_body = RoutingOverrideRequest,
+    responses(
+        (status = 200, body = TicketView),
+        (status = 409, description = "The case is past routing (release the manager first)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/tickets/{id}/routing")]
+#[tracing::instrument(skip_all, fields(client = %client.client_id))]
+pub async fn route_ticket(
+    state: web::Data<AppState>,
+    client: AuthenticatedClient,
+    id: web::Path<Uuid>,
+    body: JsonBody<RoutingOverrideRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let allowed = client.authorize(Action::RouteCase)?;
+    let id = id.into_inner();
+    let request = body.read(&allowed)?;
+    let routing_request = match (request.auto, request.track) {
+        (Some(true), None) => {
+            if request.reason.is_some() {
+                return Err(ApiError::invalid_field(
+                    "reason",
+                    "is only for a manual track",
+                ));
+            }
+            RoutingRequest::Auto
+        }
+        (None | Some(false), Some(track)) => {
+            let mut errors = FieldErrors::new();
+            let track = errors.check(
+                "track",
+                track.parse::<Track>().map_err(|_| "must be ict or labor"),
+            );
+            let reason = request.reason.unwrap_or_default().trim().to_owned();
+            if reason.is_empty() {
+                errors.add("reason", "is required when setting the track by hand");
+            } else if reason.chars().count() > 2000 {
+                errors.add("reason", "must be at most 2000 characters");
+            }
+            errors.finish()?;
+            let track = track.ok_or_else(|| ApiError::invalid_field("track", "is required"))?;
+            RoutingRequest::Manual { track, reason }
+        }
+        _ => {
+            return Err(ApiError::invalid_field(
+                "body",
+                "send either {\"track\", \"reason\"} or {\"auto\": true}",
+            ));
+        }
+    };
+    let ticket =
+        services::tickets::route(&state.db, &state.routing, &client, id, routing_request).await?;
+    ticket_response(ticket)
+}
+
+/// Adds a comment (everyone who sees the case; partners write `partner` comments only).
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Case id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for 24 h"),
+    ),
+    request_body = CommentRequest,
+    responses(
+        (status = 201, body = CommentView),
+    )
+)]
+#[post("/v1/tickets/{id}/comments")]
+#[tracing::instrument(skip_all, fields(client = %client.client_id))]
+pub async fn add_comment(
+    state: web::Data<AppState>,
+    client: AuthenticatedClient,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: JsonBody<CommentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let allowed = client.authorize(Action::Comment)?;
+    let id = id.into_inner();
+    services::tickets::get_visible(&state.db, &client, id).await?;
+    let (request, raw) = body.read_with_raw(&allowed)?;
+    let mut errors = FieldErrors::new();
+    let text = check_text(&mut errors, "body", &request.body, 10_000);
+    let default_visibility = if client.role == Role::Partner {
+        Visibility::Partner
+    } else {
+        Visibility::Internal
+    };
+    let visibility = match request.visibility.as_deref() {
+        None => Some(default_visibility),
+        Some(raw) => errors.check("visibility", Visibility::parse(raw)),
+    };
+    errors.finish()?;
+    let visibility = visibility.unwrap_or(default_visibility);
+    let actor = client.clone();
+    respond_to_create(
+        &state,
+        &req,
+        &client,
+        &raw,
+        None,
+        Box::new(move |tx, _| {
+            Box::pin(async move {
+                let comment =
+                    services::tickets::add_comment(tx, &actor, id, visibility, text).await?;
+                let view = CommentView::from(comment);
+                Created::new(format!("/v1/tickets/{id}/comments/{}", view.id), &view)
+            })
+        }),
+    )
+    .await
+}
+
+/// The comments of a case (partners see `partner` comments only).
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    responses(
+        (status = 200, body = Vec<CommentView>),
+    )
+)]
+#[get("/v1/tickets/{id}/comments")]
+#[tracing::instrument(skip_all, fields(client = %client.client_id))]
+pub async fn list_comments(
+    state: web::Data<AppState>,
+    client: AuthenticatedClient,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    client.authorize(Action::Comment)?;
+    let comments = services::tickets::comments(&state.db, &client, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(
+        comments
+            .into_iter()
+            .map(CommentView::from)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// The audit trail of a case, oldest first (partners get a partner-safe view).
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    responses(
+        (status = 200, body = Vec<EventView>),
+    )
+)]
+#[get("/v1/tickets/{id}/events")]
+#[tracing::instrument(skip_all, fields(client = %client.client_id))]
+pub async fn list_ticket_events(
+    state: web::Data<AppState>,
+    client: AuthenticatedClient,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    client.authorize(Action::ReadCases)?;
+    let id = id.into_inner();
+    services::tickets::get_visible(&state.db, &client, id).await?;
+    let events = services::events::for_ticket(&state.db, id).await?;
+    let partner_view = client.role == Role::Partner;
+    let views: Vec<EventView> = events
+        .into_iter()
+        .filter_map(|e| event_view(e, partner_view))
+        .collect();
+    Ok(HttpResponse::Ok().json(views))
+}

@@ -1,0 +1,370 @@
+//! What clients read about cases: the case, its company, service levels, routing, outcome,
+//! comments and audit trail, built from the service's types.
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::requests::ContactInput;
+use crate::{
+    auth::Role,
+    classifier::RoutingDecision,
+    domain::{
+        business_days::{BusinessCalendar, jst_date},
+        case::{Channel, PreferredMode, Visibility},
+        consulting::{Measure, OutcomeResult},
+        prefecture::Prefecture,
+        service_level::{self, Deadline, ServiceLevels},
+        ticket_status::TicketStatus,
+        track::Track,
+    },
+    entities::{comment, event, outcome},
+    error::ApiError,
+    routes::companies::CompanyRecordView,
+    services::{self, tickets::Ticket},
+};
+/// The company as the case's filer gave it (every case keeps its own; see `company_record`
+/// for the shared record).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompanyView {
+    /// Name.
+    pub name: String,
+    /// 法人番号.
+    pub corporate_number: Option<String>,
+    /// Prefecture code.
+    pub prefecture: String,
+    /// Prefecture name.
+    pub prefecture_name: String,
+    /// JSIC division.
+    pub industry: Option<String>,
+    /// Regular employees.
+    pub employees: Option<i64>,
+    /// Capital in yen.
+    pub capital_jpy: Option<i64>,
+    /// SME under the SME Basic Act (null when the figures do not tell).
+    pub is_sme: Option<bool>,
+    /// Small enterprise (小規模企業者).
+    pub is_small: Option<bool>,
+}
+
+/// Service levels, in Japanese business days from receipt (Asia/Tokyo), paused while the
+/// case is on hold.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlaView {
+    /// Last day for the center's first contact (moved by holds).
+    pub first_contact_due: NaiveDate,
+    /// When the center first acted on the case (for phone, web and e-mail cases: on receipt).
+    pub first_contact_at: Option<DateTime<Utc>>,
+    /// `true` in time, `false` late, `null` not yet.
+    pub first_contact_met: Option<bool>,
+    /// Last day for assigning a manager (moved by holds).
+    pub assignment_due: NaiveDate,
+    /// When a manager was first assigned.
+    pub first_assigned_at: Option<DateTime<Utc>>,
+    /// `true` in time, `false` late, `null` not yet.
+    pub assignment_met: Option<bool>,
+    /// Whether the clocks are paused now (the case is on hold).
+    pub paused: bool,
+    /// Business days spent on hold before the current hold, already added to the due dates.
+    pub paused_business_days: i32,
+    /// Whether a service level is missed as of today: met late, or pending past its due day
+    /// while its clock runs.
+    pub breached: bool,
+}
+
+/// The routing of a case.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoutingView {
+    /// The decision.
+    #[serde(flatten)]
+    pub decision: RoutingDecision,
+    /// Whether the decision is in force (false: a suggestion waiting for a coordinator).
+    pub applied: bool,
+}
+
+/// A case.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketView {
+    /// Id.
+    pub id: Uuid,
+    /// `TW-<fiscal year>-<6 digits>`.
+    #[schema(example = "TW-2026-000123")]
+    pub reference: String,
+    /// Status.
+    pub status: TicketStatus,
+    /// The status an on-hold case returns to.
+    pub held_from: Option<TicketStatus>,
+    /// The track in force (null until routed).
+    pub track: Option<Track>,
+    /// The routing decision with its explanation.
+    pub routing: Option<RoutingView>,
+    /// The filing partner (null for phone, web and e-mail cases).
+    pub partner_id: Option<Uuid>,
+    /// How the case arrived.
+    pub channel: Channel,
+    /// The company, as this case's filer gave it.
+    pub company: CompanyView,
+    /// The shared company record behind every case about the company (coordinators and
+    /// admins only; absent for other roles).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_record: Option<CompanyRecordView>,
+    /// The contact person.
+    pub contact: ContactInput,
+    /// Subject.
+    pub subject: String,
+    /// The question.
+    pub description: String,
+    /// Topic codes.
+    pub topics: Vec<String>,
+    /// Consulting mode wanted.
+    pub preferred_mode: PreferredMode,
+    /// The assigned telework manager (kept on resolved cases for the record).
+    pub manager_id: Option<Uuid>,
+    /// When the manager was assigned.
+    pub assigned_at: Option<DateTime<Utc>>,
+    /// Since when the case waits in the queue for a manager with room (null when not
+    /// waiting).
+    pub waiting_since: Option<DateTime<Utc>>,
+    /// Service-level due dates.
+    pub sla: SlaView,
+    /// The recorded outcome (null until one is recorded).
+    pub outcome: Option<OutcomeView>,
+    /// Filed.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Version for `If-Match` (also the `ETag`).
+    pub version: i32,
+}
+
+/// What came of a case.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutcomeView {
+    /// The result.
+    pub result: OutcomeResult,
+    /// Measures the company took.
+    pub measures: Vec<Measure>,
+    /// Employees teleworking afterwards.
+    pub teleworkers: Option<i64>,
+    /// The company's satisfaction, 1–5.
+    pub satisfaction: Option<i16>,
+    /// Summary.
+    pub summary: Option<String>,
+    /// The manager assigned when it was recorded.
+    pub manager_id: Option<Uuid>,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl OutcomeView {
+    fn from_row(row: outcome::Model) -> Result<Self, ApiError> {
+        let corrupt = || ApiError::Internal(anyhow::anyhow!("outcome of {} is bad", row.ticket_id));
+        let measures: Vec<String> = serde_json::from_str(&row.measures).map_err(|_| corrupt())?;
+        Ok(Self {
+            result: OutcomeResult::parse(&row.result).map_err(|_| corrupt())?,
+            measures: measures
+                .iter()
+                .map(|m| Measure::parse(m))
+                .collect::<Result<_, _>>()
+                .map_err(|_| corrupt())?,
+            teleworkers: row.teleworkers,
+            satisfaction: row.satisfaction,
+            summary: row.summary,
+            manager_id: row.manager_id,
+            recorded_at: row.recorded_at,
+        })
+    }
+}
+
+impl TicketView {
+    /// The answer for one case.
+    pub fn from_ticket(ticket: Ticket) -> Result<Self, ApiError> {
+        let status = ticket.status()?;
+        let size = ticket.company_size();
+        let routing = ticket.routing().map(|decision| RoutingView {
+            applied: ticket.row.track.is_some(),
+            decision,
+        });
+        let topics = ticket.topics();
+        let received = jst_date(ticket.row.created_at);
+        let calendar = BusinessCalendar::default();
+        let corrupt = |what: &str| {
+            ApiError::Internal(anyhow::anyhow!("case {} has a bad {what}", ticket.row.id))
+        };
+        let prefecture =
+            Prefecture::parse(&ticket.row.prefecture).map_err(|_| corrupt("prefecture"))?;
+        Ok(Self {
+            id: ticket.row.id,
+            reference: ticket.row.reference,
+            status,
+            held_from: ticket
+                .row
+                .held_from
+                .as_deref()
+                .and_then(|s| TicketStatus::parse(s).ok()),
+            track: ticket.row.track.as_deref().and_then(|t| t.parse().ok()),
+            routing,
+            partner_id: ticket.row.partner_id,
+            channel: Channel::parse(&ticket.row.channel).map_err(|_| corrupt("channel"))?,
+            company: CompanyView {
+                name: ticket.row.company_name,
+                corporate_number: ticket.row.company_corporate_number,
+                prefecture: prefecture.code().to_owned(),
+                prefecture_name: prefecture.name_ja().to_owned(),
+                industry: ticket.row.industry,
+                employees: ticket.row.company_employees,
+                capital_jpy: ticket.row.company_capital_jpy,
+                is_sme: size.is_sme,
+                is_small: size.is_small,
+            },
+            company_record: ticket
+                .company_record
+                .map(CompanyRecordView::from_model)
+                .transpose()?,
+            contact: ContactInput {
+                name: ticket.row.contact_name,
+                email: ticket.row.contact_email,
+                phone: ticket.row.contact_phone,
+            },
+            subject: ticket.row.subject,
+            description: ticket.row.description,
+            topics,
+            preferred_mode: PreferredMode::parse(&ticket.row.preferred_mode)
+                .map_err(|_| corrupt("preferred mode"))?,
+            manager_id: ticket.row.manager_id,
+            assigned_at: ticket.row.assigned_at,
+            waiting_since: ticket.row.waiting_since,
+            sla: {
+                let defaults = ServiceLevels::default();
+                let first_contact = Deadline {
+                    due: ticket.row.first_contact_due.unwrap_or_else(|| {
+                        calendar.add_business_days(received, defaults.first_contact_days)
+                    }),
+                    met: ticket.row.first_contact_met,
+                };
+                let assignment = Deadline {
+                    due: ticket.row.assignment_due.unwrap_or_else(|| {
+                        calendar.add_business_days(received, defaults.assignment_days)
+                    }),
+                    met: ticket.row.assignment_met,
+                };
+                SlaView {
+                    first_contact_due: first_contact.due,
+                    first_contact_at: ticket.row.first_contact_at,
+                    first_contact_met: first_contact.met,
+                    assignment_due: assignment.due,
+                    first_assigned_at: ticket.row.first_assigned_at,
+                    assignment_met: assignment.met,
+                    paused: status == TicketStatus::OnHold,
+                    paused_business_days: ticket.row.paused_business_days,
+                    breached: service_level::breached(
+                        status,
+                        first_contact,
+                        assignment,
+                        jst_date(Utc::now()),
+                    ),
+                }
+            },
+            outcome: ticket.outcome.map(OutcomeView::from_row).transpose()?,
+            created_at: ticket.row.created_at,
+            updated_at: ticket.row.updated_at,
+            version: ticket.row.version,
+        })
+    }
+}
+
+/// A comment on a case.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentView {
+    /// Id.
+    pub id: Uuid,
+    /// Text.
+    pub body: String,
+    /// Who may read it.
+    pub visibility: Visibility,
+    /// Role of the author.
+    pub author_role: Role,
+    /// Written.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<comment::Model> for CommentView {
+    fn from(model: comment::Model) -> Self {
+        Self {
+            id: model.id,
+            body: model.body,
+            visibility: Visibility::parse(&model.visibility).unwrap_or(Visibility::Internal),
+            author_role: Role::parse(&model.author_role).unwrap_or(Role::Coordinator),
+            created_at: model.created_at,
+        }
+    }
+}
+
+/// An entry of a case's audit trail.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    /// Order within the audit trail (the global feed numbers events with its own `seq`).
+    pub seq: i64,
+    /// Event id.
+    pub id: Uuid,
+    /// Event type.
+    #[schema(example = "ticket.status_changed")]
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// Role of whoever caused it.
+    pub actor_role: String,
+    /// Client id of whoever caused it (not shown to partners).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    /// Details.
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Keys of event data a partner may read; the rest (reasons, internal comment ids, routing
+/// internals) stays with the center.
+const PARTNER_SAFE_KEYS: &[&str] = &[
+    "reference",
+    "channel",
+    "status",
+    "from",
+    "to",
+    "track",
+    "fields",
+];
+
+pub(super) fn event_view(model: event::Model, partner_view: bool) -> Option<EventView> {
+    let data: serde_json::Value = serde_json::from_str(&model.data).unwrap_or_default();
+    if partner_view
+        && model.event_type == services::events::types::COMMENT_ADDED
+        && data.get("visibility").and_then(|v| v.as_str()) != Some("partner")
+    {
+        return None;
+    }
+    let data = if partner_view {
+        let safe: serde_json::Map<String, serde_json::Value> = data
+            .as_object()
+            .map(|object| {
+                object
+                    .iter()
+                    .filter(|(key, _)| PARTNER_SAFE_KEYS.contains(&key.as_str()))
+                    .map(|(key, value)| (key.clone(), value.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        serde_json::Value::Object(safe)
+    } else {
+        data
+    };
+    Some(EventView {
+        seq: model.seq,
+        id: model.id,
+        event_type: model.event_type,
+        actor_role: model.actor_role,
+        actor: (!partner_view).then_some(model.actor),
+        data,
+        created_at: model.created_at,
+    })
+}

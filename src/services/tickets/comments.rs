@@ -1,0 +1,68 @@
+//! Comments on a case.
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::get_visible;
+use crate::{
+    auth::{AuthenticatedClient, Role},
+    domain::case::Visibility,
+    entities::comment,
+    error::ApiError,
+    services::{events, events::types},
+};
+
+/// Adds a comment. Partners write partner-visible comments only.
+pub async fn add_comment(
+    tx: &impl ConnectionTrait,
+    actor: &AuthenticatedClient,
+    ticket_id: Uuid,
+    visibility: Visibility,
+    body: String,
+) -> Result<comment::Model, ApiError> {
+    get_visible(tx, actor, ticket_id).await?;
+    if actor.role == Role::Partner && visibility != Visibility::Partner {
+        return Err(ApiError::invalid_field(
+            "visibility",
+            "partners write comments with visibility \"partner\"",
+        ));
+    }
+    let model = comment::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        ticket_id: Set(ticket_id),
+        author: Set(actor.client_id.clone()),
+        author_role: Set(actor.role.as_str().to_owned()),
+        visibility: Set(visibility.as_str().to_owned()),
+        body: Set(body),
+        created_at: Set(Utc::now()),
+    };
+    let model = comment::Entity::insert(model)
+        .exec_with_returning(tx)
+        .await?;
+    events::record(
+        tx,
+        Some(ticket_id),
+        types::COMMENT_ADDED,
+        actor,
+        json!({"comment_id": model.id, "visibility": model.visibility}),
+    )
+    .await?;
+    Ok(model)
+}
+
+/// The comments of a case the actor may read, oldest first.
+pub async fn comments(
+    db: &impl ConnectionTrait,
+    actor: &AuthenticatedClient,
+    ticket_id: Uuid,
+) -> Result<Vec<comment::Model>, ApiError> {
+    get_visible(db, actor, ticket_id).await?;
+    let mut query = comment::Entity::find().filter(comment::Column::TicketId.eq(ticket_id));
+    if actor.role == Role::Partner {
+        query = query.filter(comment::Column::Visibility.eq(Visibility::Partner.as_str()));
+    }
+    Ok(query.order_by_asc(comment::Column::Id).all(db).await?)
+}

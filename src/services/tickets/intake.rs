@@ -1,0 +1,322 @@
+//! Filing a case: the company upsert that opens a filing, the routing decision, the case row
+//! and its events, written together with the filing's idempotency record.
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, FromQueryResult, QueryResult,
+    QueryTrait,
+    sea_query::{Asterisk, Expr, ExprTrait, InsertStatement, OnConflict, Query},
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    Ticket,
+    reference::{next_from_counter, next_from_sequence, nextval, reference_of, sequence_name},
+    routed_data,
+};
+use crate::{
+    auth::{AuthenticatedClient, Role, policy::sees_company_records},
+    classifier::RoutingInput,
+    db::Writes,
+    domain::{
+        business_days::jst_date,
+        case::{Channel, PreferredMode},
+        company_size::{CapitalJpy, Employees},
+        corporate_number::CorporateNumber,
+        fiscal_year::{FiscalYear, TicketReference},
+        industry::Industry,
+        prefecture::Prefecture,
+        text::case_search_text as searchable,
+        ticket_status::TicketStatus,
+        topic::Topic,
+    },
+    entities::{company, ticket},
+    error::ApiError,
+    services::{
+        Workflow, companies::company_name_key, events, events::types, routing::RoutingEngine,
+        webhooks::Audience,
+    },
+};
+
+/// The company a case is about, as filed.
+#[derive(Debug, Clone)]
+pub struct NewCompany {
+    /// Name.
+    pub name: String,
+    /// 法人番号.
+    pub corporate_number: Option<CorporateNumber>,
+    /// Prefecture.
+    pub prefecture: Prefecture,
+    /// JSIC division.
+    pub industry: Option<Industry>,
+    /// Regular employees.
+    pub employees: Option<Employees>,
+    /// Capital.
+    pub capital_jpy: Option<CapitalJpy>,
+}
+
+/// The contact person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// Name.
+    pub name: String,
+    /// E-mail.
+    pub email: String,
+    /// Phone.
+    pub phone: Option<String>,
+}
+
+/// A case to file, checked.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    /// The company.
+    pub company: NewCompany,
+    /// The contact.
+    pub contact: Contact,
+    /// Subject.
+    pub subject: String,
+    /// The question.
+    pub description: String,
+    /// Topics.
+    pub topics: Vec<Topic>,
+    /// Consulting mode wanted.
+    pub preferred_mode: PreferredMode,
+    /// How the case arrived.
+    pub channel: Channel,
+}
+
+/// The first statement of a filing: it finds or creates the shared company record in one
+/// `INSERT ... ON CONFLICT DO UPDATE` (the identity is the corporate number when there is
+/// one, else the normalized name in the prefecture, each a partial unique index), and on
+/// PostgreSQL it also takes the next reference number of the fiscal year. A record that
+/// exists is never changed by a filing: what the filer says about the company stays on its
+/// case. It reads nothing else the filing does, so the idempotency layer may send it with the
+/// key's lookup, one round trip for both ([`crate::services::idempotency::execute`]).
+#[derive(Debug, Clone)]
+pub struct FilingStart {
+    now: DateTime<Utc>,
+    fiscal_year: FiscalYear,
+    statement: InsertStatement,
+}
+
+impl FilingStart {
+    /// The company upsert for `new`, filed now.
+    pub fn new(backend: DbBackend, new: &NewTicket) -> Self {
+        // Microseconds, as the databases keep them: the answer shows what a later read shows.
+        let now = Utc::now().trunc_subsecs(6);
+        let fiscal_year = FiscalYear::of_instant(now);
+        let reference_sequence =
+            (backend == DbBackend::Postgres).then(|| sequence_name(fiscal_year));
+        Self {
+            now,
+            fiscal_year,
+            statement: company_upsert(&new.company, now, reference_sequence.as_deref()),
+        }
+    }
+
+    /// The statement, with `RETURNING` the company and, on PostgreSQL, `n`.
+    pub fn statement(&self) -> InsertStatement {
+        self.statement.clone()
+    }
+
+    /// Runs the statement on its own and returns its row.
+    pub async fn run(&self, tx: &impl ConnectionTrait) -> Result<QueryResult, ApiError> {
+        tx.query_one(&self.statement).await?.ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!("the company upsert returned no row"))
+        })
+    }
+}
+
+fn company_upsert(
+    new: &NewCompany,
+    now: DateTime<Utc>,
+    reference_sequence: Option<&str>,
+) -> InsertStatement {
+    use company::Column as C;
+    let key = company_name_key(&new.name);
+    let corporate_number = new.corporate_number.as_ref().map(|n| n.as_str().to_owned());
+    let mut identity = match corporate_number {
+        Some(_) => OnConflict::column(C::CorporateNumber)
+            .target_and_where(Expr::col(C::CorporateNumber).is_not_null())
+            .to_owned(),
+        None => OnConflict::columns([C::NameKey, C::Prefecture])
+            .target_and_where(Expr::col(C::CorporateNumber).is_null())
+            .to_owned(),
+    };
+    // An update that writes the value back changes nothing, yet (unlike DO NOTHING) makes
+    // RETURNING give the existing record, so the statement still answers in one round trip.
+    identity.value(C::UpdatedAt, Expr::col((company::Entity, C::UpdatedAt)));
+    let mut insert = company::Entity::insert(company::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        corporate_number: Set(corporate_number),
+        name: Set(new.name.clone()),
+        name_key: Set(key),
+        prefecture: Set(new.prefecture.code().to_owned()),
+        industry: Set(new.industry.map(|i| i.code().to_owned())),
+        employees: Set(new.employees.map(Employees::count)),
+        capital_jpy: Set(new.capital_jpy.map(CapitalJpy::yen)),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .on_conflict(identity)
+    .into_query();
+    let mut returned = vec![Expr::col(Asterisk)];
+    if let Some(sequence) = reference_sequence {
+        // nextval(NULL) is NULL: a missing sequence reads as "create it first", not as an
+        // error that would abort the transaction.
+        returned.push(Expr::cust(format!("{} AS n", nextval(sequence))));
+    }
+    insert.returning(Query::returning().exprs(returned));
+    insert
+}
+
+/// The company record of a new case and the case's reference, from the [`FilingStart`]'s row and,
+/// when that could not take the number, one more statement.
+async fn company_and_reference(
+    tx: &DatabaseTransaction,
+    start: &FilingStart,
+    started: &QueryResult,
+) -> Result<(company::Model, TicketReference, i64), ApiError> {
+    let company = company::Model::from_query_result(started, "")?;
+    let sequence = match tx.get_database_backend() {
+        DbBackend::Postgres => match started.try_get::<Option<i64>>("", "n")? {
+            Some(sequence) => sequence,
+            None => next_from_sequence(tx, start.fiscal_year).await?,
+        },
+        _ => next_from_counter(tx, start.fiscal_year).await?,
+    };
+    Ok((
+        company,
+        reference_of(start.fiscal_year, sequence)?,
+        sequence,
+    ))
+}
+
+/// A case being filed: the case as it will be stored, and the writes that store it (the case,
+/// `ticket.created`, `ticket.routed` when routing applied, their webhook deliveries), left
+/// to be made together before commit (see [`Writes`]).
+#[derive(Debug)]
+pub struct Filing {
+    /// The case, as the writes store it.
+    pub ticket: Ticket,
+    /// The writes still to make in the filing's transaction.
+    pub writes: Writes,
+}
+
+/// Files a case inside `tx`, after its [`FilingStart`] ran there and returned `started`:
+/// routing decision (applied when confident) and reference now; the case and its events as
+/// [`Filing::writes`].
+pub async fn create(
+    tx: &DatabaseTransaction,
+    routing: &RoutingEngine,
+    workflow: &Workflow,
+    actor: &AuthenticatedClient,
+    new: NewTicket,
+    start: &FilingStart,
+    started: &QueryResult,
+) -> Result<Filing, ApiError> {
+    let input = RoutingInput {
+        subject: new.subject.clone(),
+        description: new.description.clone(),
+        topics: new.topics.clone(),
+        industry: new.company.industry.map(|i| i.code().to_owned()),
+    };
+    let (decision, apply_now) = routing.classify(tx, &input).await?;
+    let (now, fiscal_year) = (start.now, start.fiscal_year);
+    let (company, reference, sequence) = company_and_reference(tx, start, started).await?;
+    let (status, track) = if apply_now {
+        (TicketStatus::Triaged, Some(decision.track))
+    } else {
+        (TicketStatus::Received, None)
+    };
+    let topics: Vec<&str> = new.topics.iter().map(|t| t.code()).collect();
+    let calendar = &workflow.calendar;
+    let levels = workflow.service_levels;
+    let received = jst_date(now);
+    let center_filed = new.channel != Channel::Partner;
+    let partner_id = actor.partner_id.filter(|_| actor.role == Role::Partner);
+    let reference_text = reference.to_string();
+    let search_text = searchable(
+        &new.subject,
+        &new.description,
+        &new.company.name,
+        &reference_text,
+    );
+    let row = ticket::Model {
+        id: Uuid::now_v7(),
+        reference: reference_text,
+        fiscal_year: fiscal_year.year(),
+        sequence,
+        channel: new.channel.as_str().to_owned(),
+        partner_id,
+        company_id: company.id,
+        company_name: new.company.name,
+        company_corporate_number: new
+            .company
+            .corporate_number
+            .as_ref()
+            .map(|n| n.as_str().to_owned()),
+        prefecture: new.company.prefecture.code().to_owned(),
+        industry: new.company.industry.map(|i| i.code().to_owned()),
+        company_employees: new.company.employees.map(Employees::count),
+        company_capital_jpy: new.company.capital_jpy.map(CapitalJpy::yen),
+        contact_name: new.contact.name,
+        contact_email: new.contact.email,
+        contact_phone: new.contact.phone,
+        subject: new.subject,
+        description: new.description,
+        topics: json!(topics).to_string(),
+        preferred_mode: new.preferred_mode.as_str().to_owned(),
+        status: status.as_str().to_owned(),
+        held_from: None,
+        track: track.map(|t| t.as_str().to_owned()),
+        routing: Some(serde_json::to_string(&decision).map_err(anyhow::Error::from)?),
+        manager_id: None,
+        waiting_since: None,
+        assigned_at: None,
+        first_contact_due: Some(calendar.add_business_days(received, levels.first_contact_days)),
+        assignment_due: Some(calendar.add_business_days(received, levels.assignment_days)),
+        // A case the center takes by phone, web or e-mail is in contact from the start.
+        first_contact_at: center_filed.then_some(now),
+        first_contact_met: center_filed.then_some(true),
+        first_assigned_at: None,
+        assignment_met: None,
+        on_hold_since: None,
+        paused_business_days: 0,
+        business_days_to_assign: None,
+        received_on: Some(received),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        search_text,
+    };
+    let mut filed = vec![(
+        types::TICKET_CREATED,
+        json!({"reference": row.reference, "channel": row.channel, "status": row.status}),
+    )];
+    if apply_now {
+        filed.push((types::TICKET_ROUTED, routed_data(&decision, None)));
+    }
+    let mut writes = Writes::new();
+    writes.push(
+        ticket::Entity::insert(ticket::ActiveModel::from(row.clone()).reset_all()).into_query(),
+    );
+    writes.extend(events::writes(
+        Some(row.id),
+        Audience::Partner(partner_id),
+        actor,
+        filed,
+        now,
+    )?);
+    Ok(Filing {
+        ticket: Ticket {
+            row,
+            company_record: sees_company_records(actor.role).then_some(company),
+            outcome: None,
+        },
+        writes,
+    })
+}
