@@ -1,9 +1,11 @@
 //! What every request and response passes through besides its handler: the query string's
 //! text check, the body encodings the service reads, the headers that keep browsers and
 //! caches from mishandling answers, and CORS for the consultants' web frontends.
+use std::time::Instant;
+
 use actix_cors::Cors;
 use actix_web::{
-    Error, ResponseError,
+    Error, HttpMessage, ResponseError,
     body::{EitherBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
     http::{
@@ -11,11 +13,14 @@ use actix_web::{
         header::{self, HeaderValue},
     },
     middleware::Next,
+    web,
 };
 
 use crate::{
     error::{ApiError, FieldErrors},
     extract::check_text,
+    state::AppState,
+    telemetry::REQUEST_ID,
 };
 
 /// The request body encodings actix decodes for us; anything else is 415.
@@ -122,4 +127,36 @@ pub fn cors(origins: &[String]) -> Cors {
         cors = cors.allowed_origin(origin);
     }
     cors
+}
+
+/// Records each request in the metrics, labelled by its route pattern (never the raw path,
+/// which would make a series per id), and echoes the request id as `X-Request-Id`.
+pub async fn observe_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = Instant::now();
+    let method = req.method().as_str().to_owned();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let request_id = req
+        .extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .map(|id| id.to_string());
+    let mut response = next.call(req).await?;
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    if let Some(state) = state {
+        state.metrics.observe(
+            &method,
+            &route,
+            response.status().as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
+    }
+    if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        response.headers_mut().insert(REQUEST_ID, id);
+    }
+    Ok(response)
 }

@@ -15,10 +15,7 @@ use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 
 use crate::{
-    auth::{
-        TokenKeys, extractor::RevocationCache, failure_limit::TokenFailureLimiter,
-        rate_limit::RateLimiter,
-    },
+    auth::{TokenKeys, failure_limit::TokenFailureLimiter, rate_limit::RateLimiter},
     config::Settings,
     db,
     docs::{self, Docs},
@@ -33,7 +30,7 @@ use crate::{
         webhook_delivery::{self, Worker},
     },
     state::AppState,
-    telemetry::{Metrics, observe_requests},
+    telemetry::Metrics,
 };
 
 /// A built, not yet running, service.
@@ -62,7 +59,7 @@ impl Application {
         let state = AppState {
             keys: Arc::new(TokenKeys::new(&secret, &settings.jwt)),
             db,
-            revocations: Arc::new(RevocationCache::default()),
+            revocations: Arc::new(services::clients::RevocationCache::default()),
             rate_limiter: Arc::new(RateLimiter::new(settings.rate_limit_per_second)),
             token_failures: Arc::new(TokenFailureLimiter::new(settings.token_failures.clone())),
             metrics: Arc::new(Metrics::new()?),
@@ -126,7 +123,7 @@ impl Application {
                     !cors_origins.is_empty(),
                     middleware::cors(&cors_origins),
                 ))
-                .wrap(from_fn(observe_requests))
+                .wrap(from_fn(middleware::observe_requests))
                 .wrap(TracingLogger::default())
                 // Outermost, so every problem, whichever layer answers it, is rendered in
                 // the negotiated language.

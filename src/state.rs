@@ -4,12 +4,9 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::{
-        TokenKeys, extractor::RevocationCache, failure_limit::TokenFailureLimiter,
-        rate_limit::RateLimiter,
-    },
+    auth::{TokenKeys, failure_limit::TokenFailureLimiter, rate_limit::RateLimiter},
     config::Settings,
-    services::{Workflow, routing::RoutingEngine},
+    services::{Workflow, clients::RevocationCache, routing::RoutingEngine},
     telemetry::Metrics,
 };
 

@@ -1,21 +1,10 @@
 //! Logs (tracing, structured, with a request id on every line of a request) and Prometheus
 //! metrics (request counts and latency by route and status).
-use std::time::Instant;
-
-use actix_web::{
-    Error, HttpMessage, HttpResponse,
-    body::MessageBody,
-    dev::{ServiceRequest, ServiceResponse},
-    http::header::{HeaderName, HeaderValue},
-    middleware::Next,
-    web,
-};
+use actix_web::{HttpResponse, http::header::HeaderName};
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
 use tracing_subscriber::{EnvFilter, fmt, layer::SubscriberExt, util::SubscriberInitExt};
-
-use crate::state::AppState;
 
 /// Installs the global tracing subscriber: JSON lines when `ONESTOP_LOG_FORMAT=json`
 /// (what log shippers want), readable text otherwise. `RUST_LOG` filters.
@@ -76,7 +65,8 @@ impl Metrics {
         })
     }
 
-    fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+    /// Counts one answered request and its latency.
+    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let status = status.to_string();
         let labels = [method, route, status.as_str()];
         self.requests.with_label_values(&labels).inc();
@@ -91,43 +81,12 @@ impl Metrics {
     }
 }
 
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// Records each request in the metrics, labelled by its route pattern (never the raw path,
-/// which would make a series per id), and echoes the request id as `X-Request-Id`.
-pub async fn observe_requests(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let started = Instant::now();
-    let method = req.method().as_str().to_owned();
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    let request_id = req
-        .extensions()
-        .get::<tracing_actix_web::RequestId>()
-        .map(|id| id.to_string());
-    let mut response = next.call(req).await?;
-    let route = response
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
-    if let Some(state) = state {
-        state.metrics.observe(
-            &method,
-            &route,
-            response.status().as_u16(),
-            started.elapsed().as_secs_f64(),
-        );
-    }
-    if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
-        response.headers_mut().insert(REQUEST_ID, id);
-    }
-    Ok(response)
-}
+/// The header that carries the request id.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Renders the metrics for `GET /metrics`.
-pub fn metrics_response(state: &AppState) -> HttpResponse {
-    match state.metrics.render() {
+pub fn metrics_response(metrics: &Metrics) -> HttpResponse {
+    match metrics.render() {
         Ok(text) => HttpResponse::Ok()
             .content_type("text/plain; version=0.0.4; charset=utf-8")
             .body(text),

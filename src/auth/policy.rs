@@ -2,6 +2,12 @@
 //! nothing else in the service compares roles.
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::{
+    case::Visibility,
+    ticket_status::{TicketStatus, TransitionTarget},
+};
 
 /// The role of an API client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -116,7 +122,7 @@ pub enum Action {
 }
 
 /// Proof that the caller's role may perform the request's action: only
-/// `AuthenticatedClient::authorize` makes one, and a request body is read only with one, so
+/// `Actor::authorize` makes one, and a request body is read only with one, so
 /// no handler can validate a body before it checked the role.
 #[derive(Debug)]
 pub struct Authorized {
@@ -258,9 +264,198 @@ pub fn webhook_reach(role: Role) -> WebhookReach {
     }
 }
 
+/// The records a caller reaches: the cases, and through them their comments, events,
+/// sessions and outcome. Derived once per request from the caller's role and bindings
+/// ([`crate::auth::Actor::scope`]); the services turn it into the one SQL condition every
+/// read of cases uses (`services::tickets::in_scope`). Out of scope is 404, never 403.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every case: center staff and operators.
+    All,
+    /// The cases this partner filed.
+    Partner(Uuid),
+    /// The cases assigned to this manager, and the manager's own record.
+    Manager(Uuid),
+    /// No case: analysts read aggregates only, and a client that lost its binding reaches
+    /// nothing.
+    Nothing,
+}
+
+impl Scope {
+    /// The scope of a caller with `role` and these bindings.
+    pub fn of(role: Role, partner_id: Option<Uuid>, manager_id: Option<Uuid>) -> Self {
+        match role {
+            Role::Coordinator | Role::Admin => Scope::All,
+            Role::Partner => partner_id.map_or(Scope::Nothing, Scope::Partner),
+            Role::Manager => manager_id.map_or(Scope::Nothing, Scope::Manager),
+            Role::Analyst => Scope::Nothing,
+        }
+    }
+
+    /// Whether a record filed by `partner_id` and worked by `manager_id` is in scope (for a
+    /// record already loaded; queries use the SQL form).
+    pub fn reaches(self, partner_id: Option<Uuid>, manager_id: Option<Uuid>) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Partner(own) => partner_id == Some(own),
+            Scope::Manager(own) => manager_id == Some(own),
+            Scope::Nothing => false,
+        }
+    }
+
+    /// The manager records in scope: `None` for every one, `Some(id)` for one only (a
+    /// manager reads itself; a scope without managers reads none, `Some(None)`).
+    pub fn manager_records(self) -> Option<Option<Uuid>> {
+        match self {
+            Scope::All => None,
+            Scope::Manager(own) => Some(Some(own)),
+            Scope::Partner(_) | Scope::Nothing => Some(None),
+        }
+    }
+}
+
+/// The cases whose figures a report of `role` adds up: a partner's own, every case for the
+/// center and for analysts (a report is aggregates, never personal data, so an analyst whose
+/// case scope is empty still reads the whole center's figures).
+pub fn report_scope(role: Role, scope: Scope) -> Scope {
+    match role {
+        Role::Analyst => Scope::All,
+        _ => scope,
+    }
+}
+
+/// Whether `role` may make the move `target` on a case in its scope: partners may only
+/// withdraw (cancel) their own cases; the center moves cases every way the table allows.
+pub fn may_move_case(role: Role, target: TransitionTarget) -> bool {
+    role != Role::Partner || target == TransitionTarget::Cancelled
+}
+
+/// Whether `role` may edit a case that is `status`: partners only while nobody has started
+/// working on it (`received` or `triaged`); the center at any time.
+pub fn may_edit_case_in(role: Role, status: TicketStatus) -> bool {
+    role != Role::Partner || matches!(status, TicketStatus::Received | TicketStatus::Triaged)
+}
+
+/// Whether `role` reads what the center keeps to itself: internal comments and the full data
+/// of case events (reasons, internal ids). Partners get the partner-safe view.
+pub fn reads_internal_notes(role: Role) -> bool {
+    role != Role::Partner
+}
+
+/// Whether `role` may write a comment with `visibility`: partners write only what partners
+/// may read.
+pub fn may_write_comment(role: Role, visibility: Visibility) -> bool {
+    reads_internal_notes(role) || visibility == Visibility::Partner
+}
+
+/// Whether an action of `role` on a case is the center's contact with the company (the
+/// first-contact service level counts it).
+pub fn acts_for_center(role: Role) -> bool {
+    matches!(role, Role::Coordinator | Role::Manager)
+}
+
+/// Whether cases `role` files arrive on the partner channel (and only there); the center's
+/// own intake names its channel (phone, web, e-mail).
+pub fn files_on_partner_channel(role: Role) -> bool {
+    role == Role::Partner
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_role_reaches_the_cases_its_bindings_name_and_no_more() {
+        let (p, m) = (Uuid::now_v7(), Uuid::now_v7());
+        let other = Uuid::now_v7();
+        let cases = [
+            (Role::Coordinator, None, None, Scope::All),
+            (Role::Admin, Some(p), Some(m), Scope::All),
+            (Role::Partner, Some(p), None, Scope::Partner(p)),
+            (Role::Partner, None, None, Scope::Nothing),
+            (Role::Partner, None, Some(m), Scope::Nothing),
+            (Role::Manager, None, Some(m), Scope::Manager(m)),
+            (Role::Manager, Some(p), None, Scope::Nothing),
+            (Role::Analyst, Some(p), Some(m), Scope::Nothing),
+        ];
+        for (role, partner, manager, expected) in cases {
+            assert_eq!(
+                Scope::of(role, partner, manager),
+                expected,
+                "{role} {partner:?} {manager:?}"
+            );
+        }
+        let reaches = [
+            (Scope::All, None, None, true),
+            (Scope::Partner(p), Some(p), Some(m), true),
+            (Scope::Partner(p), Some(other), None, false),
+            (Scope::Partner(p), None, None, false),
+            (Scope::Manager(m), Some(p), Some(m), true),
+            (Scope::Manager(m), Some(p), Some(other), false),
+            (Scope::Manager(m), None, None, false),
+            (Scope::Nothing, Some(p), Some(m), false),
+        ];
+        for (scope, partner, manager, expected) in reaches {
+            assert_eq!(
+                scope.reaches(partner, manager),
+                expected,
+                "{scope:?} {partner:?} {manager:?}"
+            );
+        }
+        assert_eq!(Scope::All.manager_records(), None);
+        assert_eq!(Scope::Manager(m).manager_records(), Some(Some(m)));
+        assert_eq!(Scope::Partner(p).manager_records(), Some(None));
+        assert_eq!(Scope::Nothing.manager_records(), Some(None));
+    }
+
+    #[test]
+    fn partners_only_cancel_edit_early_and_write_what_partners_read() {
+        use TicketStatus as S;
+        use TransitionTarget as T;
+        for role in Role::ALL {
+            for target in [T::OnHold, T::Closed, T::Cancelled, T::Reopened, T::Resumed] {
+                let expected = role != Role::Partner || target == T::Cancelled;
+                assert_eq!(
+                    may_move_case(role, target),
+                    expected,
+                    "{role} -> {target:?}"
+                );
+            }
+            for status in S::ALL {
+                let expected = role != Role::Partner || matches!(status, S::Received | S::Triaged);
+                assert_eq!(
+                    may_edit_case_in(role, status),
+                    expected,
+                    "{role} edits {status:?}"
+                );
+            }
+            let center = role != Role::Partner;
+            assert_eq!(
+                reads_internal_notes(role),
+                center,
+                "{role} reads internal notes"
+            );
+            assert!(
+                may_write_comment(role, Visibility::Partner),
+                "{role} writes partner comments"
+            );
+            assert_eq!(
+                may_write_comment(role, Visibility::Internal),
+                center,
+                "{role} writes internal comments"
+            );
+            assert_eq!(
+                acts_for_center(role),
+                matches!(role, Role::Coordinator | Role::Manager),
+                "{role} is the center's contact"
+            );
+            assert_eq!(
+                files_on_partner_channel(role),
+                role == Role::Partner,
+                "{role} files as a partner"
+            );
+        }
+    }
 
     #[test]
     fn the_policy_table_matches_the_api_contract() {

@@ -1,6 +1,10 @@
 //! `managers`: the roster of telework managers (テレワークマネージャー).
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{
+    assignment::ManagerProfile, prefecture::Prefecture, topic::Topic, track::Track,
+};
+
 /// A telework manager.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "managers")]
@@ -47,3 +51,51 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The manager as the domain sees it.
+impl Model {
+    /// The tracks a manager answers, in a fixed order.
+    pub fn tracks(&self) -> Vec<Track> {
+        Track::ALL
+            .into_iter()
+            .filter(|track| match track {
+                Track::Ict => self.covers_ict,
+                Track::Labor => self.covers_labor,
+            })
+            .collect()
+    }
+
+    /// Topic codes of a manager.
+    pub fn topic_list(&self) -> Vec<Topic> {
+        serde_json::from_str::<Vec<String>>(&self.topics)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|code| Topic::parse(code).ok())
+            .collect()
+    }
+
+    /// Prefectures a manager visits.
+    pub fn prefecture_list(&self) -> Vec<Prefecture> {
+        serde_json::from_str::<Vec<String>>(&self.prefectures)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|code| Prefecture::parse(code).ok())
+            .collect()
+    }
+
+    /// What the ranking needs to know about a manager.
+    pub fn profile(&self) -> ManagerProfile {
+        ManagerProfile {
+            id: self.id,
+            tracks: self.tracks(),
+            topics: self.topic_list(),
+            prefectures: self.prefecture_list(),
+            online: self.online,
+            onsite: self.onsite,
+            capacity: u32::try_from(self.capacity).unwrap_or(0),
+            active_cases: u32::try_from(self.active_cases).unwrap_or(0),
+            active: self.active,
+            last_assigned_at: self.last_assigned_at,
+        }
+    }
+}

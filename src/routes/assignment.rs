@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
-    auth::{Action, AuthenticatedClient},
+    auth::{Action, Actor},
     domain::{
         assignment::{Ineligibility, ScoreParts},
         track::Track,
@@ -69,7 +69,7 @@ pub struct CandidatesView {
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn list_candidates(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::AssignCase)?;
@@ -163,7 +163,7 @@ fn check_reason(errors: &mut FieldErrors, reason: Option<&str>) {
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn assign(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     id: web::Path<Uuid>,
     body: JsonBody<AssignRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -230,7 +230,7 @@ pub struct ReleaseView {
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn release(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     id: web::Path<Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {

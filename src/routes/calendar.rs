@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
-    auth::AuthenticatedClient,
+    auth::Actor,
     domain::{business_days::ClosedBecause, holidays::check_known_date},
     error::ApiError,
     state::AppState,
@@ -67,7 +67,7 @@ pub struct BusinessDaysView {
 #[tracing::instrument(skip_all, fields(client = %_client.client_id))]
 pub async fn business_days(
     state: web::Data<AppState>,
-    _client: AuthenticatedClient,
+    _client: Actor,
     query: web::Query<BusinessDaysQuery>,
 ) -> Result<HttpResponse, ApiError> {
     if query.days > MAX_DAYS {

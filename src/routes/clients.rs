@@ -7,7 +7,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::{
-    auth::{Action, AuthenticatedClient, Role},
+    auth::{Action, Actor, Role},
     error::{ApiError, FieldErrors, Problem},
     extract::JsonBody,
     pagination::{Page, PageParams},
@@ -160,7 +160,7 @@ impl CreateClientRequest {
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn create_client(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     body: JsonBody<CreateClientRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let allowed = client.authorize(Action::ManageClients)?;
@@ -191,7 +191,7 @@ pub async fn create_client(
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn list_clients(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     req: HttpRequest,
     params: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
@@ -221,7 +221,7 @@ pub async fn list_clients(
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn revoke_client(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ManageClients)?;
@@ -246,7 +246,7 @@ pub async fn revoke_client(
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn update_client(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     id: web::Path<Uuid>,
     body: JsonBody<UpdateClientRequest>,
 ) -> Result<HttpResponse, ApiError> {

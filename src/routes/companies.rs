@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
-    auth::{Action, AuthenticatedClient},
+    auth::{Action, Actor},
     domain::{
         company_size::{CapitalJpy, Employees},
         industry::Industry,
@@ -199,7 +199,7 @@ fn record_response(model: company::Model) -> Result<HttpResponse, ApiError> {
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn get_company(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ReadCompanies)?;
@@ -227,7 +227,7 @@ pub async fn get_company(
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn update_company(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: JsonBody<CompanyChangesInput>,

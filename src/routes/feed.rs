@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::{
-    auth::{Action, AuthenticatedClient},
+    auth::{Action, Actor},
     entities::event,
     error::ApiError,
     services,
@@ -115,7 +115,7 @@ fn wants_ndjson(req: &HttpRequest) -> bool {
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn read_feed(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     req: HttpRequest,
     query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, ApiError> {

@@ -55,5 +55,5 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 )]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    telemetry::metrics_response(&state)
+    telemetry::metrics_response(&state.metrics)
 }

@@ -3,7 +3,7 @@ use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header};
 use sea_orm::sea_query::InsertStatement;
 
 use crate::{
-    auth::AuthenticatedClient,
+    auth::Actor,
     error::ApiError,
     services::idempotency::{self, Answer, CreateFn, KeyedRequest, StoredResponse},
     state::AppState,
@@ -16,7 +16,7 @@ use crate::{
 pub async fn respond_to_create(
     state: &AppState,
     req: &HttpRequest,
-    client: &AuthenticatedClient,
+    client: &Actor,
     raw_body: &[u8],
     opening: Option<InsertStatement>,
     create: CreateFn<'_>,

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use validator::ValidateEmail;
 
 use crate::{
-    auth::{Action, AuthenticatedClient},
+    auth::{Action, Actor},
     domain::{prefecture::Prefecture, topic::Topic, track::Track},
     entities::manager,
     error::{ApiError, FieldErrors, Problem},
@@ -125,9 +125,10 @@ impl From<manager::Model> for ManagerView {
     fn from(row: manager::Model) -> Self {
         Self {
             id: row.id,
-            tracks: services::managers::tracks(&row),
-            topics: services::managers::topics(&row),
-            prefectures: services::managers::prefectures(&row)
+            tracks: row.tracks(),
+            topics: row.topic_list(),
+            prefectures: row
+                .prefecture_list()
                 .into_iter()
                 .map(Prefecture::code)
                 .collect(),
@@ -283,7 +284,7 @@ fn manager_response(status: actix_web::http::StatusCode, row: manager::Model) ->
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn create_manager(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     req: HttpRequest,
     body: JsonBody<CreateManagerRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -336,7 +337,7 @@ pub struct ManagerQuery {
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn list_managers(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     req: HttpRequest,
     query: web::Query<ManagerQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -379,7 +380,7 @@ pub async fn list_managers(
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn get_manager(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ReadManagers)?;
@@ -407,7 +408,7 @@ pub async fn get_manager(
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn update_manager(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: JsonBody<UpdateManagerRequest>,

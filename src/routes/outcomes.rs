@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::sessions::check_notes;
 use crate::{
-    auth::{Action, AuthenticatedClient},
+    auth::{Action, Actor},
     domain::consulting::{Measure, OutcomeResult, check_satisfaction},
     error::{ApiError, FieldErrors, Problem},
     extract::JsonBody,
@@ -92,13 +92,13 @@ impl OutcomeRequest {
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn record_outcome(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     id: web::Path<Uuid>,
     body: JsonBody<OutcomeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let allowed = client.authorize(Action::RecordOutcome)?;
     let ticket_id = id.into_inner();
-    services::tickets::get_visible(&state.db, &client, ticket_id).await?;
+    services::tickets::ensure_visible(&state.db, &client, ticket_id).await?;
     let new = body.read(&allowed)?.parse()?;
     let ticket =
         services::outcomes::record(&state.db, &state.workflow, &client, ticket_id, new).await?;

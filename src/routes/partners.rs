@@ -7,7 +7,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::{
-    auth::{Action, AuthenticatedClient},
+    auth::{Action, Actor},
     domain::{partner_kind::PartnerKind, prefecture::Prefecture},
     error::{ApiError, FieldErrors, Problem},
     extract::JsonBody,
@@ -107,7 +107,7 @@ impl CreatePartnerRequest {
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn create_partner(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     req: HttpRequest,
     body: JsonBody<CreatePartnerRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -146,7 +146,7 @@ pub async fn create_partner(
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn list_partners(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     req: HttpRequest,
     params: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
@@ -176,7 +176,7 @@ pub async fn list_partners(
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn get_partner(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ReadPartners)?;

@@ -1,13 +1,12 @@
 //! `/v1/reports/summary`: the program's numbers, as JSON or as CSV for Excel.
 use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::{
-    auth::{Action, AuthenticatedClient, Role},
+    auth::{Action, Actor, policy},
     domain::{
         fiscal_year::FiscalYear,
         holidays::{KNOWN_YEARS, check_known_date},
@@ -15,7 +14,6 @@ use crate::{
         prefecture::Prefecture,
         track::Track,
     },
-    entities::{manager, partner},
     error::{ApiError, FieldErrors},
     services::reports::{self, GroupBy, GroupKey, Measures, ReportRequest},
     state::AppState,
@@ -212,23 +210,7 @@ async fn labels(
             _ => None,
         })
         .collect();
-    let names: Vec<(Uuid, String)> = match group_by {
-        GroupBy::Partner => partner::Entity::find()
-            .filter(partner::Column::Id.is_in(ids))
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p.name))
-            .collect(),
-        GroupBy::Manager => manager::Entity::find()
-            .filter(manager::Column::Id.is_in(ids))
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .map(|m| (m.id, m.name))
-            .collect(),
-        _ => Vec::new(),
-    };
+    let names = reports::group_names(&state.db, group_by, ids).await?;
     Ok(keys
         .iter()
         .map(|key| match (group_by, key) {
@@ -338,7 +320,7 @@ fn csv(view: &SummaryView) -> String {
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn summary(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     req: HttpRequest,
     query: web::Query<SummaryQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -348,12 +330,7 @@ pub async fn summary(
         from,
         to,
         group_by,
-        partner_id: match client.role {
-            Role::Partner => Some(client.partner_id.ok_or_else(|| {
-                ApiError::Forbidden("this partner client is bound to no partner".into())
-            })?),
-            _ => None,
-        },
+        scope: policy::report_scope(client.role, client.scope()),
     };
     let summary = reports::summary(&state.db, &request).await?;
     let keys: Vec<GroupKey> = summary.rows.iter().map(|(k, _)| k.clone()).collect();

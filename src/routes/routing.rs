@@ -2,7 +2,7 @@
 use actix_web::{HttpResponse, get, http::header, post, put, web};
 
 use crate::{
-    auth::{Action, AuthenticatedClient},
+    auth::{Action, Actor},
     classifier::{ClassifyRequest, RoutingDecision, RuleSet},
     error::{ApiError, Problem},
     extract::JsonBody,
@@ -23,7 +23,7 @@ use crate::{
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn get_rules(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ReadRoutingRules)?;
     let rules = services::routing::current(&state.db).await?;
@@ -51,7 +51,7 @@ pub async fn get_rules(
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn put_rules(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     body: JsonBody<RuleSet>,
 ) -> Result<HttpResponse, ApiError> {
     let allowed = client.authorize(Action::WriteRoutingRules)?;
@@ -80,7 +80,7 @@ pub async fn put_rules(
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn classify(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     body: JsonBody<ClassifyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let allowed = client.authorize(Action::ClassifyCase)?;

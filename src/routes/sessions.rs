@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
-    auth::{Action, AuthenticatedClient},
+    auth::{Action, Actor},
     domain::{
         business_days::jst_date,
         consulting::{SessionMode, SessionStatus, session_end},
@@ -174,7 +174,7 @@ impl CreateSessionRequest {
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn create_session(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: JsonBody<CreateSessionRequest>,
@@ -182,7 +182,7 @@ pub async fn create_session(
     let allowed = client.authorize(Action::ScheduleSessions)?;
     let ticket_id = id.into_inner();
     // A stranger's case is 404 before any validation of the body.
-    services::tickets::get_visible(&state.db, &client, ticket_id).await?;
+    services::tickets::ensure_visible(&state.db, &client, ticket_id).await?;
     let (request, raw) = body.read_with_raw(&allowed)?;
     let new = request.parse()?;
     let free_sessions = state.settings.free_sessions;
@@ -218,7 +218,7 @@ pub async fn create_session(
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn list_sessions(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ScheduleSessions)?;
@@ -265,7 +265,7 @@ pub struct UpdateSessionRequest {
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn update_session(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     id: web::Path<Uuid>,
     body: JsonBody<UpdateSessionRequest>,
 ) -> Result<HttpResponse, ApiError> {

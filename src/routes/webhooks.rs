@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
-    auth::{Action, AuthenticatedClient},
+    auth::{Action, Actor},
     error::{ApiError, FieldErrors, Problem},
     extract::JsonBody,
     pagination::{Page, PageParams},
@@ -216,7 +216,7 @@ impl CreateWebhookRequest {
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn create_webhook(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     req: HttpRequest,
     body: JsonBody<CreateWebhookRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -266,7 +266,7 @@ pub async fn create_webhook(
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn list_webhooks(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     req: HttpRequest,
     params: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
@@ -298,7 +298,7 @@ pub async fn list_webhooks(
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn delete_webhook(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ManageWebhooks)?;
@@ -321,7 +321,7 @@ pub async fn delete_webhook(
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn list_deliveries(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     req: HttpRequest,
     id: web::Path<Uuid>,
     params: web::Query<PageParams>,

@@ -9,59 +9,33 @@
 //! and outcomes cannot deadlock one another.
 use chrono::Utc;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Expr, ExprTrait, Func},
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter,
+    sea_query::{Expr, ExprTrait},
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    auth::AuthenticatedClient,
+    auth::Actor,
     db::begin_write,
     domain::{
         assignment::{self, CaseNeeds, Ineligibility, Ranking, ScoreParts},
-        business_days::{BusinessCalendar, jst_date},
-        case::PreferredMode,
-        consulting::SessionStatus,
-        prefecture::Prefecture,
-        ticket_status::{TicketStatus, Transition, apply},
-        topic::Topic,
+        ticket_status::{Transition, apply},
         track::Track,
     },
-    entities::{consulting_session, manager, ticket},
+    entities::{manager, ticket},
     error::ApiError,
     services::{
         Workflow,
+        capacity::{
+            HandOffTrigger, cancel_scheduled_sessions, case_needs, free, hand_off_waiting,
+            record_assigned, reserve, set_manager,
+        },
         events::{self, types},
-        managers,
         tickets::{self, Ticket, illegal_move},
     },
 };
-
-/// What freed a manager's capacity, recorded with an automatic assignment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HandOffTrigger {
-    /// A case was released from the manager.
-    Release,
-    /// An outcome was recorded on one of the manager's cases.
-    Outcome,
-    /// One of the manager's cases was cancelled.
-    Cancellation,
-    /// The manager's capacity was raised, or the manager made active again.
-    CapacityRaised,
-}
-
-impl HandOffTrigger {
-    fn as_str(self) -> &'static str {
-        match self {
-            HandOffTrigger::Release => "release",
-            HandOffTrigger::Outcome => "outcome",
-            HandOffTrigger::Cancellation => "cancellation",
-            HandOffTrigger::CapacityRaised => "capacity_raised",
-        }
-    }
-}
 
 /// A case with the managers ranked for it.
 #[derive(Debug, Clone)]
@@ -100,43 +74,16 @@ pub struct Release {
     pub handed_to: Option<Uuid>,
 }
 
-/// What the ranking needs to know about a routed case; 409 when it is not routed yet.
-pub fn case_needs(ticket: &ticket::Model) -> Result<CaseNeeds, ApiError> {
-    let track = ticket
-        .track
-        .as_deref()
-        .and_then(|t| t.parse::<Track>().ok())
-        .ok_or_else(|| {
-            ApiError::conflict(
-                "not-routed",
-                "the case has no track yet; confirm its routing first (POST .../routing)",
-            )
-        })?;
-    let topics = serde_json::from_str::<Vec<String>>(&ticket.topics)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|code| Topic::parse(code).ok())
-        .collect();
-    let corrupt =
-        |what: &str| ApiError::Internal(anyhow::anyhow!("case {} has a bad {what}", ticket.id));
-    Ok(CaseNeeds {
-        track,
-        topics,
-        prefecture: Prefecture::parse(&ticket.prefecture).map_err(|_| corrupt("prefecture"))?,
-        mode: PreferredMode::parse(&ticket.preferred_mode).map_err(|_| corrupt("mode"))?,
-    })
-}
-
 /// Ranks every manager on the roster for a routed case.
 pub async fn candidates(
     db: &DatabaseConnection,
-    actor: &AuthenticatedClient,
+    actor: &Actor,
     ticket_id: Uuid,
 ) -> Result<Candidates, ApiError> {
     let ticket = tickets::get_visible(db, actor, ticket_id).await?;
     let needs = case_needs(&ticket.row)?;
     let managers = manager::Entity::find().all(db).await?;
-    let profiles: Vec<_> = managers.iter().map(managers::profile).collect();
+    let profiles: Vec<_> = managers.iter().map(manager::Model::profile).collect();
     let ranking = assignment::rank(&needs, &profiles);
     Ok(Candidates {
         ticket,
@@ -144,125 +91,6 @@ pub async fn candidates(
         ranking,
         managers,
     })
-}
-
-/// Takes one place under a manager's capacity, if there is one; `false` when they are full
-/// or inactive. This conditional update is the capacity invariant.
-async fn reserve(tx: &impl ConnectionTrait, manager_id: Uuid) -> Result<bool, ApiError> {
-    let result = manager::Entity::update_many()
-        .col_expr(
-            manager::Column::ActiveCases,
-            Expr::col(manager::Column::ActiveCases).add(1),
-        )
-        .col_expr(manager::Column::LastAssignedAt, Expr::value(Utc::now()))
-        .filter(manager::Column::Id.eq(manager_id))
-        .filter(manager::Column::Active.eq(true))
-        .filter(Expr::col(manager::Column::ActiveCases).lt(Expr::col(manager::Column::Capacity)))
-        .exec(tx)
-        .await?;
-    Ok(result.rows_affected == 1)
-}
-
-/// Gives back one place under a manager's capacity.
-pub async fn free(tx: &impl ConnectionTrait, manager_id: Uuid) -> Result<(), ApiError> {
-    manager::Entity::update_many()
-        .col_expr(
-            manager::Column::ActiveCases,
-            Expr::col(manager::Column::ActiveCases).sub(1),
-        )
-        .filter(manager::Column::Id.eq(manager_id))
-        .filter(manager::Column::ActiveCases.gt(0))
-        .exec(tx)
-        .await?;
-    Ok(())
-}
-
-/// Sets the manager on a triaged case, if it is still triaged and unassigned.
-async fn set_manager(
-    tx: &impl ConnectionTrait,
-    calendar: &BusinessCalendar,
-    case: &ticket::Model,
-    manager_id: Uuid,
-) -> Result<bool, ApiError> {
-    let ticket_id = case.id;
-    let now = Utc::now();
-    let days_to_assign = calendar.business_days_between(jst_date(case.created_at), jst_date(now));
-    let days_to_assign = i32::try_from(Ord::max(days_to_assign, 0)).unwrap_or(i32::MAX);
-    let result = ticket::Entity::update_many()
-        .col_expr(ticket::Column::ManagerId, Expr::value(manager_id))
-        .col_expr(
-            ticket::Column::Status,
-            Expr::value(TicketStatus::Assigned.as_str()),
-        )
-        .col_expr(
-            ticket::Column::WaitingSince,
-            Expr::value(None::<chrono::DateTime<Utc>>),
-        )
-        .col_expr(ticket::Column::AssignedAt, Expr::value(now))
-        // The assignment service level is decided by the first assignment only.
-        .col_expr(
-            ticket::Column::FirstAssignedAt,
-            Func::coalesce([Expr::col(ticket::Column::FirstAssignedAt), Expr::value(now)]).into(),
-        )
-        .col_expr(
-            ticket::Column::BusinessDaysToAssign,
-            Func::coalesce([
-                Expr::col(ticket::Column::BusinessDaysToAssign),
-                Expr::value(days_to_assign),
-            ])
-            .into(),
-        )
-        .col_expr(
-            ticket::Column::AssignmentMet,
-            Func::coalesce([
-                Expr::col(ticket::Column::AssignmentMet),
-                Expr::col(ticket::Column::AssignmentDue).gte(jst_date(now)),
-            ])
-            .into(),
-        )
-        .col_expr(
-            ticket::Column::Version,
-            Expr::col(ticket::Column::Version).add(1),
-        )
-        .col_expr(ticket::Column::UpdatedAt, Expr::value(now))
-        .filter(ticket::Column::Id.eq(ticket_id))
-        .filter(ticket::Column::Status.eq(TicketStatus::Triaged.as_str()))
-        .filter(ticket::Column::ManagerId.is_null())
-        .exec(tx)
-        .await?;
-    Ok(result.rows_affected == 1)
-}
-
-async fn record_assigned(
-    tx: &impl ConnectionTrait,
-    actor: &AuthenticatedClient,
-    ticket_id: Uuid,
-    manager_id: Uuid,
-    score: &ScoreParts,
-    automatic: bool,
-    detail: serde_json::Value,
-) -> Result<(), ApiError> {
-    let mut data = json!({
-        "manager_id": manager_id,
-        "automatic": automatic,
-        "score": score,
-    });
-    if let (Some(data), Some(detail)) = (data.as_object_mut(), detail.as_object()) {
-        data.extend(detail.clone());
-    }
-    events::record_all(
-        tx,
-        Some(ticket_id),
-        actor,
-        vec![
-            (types::TICKET_ASSIGNED, data),
-            (
-                types::TICKET_STATUS_CHANGED,
-                json!({"from": TicketStatus::Triaged, "to": TicketStatus::Assigned}),
-            ),
-        ],
-    )
-    .await
 }
 
 fn not_eligible(manager: &manager::Model, reasons: Vec<Ineligibility>) -> ApiError {
@@ -283,7 +111,7 @@ fn not_eligible(manager: &manager::Model, reasons: Vec<Ineligibility>) -> ApiErr
 pub async fn assign(
     db: &DatabaseConnection,
     workflow: &Workflow,
-    actor: &AuthenticatedClient,
+    actor: &Actor,
     ticket_id: Uuid,
     named: Option<Uuid>,
     reason: Option<String>,
@@ -305,7 +133,7 @@ pub async fn assign(
                         format!("no manager has the id {manager_id}"),
                     )
                 })?;
-            let score = assignment::assess(&needs, &managers::profile(&manager))
+            let score = assignment::assess(&needs, &manager.profile())
                 .map_err(|reasons| not_eligible(&manager, reasons))?;
             if !reserve(&tx, manager_id).await? {
                 return Err(not_eligible(&manager, vec![Ineligibility::AtCapacity]));
@@ -370,7 +198,7 @@ async fn reserve_best(
         .filter(Expr::col(manager::Column::ActiveCases).lt(Expr::col(manager::Column::Capacity)))
         .all(tx)
         .await?;
-    let profiles: Vec<_> = rows.iter().map(managers::profile).collect();
+    let profiles: Vec<_> = rows.iter().map(manager::Model::profile).collect();
     let ranking = assignment::rank(needs, &profiles);
     for candidate in ranking.candidates {
         if reserve(tx, candidate.manager_id).await?
@@ -385,7 +213,7 @@ async fn reserve_best(
 /// Puts a triaged case in the waiting queue (keeping its place if it is already there).
 async fn join_queue(
     tx: &impl ConnectionTrait,
-    actor: &AuthenticatedClient,
+    actor: &Actor,
     current: &Ticket,
 ) -> Result<(), ApiError> {
     if current.row.waiting_since.is_some() {
@@ -419,7 +247,7 @@ async fn join_queue(
 pub async fn release(
     db: &DatabaseConnection,
     workflow: &Workflow,
-    actor: &AuthenticatedClient,
+    actor: &Actor,
     ticket_id: Uuid,
     reason: Option<String>,
 ) -> Result<Release, ApiError> {
@@ -486,159 +314,4 @@ pub async fn release(
         manager_id,
         handed_to,
     })
-}
-
-/// Cancels the case's sessions that have not taken place, writing `session.updated` for each.
-pub async fn cancel_scheduled_sessions(
-    tx: &impl ConnectionTrait,
-    actor: &AuthenticatedClient,
-    ticket_id: Uuid,
-    why: &str,
-) -> Result<(), ApiError> {
-    let cancelled = consulting_session::Entity::update_many()
-        .col_expr(
-            consulting_session::Column::Status,
-            Expr::value(SessionStatus::Cancelled.as_str()),
-        )
-        .col_expr(
-            consulting_session::Column::UpdatedAt,
-            Expr::value(Utc::now()),
-        )
-        .filter(consulting_session::Column::TicketId.eq(ticket_id))
-        .filter(consulting_session::Column::Status.eq(SessionStatus::Scheduled.as_str()))
-        .exec_with_returning(tx)
-        .await?;
-    if cancelled.is_empty() {
-        return Ok(());
-    }
-    let updates = cancelled
-        .iter()
-        .map(|session| {
-            (
-                types::SESSION_UPDATED,
-                json!({
-                    "session_id": session.id,
-                    "from": SessionStatus::Scheduled,
-                    "to": SessionStatus::Cancelled,
-                    "reason": why,
-                }),
-            )
-        })
-        .collect();
-    events::record_all(tx, Some(ticket_id), actor, updates).await
-}
-
-/// Most waiting cases looked at for one free place; a bound on the work, not on correctness,
-/// because the query already keeps to cases the manager can reach.
-const HAND_OFF_ATTEMPTS: usize = 16;
-
-/// Gives a manager with free places the oldest waiting cases they can take, one per place,
-/// inside the caller's transaction (which has already written to the manager's row, so it
-/// holds the row's lock). Returns the cases handed over, in order.
-pub async fn hand_off_waiting(
-    tx: &impl ConnectionTrait,
-    workflow: &Workflow,
-    actor: &AuthenticatedClient,
-    manager_id: Uuid,
-    trigger: HandOffTrigger,
-) -> Result<Vec<Uuid>, ApiError> {
-    let mut handed = Vec::new();
-    let mut attempts = 0;
-    while attempts < HAND_OFF_ATTEMPTS {
-        attempts += 1;
-        let Some(manager) = manager::Entity::find_by_id(manager_id).one(tx).await? else {
-            break;
-        };
-        let profile = managers::profile(&manager);
-        if !profile.active || profile.active_cases >= profile.capacity {
-            break;
-        }
-        let Some(condition) = reachable_waiting_cases(&profile) else {
-            break;
-        };
-        let Some(waiting) = ticket::Entity::find()
-            .filter(condition)
-            .order_by_asc(ticket::Column::WaitingSince)
-            .order_by_asc(ticket::Column::Id)
-            .limit(1)
-            .one(tx)
-            .await?
-        else {
-            break;
-        };
-        let score = match assignment::assess(&case_needs(&waiting)?, &profile) {
-            Ok(score) => score,
-            // The query and the ranking disagree only on a bug; stop rather than loop.
-            Err(_) => break,
-        };
-        if !reserve(tx, manager_id).await? {
-            break;
-        }
-        if set_manager(tx, &workflow.calendar, &waiting, manager_id).await? {
-            record_assigned(
-                tx,
-                actor,
-                waiting.id,
-                manager_id,
-                &score,
-                true,
-                json!({"trigger": trigger.as_str()}),
-            )
-            .await?;
-            handed.push(waiting.id);
-        } else {
-            // Another instance gave that case away first; give the place back and look again.
-            free(tx, manager_id).await?;
-        }
-    }
-    Ok(handed)
-}
-
-/// Waiting cases on the manager's tracks that the manager can reach the way they want.
-fn reachable_waiting_cases(profile: &assignment::ManagerProfile) -> Option<Condition> {
-    let mut tracks = Condition::any();
-    for track in &profile.tracks {
-        tracks = tracks.add(ticket::Column::Track.eq(track.as_str()));
-    }
-    let mut reachable = Condition::any();
-    let mut any_way = false;
-    if profile.online {
-        any_way = true;
-        reachable = reachable.add(ticket::Column::PreferredMode.is_in([
-            PreferredMode::Online.as_str(),
-            PreferredMode::Either.as_str(),
-        ]));
-    }
-    if profile.onsite && !profile.prefectures.is_empty() {
-        any_way = true;
-        reachable = reachable.add(
-            Condition::all()
-                .add(ticket::Column::PreferredMode.is_in([
-                    PreferredMode::Onsite.as_str(),
-                    PreferredMode::Either.as_str(),
-                ]))
-                .add(
-                    ticket::Column::Prefecture.is_in(profile.prefectures.iter().map(|p| p.code())),
-                ),
-        );
-    }
-    if !any_way || profile.tracks.is_empty() {
-        return None;
-    }
-    Some(
-        Condition::all()
-            .add(ticket::Column::Status.eq(TicketStatus::Triaged.as_str()))
-            .add(ticket::Column::ManagerId.is_null())
-            .add(ticket::Column::WaitingSince.is_not_null())
-            .add(tracks)
-            .add(reachable),
-    )
-}
-
-/// Whether `status` holds a place under the case's manager.
-pub const fn holds_capacity(status: TicketStatus) -> bool {
-    matches!(
-        status,
-        TicketStatus::Assigned | TicketStatus::InConsultation | TicketStatus::OnHold
-    )
 }

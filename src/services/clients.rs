@@ -1,9 +1,15 @@
 //! API clients: creation (the secret is returned once), listing, changes of role and
 //! binding, revocation, and the client-credentials check behind `POST /v1/auth/token`.
+use std::{
+    collections::HashMap,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -310,4 +316,50 @@ pub async fn any_active_admin(db: &impl ConnectionTrait) -> Result<bool, ApiErro
         .one(db)
         .await?;
     Ok(found.is_some())
+}
+
+/// How long an instance trusts its last look at a client's standing (revocation, role,
+/// bindings). A revocation or a change reaches every instance within this time (the API
+/// promises 60 s); the instance that made it forgets at once.
+pub const REVOCATION_CHECK_INTERVAL: Duration = Duration::from_secs(30);
+
+/// Remembers, per instance and for a short while, each client's standing (active, role,
+/// bindings), so a token check does not cost a database query on every request.
+#[derive(Debug, Default)]
+pub struct RevocationCache {
+    seen: Mutex<HashMap<String, (Instant, Option<ClientStanding>)>>,
+}
+
+impl RevocationCache {
+    /// The standing of `client_id`, `None` when no such client exists.
+    pub async fn standing(
+        &self,
+        db: &DatabaseConnection,
+        client_id: &str,
+    ) -> Result<Option<ClientStanding>, ApiError> {
+        if let Some(standing) = self.cached(client_id) {
+            return Ok(standing);
+        }
+        let standing = standing(db, client_id).await?;
+        if let Ok(mut seen) = self.seen.lock() {
+            // Bounded: an attacker cannot grow the map with made-up ids, because only ids in
+            // validly signed tokens reach this point.
+            seen.insert(client_id.to_owned(), (Instant::now(), standing));
+        }
+        Ok(standing)
+    }
+
+    /// Forgets what this instance knew about `client_id` (after revoking or changing it
+    /// here).
+    pub fn forget(&self, client_id: &str) {
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.remove(client_id);
+        }
+    }
+
+    fn cached(&self, client_id: &str) -> Option<Option<ClientStanding>> {
+        let seen = self.seen.lock().ok()?;
+        let (at, standing) = seen.get(client_id)?;
+        (at.elapsed() < REVOCATION_CHECK_INTERVAL).then_some(*standing)
+    }
 }

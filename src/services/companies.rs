@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::{
-    auth::AuthenticatedClient,
+    auth::Actor,
     db::begin_write,
     domain::{
         company_size::{CapitalJpy, CompanySize, Employees, classify_industry},
@@ -109,7 +109,7 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<company::Model, 
 /// already has is a 409, left to the database's unique index to decide.
 pub async fn update(
     db: &DatabaseConnection,
-    actor: &AuthenticatedClient,
+    actor: &Actor,
     id: Uuid,
     expected: &Precondition,
     changes: CompanyChanges,

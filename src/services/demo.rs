@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Que
 use serde_json::{Value, json};
 
 use crate::{
-    auth::{AuthenticatedClient, Role},
+    auth::{Actor, Role},
     db::begin_write,
     domain::{
         case::{Channel, PreferredMode},
@@ -224,12 +224,7 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<Value> {
         cases.into_iter().enumerate()
     {
         let partner_id = partner_ids.get(index % partner_ids.len()).copied();
-        let actor = AuthenticatedClient {
-            client_id: "seed-demo".to_owned(),
-            role: Role::Partner,
-            partner_id,
-            manager_id: None,
-        };
+        let actor = Actor::new("seed-demo".to_owned(), Role::Partner, partner_id, None);
         let new = NewTicket {
             company: NewCompany {
                 name: name.to_owned(),

@@ -9,7 +9,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::{
-    auth::{AuthenticatedClient, Role},
+    auth::{Actor, policy},
     db::Writes,
     domain::business_days::jst_date,
     entities::{event, ticket},
@@ -65,7 +65,7 @@ pub async fn record(
     db: &impl ConnectionTrait,
     ticket_id: Option<Uuid>,
     event_type: &str,
-    actor: &AuthenticatedClient,
+    actor: &Actor,
     data: Value,
 ) -> Result<(), ApiError> {
     record_all(db, ticket_id, actor, vec![(event_type, data)]).await
@@ -77,14 +77,14 @@ pub async fn record(
 pub async fn record_all(
     db: &impl ConnectionTrait,
     ticket_id: Option<Uuid>,
-    actor: &AuthenticatedClient,
+    actor: &Actor,
     events: Vec<(&str, Value)>,
 ) -> Result<(), ApiError> {
     let now = Utc::now();
     // The center's first action on a case is its first contact (a service level); the
     // filing itself counts only for cases the center took by phone, web or e-mail, which
     // are marked when created.
-    let by_center = matches!(actor.role, Role::Coordinator | Role::Manager);
+    let by_center = policy::acts_for_center(actor.role);
     let first_action = events
         .iter()
         .any(|(event_type, _)| *event_type != types::TICKET_CREATED);
@@ -115,7 +115,7 @@ pub async fn record_all(
 pub fn writes(
     ticket_id: Option<Uuid>,
     audience: Audience,
-    actor: &AuthenticatedClient,
+    actor: &Actor,
     events: Vec<(&str, Value)>,
     now: DateTime<Utc>,
 ) -> Result<Writes, ApiError> {

@@ -9,18 +9,15 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    auth::{AuthenticatedClient, Role},
+    auth::Actor,
     db::begin_write,
-    domain::{
-        assignment::ManagerProfile, precondition::Precondition, prefecture::Prefecture,
-        topic::Topic, track::Track,
-    },
+    domain::{precondition::Precondition, prefecture::Prefecture, topic::Topic, track::Track},
     entities::manager,
     error::ApiError,
     pagination::PageRequest,
     services::{
         Workflow,
-        assignment::{self, HandOffTrigger},
+        capacity::{self, HandOffTrigger},
     },
 };
 
@@ -123,11 +120,15 @@ pub async fn exists(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, ApiErro
 /// Loads a manager the actor may read: coordinators and admins any, a manager only itself.
 pub async fn get_visible(
     db: &impl ConnectionTrait,
-    actor: &AuthenticatedClient,
+    actor: &Actor,
     id: Uuid,
 ) -> Result<manager::Model, ApiError> {
     let not_found = || ApiError::NotFound(format!("no manager has the id {id}"));
-    if actor.role == Role::Manager && actor.manager_id != Some(id) {
+    if actor
+        .scope()
+        .manager_records()
+        .is_some_and(|own| own != Some(id))
+    {
         return Err(not_found());
     }
     manager::Entity::find_by_id(id)
@@ -139,13 +140,13 @@ pub async fn get_visible(
 /// One page of the roster, in order of registration.
 pub async fn list(
     db: &impl ConnectionTrait,
-    actor: &AuthenticatedClient,
+    actor: &Actor,
     filter: &ManagerFilter,
     page: &PageRequest,
 ) -> Result<(Vec<manager::Model>, Option<Uuid>), ApiError> {
     let mut condition = Condition::all();
-    if actor.role == Role::Manager {
-        condition = condition.add(manager::Column::Id.eq(actor.manager_id));
+    if let Some(own) = actor.scope().manager_records() {
+        condition = condition.add(manager::Column::Id.eq(own));
     }
     if let Some(active) = filter.active {
         condition = condition.add(manager::Column::Active.eq(active));
@@ -173,7 +174,7 @@ pub async fn list(
 pub async fn update(
     db: &DatabaseConnection,
     workflow: &Workflow,
-    actor: &AuthenticatedClient,
+    actor: &Actor,
     id: Uuid,
     expected: Option<Precondition>,
     changes: ManagerChanges,
@@ -258,7 +259,7 @@ pub async fn update(
         .is_some_and(|c| i64::from(c) > i64::from(current.capacity))
         || (changes.active == Some(true) && !current.active);
     if workflow.auto_assign && room_grew {
-        assignment::hand_off_waiting(&tx, workflow, actor, id, HandOffTrigger::CapacityRaised)
+        capacity::hand_off_waiting(&tx, workflow, actor, id, HandOffTrigger::CapacityRaised)
             .await?;
     }
     let updated = manager::Entity::find_by_id(id)
@@ -267,49 +268,4 @@ pub async fn update(
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("manager {id} vanished")))?;
     tx.commit().await?;
     Ok(updated)
-}
-
-/// The tracks a manager answers, in a fixed order.
-pub fn tracks(row: &manager::Model) -> Vec<Track> {
-    Track::ALL
-        .into_iter()
-        .filter(|track| match track {
-            Track::Ict => row.covers_ict,
-            Track::Labor => row.covers_labor,
-        })
-        .collect()
-}
-
-/// Topic codes of a manager.
-pub fn topics(row: &manager::Model) -> Vec<Topic> {
-    serde_json::from_str::<Vec<String>>(&row.topics)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|code| Topic::parse(code).ok())
-        .collect()
-}
-
-/// Prefectures a manager visits.
-pub fn prefectures(row: &manager::Model) -> Vec<Prefecture> {
-    serde_json::from_str::<Vec<String>>(&row.prefectures)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|code| Prefecture::parse(code).ok())
-        .collect()
-}
-
-/// What the ranking needs to know about a manager.
-pub fn profile(row: &manager::Model) -> ManagerProfile {
-    ManagerProfile {
-        id: row.id,
-        tracks: tracks(row),
-        topics: topics(row),
-        prefectures: prefectures(row),
-        online: row.online,
-        onsite: row.onsite,
-        capacity: u32::try_from(row.capacity).unwrap_or(0),
-        active_cases: u32::try_from(row.active_cases).unwrap_or(0),
-        active: row.active,
-        last_assigned_at: row.last_assigned_at,
-    }
 }

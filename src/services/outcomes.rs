@@ -9,7 +9,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    auth::AuthenticatedClient,
+    auth::Actor,
     db::begin_write,
     domain::{
         consulting::{Measure, OutcomeResult},
@@ -19,7 +19,7 @@ use crate::{
     error::ApiError,
     services::{
         Workflow,
-        assignment::{self, HandOffTrigger},
+        capacity::{self, HandOffTrigger},
         events::{self, types},
         tickets::{self, Ticket, illegal_move},
     },
@@ -46,7 +46,7 @@ pub struct NewOutcome {
 pub async fn record(
     db: &DatabaseConnection,
     workflow: &Workflow,
-    actor: &AuthenticatedClient,
+    actor: &Actor,
     ticket_id: Uuid,
     new: NewOutcome,
 ) -> Result<Ticket, ApiError> {
@@ -62,9 +62,9 @@ pub async fn record(
     let freed = current
         .row
         .manager_id
-        .filter(|_| assignment::holds_capacity(from));
+        .filter(|_| capacity::holds_capacity(from));
     if let Some(manager_id) = freed {
-        assignment::free(&tx, manager_id).await?;
+        capacity::free(&tx, manager_id).await?;
     }
     let now = Utc::now();
     let result = ticket::Entity::update_many()
@@ -131,7 +131,7 @@ pub async fn record(
     if let Some(manager_id) = freed
         && workflow.auto_assign
     {
-        assignment::hand_off_waiting(&tx, workflow, actor, manager_id, HandOffTrigger::Outcome)
+        capacity::hand_off_waiting(&tx, workflow, actor, manager_id, HandOffTrigger::Outcome)
             .await?;
     }
     let ticket = tickets::get_visible(&tx, actor, ticket_id).await?;

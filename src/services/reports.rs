@@ -3,10 +3,18 @@
 //! by loading cases into memory: what comes back is one row per group and per number of
 //! business days to assignment.
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, Value};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryResult, Statement, Value,
+};
 use uuid::Uuid;
 
-use crate::{error::ApiError, services::tickets::jst_day_start};
+use crate::{
+    auth::Scope,
+    entities::{manager, partner},
+    error::ApiError,
+    services::tickets::jst_day_start,
+};
 
 /// What the rows are grouped by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,8 +127,8 @@ pub struct ReportRequest {
     pub to: NaiveDate,
     /// Grouping.
     pub group_by: GroupBy,
-    /// Only this partner's cases (a partner reading its own report).
-    pub partner_id: Option<Uuid>,
+    /// The cases whose figures are added up ([`crate::auth::policy::report_scope`]).
+    pub scope: Scope,
 }
 
 /// The grouped rows, ordered by key, and the totals.
@@ -235,9 +243,19 @@ pub async fn summary(
         placeholder(1),
         placeholder(2)
     );
-    if let Some(partner_id) = request.partner_id {
-        values.push(partner_id.into());
-        filter.push_str(&format!(" AND t.partner_id = {}", placeholder(3)));
+    // The scope in SQL; raw like the rest of the report, so it mirrors
+    // `services::tickets::in_scope` term for term.
+    match request.scope {
+        Scope::All => {}
+        Scope::Partner(partner_id) => {
+            values.push(partner_id.into());
+            filter.push_str(&format!(" AND t.partner_id = {}", placeholder(3)));
+        }
+        Scope::Manager(manager_id) => {
+            values.push(manager_id.into());
+            filter.push_str(&format!(" AND t.manager_id = {}", placeholder(3)));
+        }
+        Scope::Nothing => filter.push_str(" AND 1 = 0"),
     }
     let group = request.group_by.column();
     let rows = db
@@ -294,6 +312,31 @@ fn key(row: &QueryResult, group_by: GroupBy) -> Result<GroupKey, ApiError> {
     } else {
         row.try_get::<Option<String>>("", "grp")?
             .map_or(GroupKey::None, GroupKey::Text)
+    })
+}
+
+/// The names of the partners or managers a report is grouped by (other groupings have none).
+pub async fn group_names(
+    db: &impl ConnectionTrait,
+    group_by: GroupBy,
+    ids: Vec<Uuid>,
+) -> Result<Vec<(Uuid, String)>, ApiError> {
+    Ok(match group_by {
+        GroupBy::Partner => partner::Entity::find()
+            .filter(partner::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect(),
+        GroupBy::Manager => manager::Entity::find()
+            .filter(manager::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m.name))
+            .collect(),
+        _ => Vec::new(),
     })
 }
 

@@ -17,7 +17,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    auth::{AuthenticatedClient, Role},
+    auth::Actor,
     db::begin_write,
     domain::{
         consulting::{SessionMode, SessionStatus, free_sessions_remaining},
@@ -29,7 +29,6 @@ use crate::{
     error::ApiError,
     services::{
         events::{self, types},
-        managers,
         tickets::{self, illegal_move},
     },
 };
@@ -81,7 +80,7 @@ async fn booked_for_company(
 pub async fn schedule(
     tx: &impl ConnectionTrait,
     free_sessions: u32,
-    actor: &AuthenticatedClient,
+    actor: &Actor,
     ticket_id: Uuid,
     new: NewSession,
 ) -> Result<Session, ApiError> {
@@ -224,7 +223,7 @@ fn check_mode(
         SessionMode::Onsite => {
             let visits = manager.onsite
                 && Prefecture::parse(&case.prefecture)
-                    .is_ok_and(|p| managers::prefectures(manager).contains(&p));
+                    .is_ok_and(|p| manager.prefecture_list().contains(&p));
             if visits {
                 Ok(())
             } else {
@@ -242,7 +241,7 @@ fn check_mode(
 pub async fn for_ticket(
     db: &DatabaseConnection,
     free_sessions: u32,
-    actor: &AuthenticatedClient,
+    actor: &Actor,
     ticket_id: Uuid,
 ) -> Result<Vec<Session>, ApiError> {
     tickets::get_visible(db, actor, ticket_id).await?;
@@ -280,7 +279,7 @@ pub async fn for_ticket(
 pub async fn update(
     db: &DatabaseConnection,
     free_sessions: u32,
-    actor: &AuthenticatedClient,
+    actor: &Actor,
     session_id: Uuid,
     status: Option<SessionStatus>,
     notes: Option<String>,
@@ -291,11 +290,9 @@ pub async fn update(
         .one(&tx)
         .await?
         .ok_or_else(not_found)?;
-    let visible = match actor.role {
-        Role::Coordinator => true,
-        Role::Manager => actor.manager_id == Some(current.manager_id),
-        _ => false,
-    };
+    // A session belongs to the manager who holds it (a later manager of the case does not
+    // take over the earlier one's sessions).
+    let visible = actor.scope().reaches(None, Some(current.manager_id));
     if !visible {
         return Err(not_found());
     }

@@ -21,7 +21,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    auth::{AuthenticatedClient, Role, WebhookReach, policy::webhook_reach},
+    auth::{Actor, Role, WebhookReach, policy::webhook_reach},
     db::begin_write,
     domain::webhook_destination::{Destination, DestinationHost, refuse_resolved},
     entities::{api_client, ticket, webhook_attempt, webhook_delivery, webhook_subscription},
@@ -246,7 +246,7 @@ pub async fn resolve_public(name: &str, port: u16) -> Result<Vec<SocketAddr>, St
 
 /// The partner whose cases `client` may subscribe to: `Some` for partners, `None` (every
 /// case) for the other roles allowed to manage webhooks.
-fn scope(client: &AuthenticatedClient) -> Result<Option<Uuid>, ApiError> {
+fn scope(client: &Actor) -> Result<Option<Uuid>, ApiError> {
     match client.role {
         Role::Partner => client.partner_id.map(Some).ok_or_else(|| {
             ApiError::Forbidden("this partner client is not bound to a partner".into())
@@ -256,7 +256,7 @@ fn scope(client: &AuthenticatedClient) -> Result<Option<Uuid>, ApiError> {
 }
 
 /// The condition that keeps the subscriptions `client` reaches (see [`webhook_reach`]).
-fn reach_condition(client: &AuthenticatedClient) -> Result<Condition, ApiError> {
+fn reach_condition(client: &Actor) -> Result<Condition, ApiError> {
     use webhook_subscription::Column as S;
     match webhook_reach(client.role) {
         WebhookReach::Every => Ok(Condition::all()),
@@ -287,7 +287,7 @@ fn reach_condition(client: &AuthenticatedClient) -> Result<Condition, ApiError> 
 /// and the base64 of 32 random bytes.
 pub async fn create(
     db: &impl ConnectionTrait,
-    client: &AuthenticatedClient,
+    client: &Actor,
     new: NewSubscription,
 ) -> Result<(Subscription, String), ApiError> {
     let partner_id = scope(client)?;
@@ -322,7 +322,7 @@ pub async fn create(
 /// told).
 async fn visible(
     db: &impl ConnectionTrait,
-    client: &AuthenticatedClient,
+    client: &Actor,
     id: Uuid,
 ) -> Result<webhook_subscription::Model, ApiError> {
     webhook_subscription::Entity::find_by_id(id)
@@ -335,7 +335,7 @@ async fn visible(
 /// One page of the subscriptions `client` reaches, oldest first.
 pub async fn list(
     db: &impl ConnectionTrait,
-    client: &AuthenticatedClient,
+    client: &Actor,
     page: &PageRequest,
 ) -> Result<(Vec<Subscription>, Option<String>), ApiError> {
     let mut query = webhook_subscription::Entity::find()
@@ -353,11 +353,7 @@ pub async fn list(
 }
 
 /// Deletes a subscription with its deliveries and their attempts.
-pub async fn delete(
-    db: &DatabaseConnection,
-    client: &AuthenticatedClient,
-    id: Uuid,
-) -> Result<(), ApiError> {
+pub async fn delete(db: &DatabaseConnection, client: &Actor, id: Uuid) -> Result<(), ApiError> {
     let tx = begin_write(db).await?;
     let subscription = visible(&tx, client, id).await?;
     // Attempts go with their deliveries (ON DELETE CASCADE).
@@ -375,7 +371,7 @@ pub async fn delete(
 /// One page of a subscription's deliveries, newest event first, each with every attempt.
 pub async fn deliveries(
     db: &impl ConnectionTrait,
-    client: &AuthenticatedClient,
+    client: &Actor,
     id: Uuid,
     page: &PageRequest,
 ) -> Result<(Vec<Delivery>, Option<String>), ApiError> {

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use onestop::{
-    auth::{AuthenticatedClient, Role},
+    auth::{Actor, Role},
     entities::event,
     services,
 };
@@ -106,12 +106,7 @@ async fn an_event_that_commits_late_is_read_after_the_ones_that_committed_before
         return;
     }
     let coordinator = app.token_with_role(Role::Coordinator).await;
-    let actor = AuthenticatedClient {
-        client_id: "slow-writer".into(),
-        role: Role::Coordinator,
-        partner_id: None,
-        manager_id: None,
-    };
+    let actor = Actor::new("slow-writer".into(), Role::Coordinator, None, None);
     let slow = app.db.begin().await.unwrap();
     services::events::record(&slow, None, "ticket.updated", &actor, json!({"slow": true}))
         .await

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use self::requests::check_text;
 use crate::{
-    auth::{Action, AuthenticatedClient, Role},
+    auth::{Action, Actor, policy},
     domain::{case::Visibility, ticket_status::TransitionTarget, track::Track},
     error::{ApiError, FieldErrors, Problem},
     extract::JsonBody,
@@ -51,7 +51,7 @@ pub fn ticket_response(ticket: Ticket) -> Result<HttpResponse, ApiError> {
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn create_ticket(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     req: HttpRequest,
     body: JsonBody<CreateTicketRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -102,7 +102,7 @@ pub async fn create_ticket(
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn list_tickets(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     req: HttpRequest,
     query: web::Query<TicketQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -135,7 +135,7 @@ pub async fn list_tickets(
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn get_ticket(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ReadCases)?;
@@ -163,7 +163,7 @@ pub async fn get_ticket(
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn update_ticket(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: JsonBody<UpdateTicketRequest>,
@@ -171,7 +171,7 @@ pub async fn update_ticket(
     let allowed = client.authorize(Action::EditCase)?;
     let id = id.into_inner();
     // Existence and visibility first, so a stranger's case is 404 whatever the headers.
-    services::tickets::get_visible(&state.db, &client, id).await?;
+    services::tickets::ensure_visible(&state.db, &client, id).await?;
     let expected = required_if_match(&req, "send If-Match with the ETag of the case you read")?;
     let changes = body.read(&allowed)?.parse()?;
     let ticket = services::tickets::update(&state.db, &client, id, &expected, changes).await?;
@@ -195,13 +195,13 @@ pub async fn update_ticket(
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn transition_ticket(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     id: web::Path<Uuid>,
     body: JsonBody<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let allowed = client.authorize(Action::TransitionCase)?;
     let id = id.into_inner();
-    services::tickets::get_visible(&state.db, &client, id).await?;
+    services::tickets::ensure_visible(&state.db, &client, id).await?;
     let request = body.read(&allowed)?;
     let mut errors = FieldErrors::new();
     let target = errors.check(
@@ -246,7 +246,7 @@ pub async fn transition_ticket(
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn route_ticket(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     id: web::Path<Uuid>,
     body: JsonBody<RoutingOverrideRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -308,18 +308,18 @@ pub async fn route_ticket(
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn add_comment(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: JsonBody<CommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let allowed = client.authorize(Action::Comment)?;
     let id = id.into_inner();
-    services::tickets::get_visible(&state.db, &client, id).await?;
+    services::tickets::ensure_visible(&state.db, &client, id).await?;
     let (request, raw) = body.read_with_raw(&allowed)?;
     let mut errors = FieldErrors::new();
     let text = check_text(&mut errors, "body", &request.body, 10_000);
-    let default_visibility = if client.role == Role::Partner {
+    let default_visibility = if !policy::reads_internal_notes(client.role) {
         Visibility::Partner
     } else {
         Visibility::Internal
@@ -362,7 +362,7 @@ pub async fn add_comment(
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn list_comments(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::Comment)?;
@@ -388,14 +388,14 @@ pub async fn list_comments(
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
 pub async fn list_ticket_events(
     state: web::Data<AppState>,
-    client: AuthenticatedClient,
+    client: Actor,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ReadCases)?;
     let id = id.into_inner();
-    services::tickets::get_visible(&state.db, &client, id).await?;
+    services::tickets::ensure_visible(&state.db, &client, id).await?;
     let events = services::events::for_ticket(&state.db, id).await?;
-    let partner_view = client.role == Role::Partner;
+    let partner_view = !policy::reads_internal_notes(client.role);
     let views: Vec<EventView> = events
         .into_iter()
         .filter_map(|e| event_view(e, partner_view))

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use validator::ValidateEmail;
 
 use crate::{
-    auth::Role,
+    auth::{Role, policy},
     classifier::MAX_TEXT_CHARS,
     domain::{
         case::{Channel, PreferredMode, Visibility},
@@ -266,20 +266,23 @@ impl CreateTicketRequest {
             None => Some(PreferredMode::Either),
             Some(raw) => errors.check("preferred_mode", PreferredMode::parse(raw)),
         };
-        let channel = match (role, self.channel.as_deref()) {
-            (Role::Partner, None | Some("partner")) => Some(Channel::Partner),
-            (Role::Partner, Some(_)) => {
+        let channel = match (
+            policy::files_on_partner_channel(role),
+            self.channel.as_deref(),
+        ) {
+            (true, None | Some("partner")) => Some(Channel::Partner),
+            (true, Some(_)) => {
                 errors.add(
                     "channel",
                     "partner cases always arrive on the partner channel; omit it",
                 );
                 None
             }
-            (_, None) => {
+            (false, None) => {
                 errors.add("channel", "is required: phone, web or email");
                 None
             }
-            (_, Some(raw)) => match Channel::parse(raw) {
+            (false, Some(raw)) => match Channel::parse(raw) {
                 Ok(Channel::Partner) => {
                     errors.add(
                         "channel",

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::get_visible;
 use crate::{
-    auth::{AuthenticatedClient, Role},
+    auth::{Actor, policy},
     domain::case::Visibility,
     entities::comment,
     error::ApiError,
@@ -18,13 +18,13 @@ use crate::{
 /// Adds a comment. Partners write partner-visible comments only.
 pub async fn add_comment(
     tx: &impl ConnectionTrait,
-    actor: &AuthenticatedClient,
+    actor: &Actor,
     ticket_id: Uuid,
     visibility: Visibility,
     body: String,
 ) -> Result<comment::Model, ApiError> {
     get_visible(tx, actor, ticket_id).await?;
-    if actor.role == Role::Partner && visibility != Visibility::Partner {
+    if !policy::may_write_comment(actor.role, visibility) {
         return Err(ApiError::invalid_field(
             "visibility",
             "partners write comments with visibility \"partner\"",
@@ -56,12 +56,12 @@ pub async fn add_comment(
 /// The comments of a case the actor may read, oldest first.
 pub async fn comments(
     db: &impl ConnectionTrait,
-    actor: &AuthenticatedClient,
+    actor: &Actor,
     ticket_id: Uuid,
 ) -> Result<Vec<comment::Model>, ApiError> {
     get_visible(db, actor, ticket_id).await?;
     let mut query = comment::Entity::find().filter(comment::Column::TicketId.eq(ticket_id));
-    if actor.role == Role::Partner {
+    if !policy::reads_internal_notes(actor.role) {
         query = query.filter(comment::Column::Visibility.eq(Visibility::Partner.as_str()));
     }
     Ok(query.order_by_asc(comment::Column::Id).all(db).await?)

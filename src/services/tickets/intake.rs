@@ -17,7 +17,7 @@ use super::{
     routed_data,
 };
 use crate::{
-    auth::{AuthenticatedClient, Role, policy::sees_company_records},
+    auth::{Actor, policy::sees_company_records},
     classifier::RoutingInput,
     db::Writes,
     domain::{
@@ -213,7 +213,7 @@ pub async fn create(
     tx: &DatabaseTransaction,
     routing: &RoutingEngine,
     workflow: &Workflow,
-    actor: &AuthenticatedClient,
+    actor: &Actor,
     new: NewTicket,
     start: &FilingStart,
     started: &QueryResult,
@@ -237,7 +237,8 @@ pub async fn create(
     let levels = workflow.service_levels;
     let received = jst_date(now);
     let center_filed = new.channel != Channel::Partner;
-    let partner_id = actor.partner_id.filter(|_| actor.role == Role::Partner);
+    // A partner files for its partner; the center files for no partner.
+    let partner_id = actor.partner_id;
     let reference_text = reference.to_string();
     let search_text = searchable(
         &new.subject,

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{Contact, Ticket, get_visible, illegal_move, parse_status, routed_data};
 use crate::{
-    auth::{AuthenticatedClient, Role},
+    auth::{Actor, policy},
     classifier::{RoutingDecision, RoutingInput, RoutingMethod},
     db::begin_write,
     domain::{
@@ -26,7 +26,7 @@ use crate::{
     error::ApiError,
     services::{
         Workflow,
-        assignment::{self, HandOffTrigger},
+        capacity::{self, HandOffTrigger},
         companies::CompanyChanges,
         events,
         events::types,
@@ -55,7 +55,7 @@ pub struct TicketChanges {
 /// otherwise). Partners edit their own cases while `received` or `triaged`.
 pub async fn update(
     db: &DatabaseConnection,
-    actor: &AuthenticatedClient,
+    actor: &Actor,
     id: Uuid,
     expected: &Precondition,
     changes: TicketChanges,
@@ -65,12 +65,7 @@ pub async fn update(
     if !expected.admits(current.row.version) {
         return Err(stale_version(current.row.version));
     }
-    if actor.role == Role::Partner
-        && !matches!(
-            current.status()?,
-            TicketStatus::Received | TicketStatus::Triaged
-        )
-    {
+    if !policy::may_edit_case_in(actor.role, current.status()?) {
         return Err(ApiError::conflict(
             "not-editable",
             format!(
@@ -208,12 +203,12 @@ fn stale_version(current: i32) -> ApiError {
 pub async fn transition(
     db: &DatabaseConnection,
     workflow: &Workflow,
-    actor: &AuthenticatedClient,
+    actor: &Actor,
     id: Uuid,
     target: TransitionTarget,
     reason: Option<String>,
 ) -> Result<Ticket, ApiError> {
-    if actor.role == Role::Partner && target != TransitionTarget::Cancelled {
+    if !policy::may_move_case(actor.role, target) {
         return Err(ApiError::Forbidden(
             "partners may only cancel their cases".into(),
         ));
@@ -259,9 +254,9 @@ pub async fn transition(
     let leaving_manager = current
         .row
         .manager_id
-        .filter(|_| action == Transition::Cancel && assignment::holds_capacity(from));
+        .filter(|_| action == Transition::Cancel && capacity::holds_capacity(from));
     if let Some(manager_id) = leaving_manager {
-        assignment::free(&tx, manager_id).await?;
+        capacity::free(&tx, manager_id).await?;
     }
     let mut update = ticket::Entity::update_many()
         .col_expr(ticket::Column::Status, Expr::value(to.as_str()))
@@ -343,12 +338,12 @@ pub async fn transition(
     }
     events::record_all(&tx, Some(id), actor, changes).await?;
     if action == Transition::Cancel {
-        assignment::cancel_scheduled_sessions(&tx, actor, id, "the case was cancelled").await?;
+        capacity::cancel_scheduled_sessions(&tx, actor, id, "the case was cancelled").await?;
     }
     if let Some(manager_id) = leaving_manager
         && workflow.auto_assign
     {
-        assignment::hand_off_waiting(
+        capacity::hand_off_waiting(
             &tx,
             workflow,
             actor,
@@ -382,7 +377,7 @@ pub enum RoutingRequest {
 pub async fn route(
     db: &DatabaseConnection,
     routing: &RoutingEngine,
-    actor: &AuthenticatedClient,
+    actor: &Actor,
     id: Uuid,
     request: RoutingRequest,
 ) -> Result<Ticket, ApiError> {

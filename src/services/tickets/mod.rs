@@ -11,12 +11,14 @@ pub use intake::{Contact, Filing, FilingStart, NewCompany, NewTicket, create};
 pub use lifecycle::{RoutingRequest, TicketChanges, route, transition, update};
 pub use query::{TicketFilter, jst_day_start, list};
 
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr,
+};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    auth::{AuthenticatedClient, Role, policy::sees_company_records},
+    auth::{Actor, Scope, policy::sees_company_records},
     classifier::RoutingDecision,
     domain::{
         company_size::CompanySize,
@@ -85,20 +87,56 @@ fn routed_data(decision: &RoutingDecision, reason: Option<&str>) -> serde_json::
     })
 }
 
+/// The SQL form of `scope` over the cases table: the one condition every read of cases (and
+/// of what hangs off a case) is filtered by.
+pub fn in_scope(scope: Scope) -> Condition {
+    match scope {
+        Scope::All => Condition::all(),
+        Scope::Partner(partner_id) => {
+            Condition::all().add(ticket::Column::PartnerId.eq(partner_id))
+        }
+        Scope::Manager(manager_id) => {
+            Condition::all().add(ticket::Column::ManagerId.eq(manager_id))
+        }
+        // An empty "any" is false: nothing matches.
+        Scope::Nothing => Condition::any(),
+    }
+}
+
+fn case_not_found(id: Uuid) -> ApiError {
+    ApiError::NotFound(format!("no case has the id {id}"))
+}
+
+/// Answers 404 unless the case exists within the actor's scope, with one `SELECT 1` (for
+/// handlers that must say 404 before they look at headers or the body). Existence outside
+/// the scope is not leaked.
+pub async fn ensure_visible(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(), ApiError> {
+    let found = ticket::Entity::find()
+        .select_only()
+        .expr(Expr::val(1))
+        .filter(ticket::Column::Id.eq(id))
+        .filter(in_scope(actor.scope()))
+        .into_tuple::<i32>()
+        .one(db)
+        .await?;
+    found.map(|_| ()).ok_or_else(|| case_not_found(id))
+}
+
 /// Loads a case the actor may see; anything else is 404, so existence is not leaked.
 pub async fn get_visible(
     db: &impl ConnectionTrait,
-    actor: &AuthenticatedClient,
+    actor: &Actor,
     id: Uuid,
 ) -> Result<Ticket, ApiError> {
-    let not_found = || ApiError::NotFound(format!("no case has the id {id}"));
     let row = ticket::Entity::find_by_id(id)
+        .filter(in_scope(actor.scope()))
         .one(db)
         .await?
-        .ok_or_else(not_found)?;
-    if !visible_to(&row, actor) {
-        return Err(not_found());
-    }
+        .ok_or_else(|| case_not_found(id))?;
     let company_record = if sees_company_records(actor.role) {
         let record = company::Entity::find_by_id(row.company_id)
             .one(db)
@@ -131,14 +169,5 @@ pub fn illegal_move(illegal: &IllegalTransition, hint: &str) -> ApiError {
         slug: "illegal-transition",
         detail: format!("{illegal}; {hint}"),
         extensions,
-    }
-}
-
-fn visible_to(row: &ticket::Model, actor: &AuthenticatedClient) -> bool {
-    match actor.role {
-        Role::Coordinator | Role::Admin => true,
-        Role::Partner => actor.partner_id.is_some() && row.partner_id == actor.partner_id,
-        Role::Manager => actor.manager_id.is_some() && row.manager_id == actor.manager_id,
-        Role::Analyst => false,
     }
 }

@@ -6,9 +6,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::Ticket;
+use super::{Ticket, in_scope};
 use crate::{
-    auth::{AuthenticatedClient, Role, policy::sees_company_records},
+    auth::{Actor, policy::sees_company_records},
     domain::{
         business_days::jst_date, prefecture::Prefecture, text::search_key,
         ticket_status::TicketStatus, track::Track,
@@ -55,21 +55,11 @@ const BIGRAM_CANDIDATES: &str = "onestop_bigrams(search_text) @> onestop_bigrams
 /// One page of the cases the actor may see, oldest first.
 pub async fn list(
     db: &impl ConnectionTrait,
-    actor: &AuthenticatedClient,
+    actor: &Actor,
     filter: &TicketFilter,
     page: &PageRequest,
 ) -> Result<(Vec<Ticket>, Option<String>), ApiError> {
-    let mut condition = Condition::all();
-    match actor.role {
-        Role::Partner => condition = condition.add(ticket::Column::PartnerId.eq(actor.partner_id)),
-        Role::Manager => condition = condition.add(ticket::Column::ManagerId.eq(actor.manager_id)),
-        Role::Coordinator | Role::Admin => {}
-        Role::Analyst => {
-            return Err(ApiError::Forbidden(
-                "analysts read reports, not cases".into(),
-            ));
-        }
-    }
+    let mut condition = in_scope(actor.scope());
     if let Some(status) = filter.status {
         condition = condition.add(ticket::Column::Status.eq(status.as_str()));
     }

@@ -1,5 +1,8 @@
 //! Request extractors that answer every unreadable input with problem+json: the JSON body
-//! (with the path of the offending field), query strings and path parameters.
+//! (with the path of the offending field), query strings and path parameters; the caller
+//! ([`crate::auth::Actor`], in `caller`).
+mod caller;
+
 use std::{future::Future, pin::Pin};
 
 use actix_web::{
