@@ -26,6 +26,7 @@ use crate::{
     },
     entities::{manager, ticket},
     error::ApiError,
+    services::versioned::VersionedUpdate,
     services::{
         Workflow,
         capacity::{
@@ -220,17 +221,17 @@ async fn join_queue(
         return Ok(());
     }
     let now = Utc::now();
-    ticket::Entity::update_many()
-        .col_expr(ticket::Column::WaitingSince, Expr::value(now))
-        .col_expr(
-            ticket::Column::Version,
-            Expr::col(ticket::Column::Version).add(1),
-        )
-        .col_expr(ticket::Column::UpdatedAt, Expr::value(now))
-        .filter(ticket::Column::Id.eq(current.row.id))
-        .filter(ticket::Column::WaitingSince.is_null())
-        .exec(tx)
-        .await?;
+    let queued = VersionedUpdate::<ticket::Entity>::guarded(
+        current.row.id,
+        ticket::Column::WaitingSince.is_null(),
+    )
+    .set(ticket::Column::WaitingSince, now)
+    .try_apply(tx)
+    .await?;
+    if !queued {
+        // A concurrent attempt queued it first: it keeps that place, and that event.
+        return Ok(());
+    }
     events::record(
         tx,
         Some(current.row.id),
@@ -262,26 +263,13 @@ pub async fn release(
         ))
     })?;
     free(&tx, manager_id).await?;
-    let now = Utc::now();
-    let result = ticket::Entity::update_many()
-        .col_expr(ticket::Column::ManagerId, Expr::value(None::<Uuid>))
-        .col_expr(ticket::Column::Status, Expr::value(to.as_str()))
-        .col_expr(
-            ticket::Column::AssignedAt,
-            Expr::value(None::<chrono::DateTime<Utc>>),
-        )
-        .col_expr(
-            ticket::Column::Version,
-            Expr::col(ticket::Column::Version).add(1),
-        )
-        .col_expr(ticket::Column::UpdatedAt, Expr::value(now))
-        .filter(ticket::Column::Id.eq(ticket_id))
-        .filter(ticket::Column::Version.eq(current.row.version))
-        .exec(&tx)
+    let _now = Utc::now();
+    VersionedUpdate::<ticket::Entity>::of(ticket_id, current.row.version)
+        .set(ticket::Column::ManagerId, None::<Uuid>)
+        .set(ticket::Column::Status, to.as_str())
+        .set(ticket::Column::AssignedAt, None::<chrono::DateTime<Utc>>)
+        .apply(&tx, || ApiError::changed_meanwhile("case"))
         .await?;
-    if result.rows_affected != 1 {
-        return Err(ApiError::changed_meanwhile("case"));
-    }
     cancel_scheduled_sessions(&tx, actor, ticket_id, "the manager was released").await?;
     events::record_all(
         &tx,

@@ -16,6 +16,7 @@ pub mod routing;
 pub mod sessions;
 pub mod settings;
 pub mod tickets;
+pub mod versioned;
 pub mod webhook_delivery;
 pub mod webhooks;
 

@@ -1,10 +1,6 @@
 //! Outcomes: recording what came of a case resolves it and frees its manager's place.
 use chrono::Utc;
-use sea_orm::{
-    ActiveValue::Set,
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    sea_query::{Expr, ExprTrait, OnConflict},
-};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, sea_query::OnConflict};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -17,6 +13,7 @@ use crate::{
     },
     entities::{outcome, ticket},
     error::ApiError,
+    services::versioned::VersionedUpdate,
     services::{
         Workflow,
         capacity::{self, HandOffTrigger},
@@ -67,20 +64,10 @@ pub async fn record(
         capacity::free(&tx, manager_id).await?;
     }
     let now = Utc::now();
-    let result = ticket::Entity::update_many()
-        .col_expr(ticket::Column::Status, Expr::value(to.as_str()))
-        .col_expr(
-            ticket::Column::Version,
-            Expr::col(ticket::Column::Version).add(1),
-        )
-        .col_expr(ticket::Column::UpdatedAt, Expr::value(now))
-        .filter(ticket::Column::Id.eq(ticket_id))
-        .filter(ticket::Column::Version.eq(current.row.version))
-        .exec(&tx)
+    VersionedUpdate::<ticket::Entity>::of(ticket_id, current.row.version)
+        .set(ticket::Column::Status, to.as_str())
+        .apply(&tx, || ApiError::changed_meanwhile("case"))
         .await?;
-    if result.rows_affected != 1 {
-        return Err(ApiError::changed_meanwhile("case"));
-    }
     let measures: Vec<&str> = new.measures.iter().map(|m| m.as_str()).collect();
     let row = outcome::ActiveModel {
         ticket_id: Set(ticket_id),

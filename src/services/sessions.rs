@@ -8,10 +8,8 @@
 //! one at a time.
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
-    sea_query::{Expr, ExprTrait},
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -27,6 +25,7 @@ use crate::{
     },
     entities::{company, consulting_session, manager, ticket},
     error::ApiError,
+    services::versioned::VersionedUpdate,
     services::{
         events::{self, types},
         tickets::{self, illegal_move},
@@ -181,23 +180,16 @@ pub async fn schedule(
         }),
     )];
     if starts_consultation {
-        let moved = ticket::Entity::update_many()
-            .col_expr(
-                ticket::Column::Status,
-                Expr::value(TicketStatus::InConsultation.as_str()),
-            )
-            .col_expr(
-                ticket::Column::Version,
-                Expr::col(ticket::Column::Version).add(1),
-            )
-            .col_expr(ticket::Column::UpdatedAt, Expr::value(now))
-            .filter(ticket::Column::Id.eq(ticket_id))
-            .filter(ticket::Column::Status.eq(TicketStatus::Assigned.as_str()))
-            .exec(tx)
-            .await?;
-        if moved.rows_affected != 1 {
-            return Err(ApiError::changed_meanwhile("case"));
-        }
+        VersionedUpdate::<ticket::Entity>::guarded(
+            ticket_id,
+            ticket::Column::Status.eq(TicketStatus::Assigned.as_str()),
+        )
+        .set(
+            ticket::Column::Status,
+            TicketStatus::InConsultation.as_str(),
+        )
+        .apply(tx, || ApiError::changed_meanwhile("case"))
+        .await?;
         recorded.push((
             types::TICKET_STATUS_CHANGED,
             json!({"from": from, "to": TicketStatus::InConsultation, "reason": "first session booked"}),

@@ -1,9 +1,6 @@
 //! Changing a case: edits under If-Match, status transitions and routing decisions.
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    sea_query::{Expr, ExprTrait},
-};
+use sea_orm::DatabaseConnection;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -13,7 +10,7 @@ use crate::{
     classifier::{RoutingDecision, RoutingInput, RoutingMethod},
     db::begin_write,
     domain::{
-        business_days::jst_date,
+        business_days::{BusinessCalendar, jst_date},
         case::PreferredMode,
         company_size::{CapitalJpy, Employees},
         precondition::Precondition,
@@ -31,6 +28,7 @@ use crate::{
         events,
         events::types,
         routing::RoutingEngine,
+        versioned::VersionedUpdate,
     },
 };
 
@@ -74,107 +72,11 @@ pub async fn update(
             ),
         ));
     }
-    let mut update = ticket::Entity::update_many()
-        .col_expr(
-            ticket::Column::Version,
-            Expr::col(ticket::Column::Version).add(1),
-        )
-        .col_expr(ticket::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(ticket::Column::Id.eq(id))
-        // The version read in this transaction: a write that commits in between is 412.
-        .filter(ticket::Column::Version.eq(current.row.version));
-    let mut changed = Vec::new();
-    if let Some(subject) = &changes.subject {
-        update = update.col_expr(ticket::Column::Subject, Expr::value(subject.clone()));
-        changed.push("subject");
-    }
-    if let Some(description) = &changes.description {
-        update = update.col_expr(
-            ticket::Column::Description,
-            Expr::value(description.clone()),
-        );
-        changed.push("description");
-    }
-    if let Some(topics) = &changes.topics {
-        let codes: Vec<&str> = topics.iter().map(|t| t.code()).collect();
-        update = update.col_expr(
-            ticket::Column::Topics,
-            Expr::value(json!(codes).to_string()),
-        );
-        changed.push("topics");
-    }
-    if let Some(mode) = changes.preferred_mode {
-        update = update.col_expr(ticket::Column::PreferredMode, Expr::value(mode.as_str()));
-        changed.push("preferred_mode");
-    }
-    if let Some(contact) = &changes.contact {
-        update = update
-            .col_expr(
-                ticket::Column::ContactName,
-                Expr::value(contact.name.clone()),
-            )
-            .col_expr(
-                ticket::Column::ContactEmail,
-                Expr::value(contact.email.clone()),
-            )
-            .col_expr(
-                ticket::Column::ContactPhone,
-                Expr::value(contact.phone.clone()),
-            );
-        changed.push("contact");
-    }
-    if changes.subject.is_some()
-        || changes.description.is_some()
-        || changes.company.as_ref().is_some_and(|c| c.name.is_some())
-    {
-        let text = searchable(
-            changes.subject.as_deref().unwrap_or(&current.row.subject),
-            changes
-                .description
-                .as_deref()
-                .unwrap_or(&current.row.description),
-            changes
-                .company
-                .as_ref()
-                .and_then(|c| c.name.as_deref())
-                .unwrap_or(&current.row.company_name),
-            &current.row.reference,
-        );
-        update = update.col_expr(ticket::Column::SearchText, Expr::value(text));
-    }
-    if let Some(company) = &changes.company {
-        // The case's own details only: the shared record is the center's (see
-        // services::companies), and another partner's case is never touched.
-        if let Some(name) = &company.name {
-            update = update.col_expr(ticket::Column::CompanyName, Expr::value(name.clone()));
-        }
-        if let Some(prefecture) = company.prefecture {
-            update = update.col_expr(ticket::Column::Prefecture, Expr::value(prefecture.code()));
-        }
-        if let Some(industry) = company.industry {
-            update = update.col_expr(
-                ticket::Column::Industry,
-                Expr::value(industry.map(|i| i.code().to_owned())),
-            );
-        }
-        if let Some(employees) = company.employees {
-            update = update.col_expr(
-                ticket::Column::CompanyEmployees,
-                Expr::value(employees.map(Employees::count)),
-            );
-        }
-        if let Some(capital) = company.capital_jpy {
-            update = update.col_expr(
-                ticket::Column::CompanyCapitalJpy,
-                Expr::value(capital.map(CapitalJpy::yen)),
-            );
-        }
-        changed.push("company");
-    }
-    let result = update.exec(&tx).await?;
-    if result.rows_affected != 1 {
-        return Err(stale_version(current.row.version));
-    }
+    // The version read in this transaction: a write that commits in between is 412.
+    let (update, changed) = edit(&current.row, &changes);
+    update
+        .apply(&tx, || stale_version(current.row.version))
+        .await?;
     events::record(
         &tx,
         Some(id),
@@ -186,6 +88,76 @@ pub async fn update(
     let updated = get_visible(&tx, actor, id).await?;
     tx.commit().await?;
     Ok(updated)
+}
+
+/// The columns `changes` sets on the case `current`, and the names of the fields changed (for
+/// the event).
+fn edit(
+    current: &ticket::Model,
+    changes: &TicketChanges,
+) -> (VersionedUpdate<ticket::Entity>, Vec<&'static str>) {
+    use ticket::Column as T;
+    let mut update = VersionedUpdate::of(current.id, current.version)
+        .set_if(T::Subject, changes.subject.clone())
+        .set_if(T::Description, changes.description.clone())
+        .set_if(
+            T::Topics,
+            changes.topics.as_ref().map(|topics| {
+                let codes: Vec<&str> = topics.iter().map(|t| t.code()).collect();
+                json!(codes).to_string()
+            }),
+        )
+        .set_if(T::PreferredMode, changes.preferred_mode.map(|m| m.as_str()));
+    if let Some(contact) = &changes.contact {
+        update = update
+            .set(T::ContactName, contact.name.clone())
+            .set(T::ContactEmail, contact.email.clone())
+            .set(T::ContactPhone, contact.phone.clone());
+    }
+    let new_name = changes.company.as_ref().and_then(|c| c.name.as_deref());
+    if changes.subject.is_some() || changes.description.is_some() || new_name.is_some() {
+        let text = searchable(
+            changes.subject.as_deref().unwrap_or(&current.subject),
+            changes
+                .description
+                .as_deref()
+                .unwrap_or(&current.description),
+            new_name.unwrap_or(&current.company_name),
+            &current.reference,
+        );
+        update = update.set(T::SearchText, text);
+    }
+    if let Some(company) = &changes.company {
+        // The case's own details only: the shared record is the center's (see
+        // services::companies), and another partner's case is never touched.
+        update = update
+            .set_if(T::CompanyName, company.name.clone())
+            .set_if(T::Prefecture, company.prefecture.map(|p| p.code()))
+            .set_if(
+                T::Industry,
+                company.industry.map(|i| i.map(|i| i.code().to_owned())),
+            )
+            .set_if(
+                T::CompanyEmployees,
+                company.employees.map(|e| e.map(Employees::count)),
+            )
+            .set_if(
+                T::CompanyCapitalJpy,
+                company.capital_jpy.map(|c| c.map(CapitalJpy::yen)),
+            );
+    }
+    let changed = [
+        ("subject", changes.subject.is_some()),
+        ("description", changes.description.is_some()),
+        ("topics", changes.topics.is_some()),
+        ("preferred_mode", changes.preferred_mode.is_some()),
+        ("contact", changes.contact.is_some()),
+        ("company", changes.company.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(field, given)| given.then_some(field))
+    .collect();
+    (update, changed)
 }
 
 fn stale_version(current: i32) -> ApiError {
@@ -258,72 +230,26 @@ pub async fn transition(
     if let Some(manager_id) = leaving_manager {
         capacity::free(&tx, manager_id).await?;
     }
-    let mut update = ticket::Entity::update_many()
-        .col_expr(ticket::Column::Status, Expr::value(to.as_str()))
-        .col_expr(ticket::Column::HeldFrom, Expr::value(new_held_from))
-        .col_expr(
-            ticket::Column::Version,
-            Expr::col(ticket::Column::Version).add(1),
-        )
-        .col_expr(ticket::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(ticket::Column::Id.eq(id))
-        .filter(ticket::Column::Version.eq(current.row.version));
+    use ticket::Column as T;
+    let mut update = VersionedUpdate::of(id, current.row.version)
+        .set(T::Status, to.as_str())
+        .set(T::HeldFrom, new_held_from);
     if action == Transition::Hold {
-        update = update.col_expr(ticket::Column::OnHoldSince, Expr::value(Utc::now()));
+        update = update.set(T::OnHoldSince, Utc::now());
     }
     if let Some(since) = current.row.on_hold_since
         && from == TicketStatus::OnHold
     {
-        // Leaving a hold (resumed or cancelled): the clocks stopped for the business days it
-        // lasted, so the pending due dates move by as many.
-        let calendar = &workflow.calendar;
-        let held = calendar.business_days_between(jst_date(since), jst_date(Utc::now()));
-        // Negative only if the clock went backwards; a hold never adds negative days.
-        let held = u32::try_from(held).unwrap_or(0);
-        let shift = |due: Option<NaiveDate>, met: Option<bool>| match (due, met) {
-            (Some(due), None) => Some(calendar.add_business_days(due, held)),
-            (due, _) => due,
-        };
-        update = update
-            .col_expr(
-                ticket::Column::OnHoldSince,
-                Expr::value(None::<DateTime<Utc>>),
-            )
-            .col_expr(
-                ticket::Column::PausedBusinessDays,
-                Expr::value(
-                    current
-                        .row
-                        .paused_business_days
-                        .saturating_add(i32::try_from(held).unwrap_or(i32::MAX)),
-                ),
-            )
-            .col_expr(
-                ticket::Column::FirstContactDue,
-                Expr::value(shift(
-                    current.row.first_contact_due,
-                    current.row.first_contact_met,
-                )),
-            )
-            .col_expr(
-                ticket::Column::AssignmentDue,
-                Expr::value(shift(
-                    current.row.assignment_due,
-                    current.row.assignment_met,
-                )),
-            );
+        update = leave_hold(update, &current.row, since, &workflow.calendar);
     }
     if action == Transition::Reopen {
         update = update
-            .col_expr(ticket::Column::ManagerId, Expr::value(None::<Uuid>))
-            .col_expr(
-                ticket::Column::AssignedAt,
-                Expr::value(None::<DateTime<Utc>>),
-            );
+            .set(T::ManagerId, None::<Uuid>)
+            .set(T::AssignedAt, None::<DateTime<Utc>>);
     }
-    if update.exec(&tx).await?.rows_affected != 1 {
-        return Err(ApiError::changed_meanwhile("case"));
-    }
+    update
+        .apply(&tx, || ApiError::changed_meanwhile("case"))
+        .await?;
     let mut changes = vec![(
         types::TICKET_STATUS_CHANGED,
         json!({"from": from.as_str(), "to": to.as_str(), "reason": reason}),
@@ -355,6 +281,39 @@ pub async fn transition(
     let updated = get_visible(&tx, actor, id).await?;
     tx.commit().await?;
     Ok(updated)
+}
+
+/// Leaving a hold (resumed or cancelled): the clocks stopped for the business days it lasted,
+/// so the pending due dates move by as many.
+fn leave_hold(
+    update: VersionedUpdate<ticket::Entity>,
+    row: &ticket::Model,
+    since: DateTime<Utc>,
+    calendar: &BusinessCalendar,
+) -> VersionedUpdate<ticket::Entity> {
+    use ticket::Column as T;
+    let held = calendar.business_days_between(jst_date(since), jst_date(Utc::now()));
+    // Negative only if the clock went backwards; a hold never adds negative days.
+    let held = u32::try_from(held).unwrap_or(0);
+    let shift = |due: Option<NaiveDate>, met: Option<bool>| match (due, met) {
+        (Some(due), None) => Some(calendar.add_business_days(due, held)),
+        (due, _) => due,
+    };
+    update
+        .set(T::OnHoldSince, None::<DateTime<Utc>>)
+        .set(
+            T::PausedBusinessDays,
+            row.paused_business_days
+                .saturating_add(i32::try_from(held).unwrap_or(i32::MAX)),
+        )
+        .set(
+            T::FirstContactDue,
+            shift(row.first_contact_due, row.first_contact_met),
+        )
+        .set(
+            T::AssignmentDue,
+            shift(row.assignment_due, row.assignment_met),
+        )
 }
 
 /// What a coordinator asks of the router for one case.
@@ -418,25 +377,18 @@ pub async fn route(
     } else {
         from
     };
-    let mut update = ticket::Entity::update_many()
-        .col_expr(
+    VersionedUpdate::<ticket::Entity>::of(id, current.row.version)
+        .set(
             ticket::Column::Routing,
-            Expr::value(serde_json::to_string(&decision).map_err(anyhow::Error::from)?),
+            serde_json::to_string(&decision).map_err(anyhow::Error::from)?,
         )
-        .col_expr(ticket::Column::Status, Expr::value(to.as_str()))
-        .col_expr(
-            ticket::Column::Version,
-            Expr::col(ticket::Column::Version).add(1),
+        .set(ticket::Column::Status, to.as_str())
+        .set_if(
+            ticket::Column::Track,
+            applies.then_some(decision.track.as_str()),
         )
-        .col_expr(ticket::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(ticket::Column::Id.eq(id))
-        .filter(ticket::Column::Version.eq(current.row.version));
-    if applies {
-        update = update.col_expr(ticket::Column::Track, Expr::value(decision.track.as_str()));
-    }
-    if update.exec(&tx).await?.rows_affected != 1 {
-        return Err(ApiError::changed_meanwhile("case"));
-    }
+        .apply(&tx, || ApiError::changed_meanwhile("case"))
+        .await?;
     if applies {
         events::record(
             &tx,
