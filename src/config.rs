@@ -181,36 +181,7 @@ impl Settings {
                 .map(|&seconds| std::time::Duration::from_secs(seconds))
                 .collect(),
             rate_limit_per_second: parse_number(&get, "ONESTOP_RATE_LIMIT_PER_SECOND", 100)?,
-            token_failures: {
-                let defaults = TokenFailureLimits::default();
-                TokenFailureLimits {
-                    per_pair: parse_number(
-                        &get,
-                        "ONESTOP_TOKEN_FAILURES_PER_PAIR",
-                        defaults.per_pair,
-                    )?,
-                    per_client: parse_number(
-                        &get,
-                        "ONESTOP_TOKEN_FAILURES_PER_CLIENT",
-                        defaults.per_client,
-                    )?,
-                    per_address: parse_number(
-                        &get,
-                        "ONESTOP_TOKEN_FAILURES_PER_ADDRESS",
-                        defaults.per_address,
-                    )?,
-                    window_seconds: match parse_number(
-                        &get,
-                        "ONESTOP_TOKEN_FAILURE_WINDOW_SECONDS",
-                        defaults.window_seconds,
-                    )? {
-                        0 => {
-                            anyhow::bail!("ONESTOP_TOKEN_FAILURE_WINDOW_SECONDS must be at least 1")
-                        }
-                        seconds => seconds,
-                    },
-                }
-            },
+            token_failures: token_failure_limits(&get)?,
             workers: get("ONESTOP_WORKERS")
                 .map(|raw| {
                     raw.parse()
@@ -249,6 +220,36 @@ impl Settings {
             },
         })
     }
+}
+
+/// The token endpoint's failure limits (`ONESTOP_TOKEN_FAILURE*`).
+fn token_failure_limits(
+    get: &impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<TokenFailureLimits> {
+    let defaults = TokenFailureLimits::default();
+    Ok(TokenFailureLimits {
+        per_pair: parse_number(&get, "ONESTOP_TOKEN_FAILURES_PER_PAIR", defaults.per_pair)?,
+        per_client: parse_number(
+            &get,
+            "ONESTOP_TOKEN_FAILURES_PER_CLIENT",
+            defaults.per_client,
+        )?,
+        per_address: parse_number(
+            &get,
+            "ONESTOP_TOKEN_FAILURES_PER_ADDRESS",
+            defaults.per_address,
+        )?,
+        window_seconds: match parse_number(
+            &get,
+            "ONESTOP_TOKEN_FAILURE_WINDOW_SECONDS",
+            defaults.window_seconds,
+        )? {
+            0 => {
+                anyhow::bail!("ONESTOP_TOKEN_FAILURE_WINDOW_SECONDS must be at least 1")
+            }
+            seconds => seconds,
+        },
+    })
 }
 
 /// Reads a comma-separated list of web origins (`scheme://host[:port]`, nothing after).

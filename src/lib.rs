@@ -3,6 +3,7 @@ pub mod auth;
 pub mod classifier;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod docs;
 pub mod domain;
 pub mod entities;

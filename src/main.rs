@@ -141,7 +141,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 db::connect_with_pool(&settings.database_url, settings.db_max_connections).await?;
             db::migrate(&db).await?;
             services::routing::ensure_default_rules(&db).await?;
-            let seeded = services::demo::seed(&db).await?;
+            let seeded = onestop::demo::seed(&db).await?;
             println!("{seeded}");
             Ok(())
         }

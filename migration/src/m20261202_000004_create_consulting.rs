@@ -7,6 +7,10 @@ pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    #[allow(
+        clippy::too_many_lines,
+        reason = "a schema is one declarative statement per table and index"
+    )]
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(

@@ -11,6 +11,7 @@ use sea_orm_migration::{
     sea_orm::{ConnectionTrait, DbBackend, Statement},
 };
 
+/// Adds the search key of cases (and, on PostgreSQL, its bigram index).
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 

@@ -4,7 +4,6 @@ pub mod assignment;
 pub mod capacity;
 pub mod clients;
 pub mod companies;
-pub mod demo;
 pub mod events;
 pub mod feed;
 pub mod idempotency;

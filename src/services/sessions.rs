@@ -74,6 +74,68 @@ async fn booked_for_company(
         .await?)
 }
 
+/// 409 `session-overlap` when the manager already has a booked session that overlaps `new`
+/// (the caller holds the manager's row lock, so two bookings cannot both pass).
+async fn refuse_overlap(
+    tx: &impl ConnectionTrait,
+    manager_id: Uuid,
+    new: &NewSession,
+) -> Result<(), ApiError> {
+    let clash = consulting_session::Entity::find()
+        .filter(consulting_session::Column::ManagerId.eq(manager_id))
+        .filter(consulting_session::Column::Status.is_in(BOOKED))
+        .filter(consulting_session::Column::StartsAt.lt(new.ends_at))
+        .filter(consulting_session::Column::EndsAt.gt(new.starts_at))
+        .one(tx)
+        .await?;
+    if let Some(clash) = clash {
+        let mut extensions = serde_json::Map::new();
+        extensions.insert("starts_at".into(), json!(clash.starts_at));
+        extensions.insert("ends_at".into(), json!(clash.ends_at));
+        return Err(ApiError::Conflict {
+            slug: "session-overlap",
+            detail: format!(
+                "the manager already has a session from {} to {}",
+                clash.starts_at.to_rfc3339(),
+                clash.ends_at.to_rfc3339()
+            ),
+            extensions,
+        });
+    }
+    Ok(())
+}
+
+/// The free sessions the company has booked in the fiscal year, across all its cases; 409
+/// `free-sessions-used-up` when none is left (the company's row lock, taken here, serializes
+/// concurrent bookings).
+async fn free_sessions_booked(
+    tx: &impl ConnectionTrait,
+    company_id: Uuid,
+    fiscal_year: i32,
+    free_sessions: u32,
+) -> Result<u64, ApiError> {
+    company::Entity::find_by_id(company_id)
+        .lock_exclusive()
+        .one(tx)
+        .await?;
+    let used = booked_for_company(tx, company_id, fiscal_year).await?;
+    if used >= u64::from(free_sessions) {
+        let mut extensions = serde_json::Map::new();
+        extensions.insert("limit".into(), json!(free_sessions));
+        extensions.insert("remaining".into(), json!(0));
+        extensions.insert("fiscal_year".into(), json!(fiscal_year));
+        return Err(ApiError::Conflict {
+            slug: "free-sessions-used-up",
+            detail: format!(
+                "the company has used all {free_sessions} free sessions of fiscal {fiscal_year} \
+                 (scheduled and held, across all its cases); 0 remain"
+            ),
+            extensions,
+        });
+    }
+    Ok(used)
+}
+
 /// Books a session on an assigned case for its manager, inside `tx`. The first session
 /// moves the case to `in_consultation`.
 pub async fn schedule(
@@ -106,48 +168,9 @@ pub async fn schedule(
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("manager {manager_id} is missing")))?;
     check_mode(&manager, &case.row, new.mode)?;
 
-    let clash = consulting_session::Entity::find()
-        .filter(consulting_session::Column::ManagerId.eq(manager_id))
-        .filter(consulting_session::Column::Status.is_in(BOOKED))
-        .filter(consulting_session::Column::StartsAt.lt(new.ends_at))
-        .filter(consulting_session::Column::EndsAt.gt(new.starts_at))
-        .one(tx)
-        .await?;
-    if let Some(clash) = clash {
-        let mut extensions = serde_json::Map::new();
-        extensions.insert("starts_at".into(), json!(clash.starts_at));
-        extensions.insert("ends_at".into(), json!(clash.ends_at));
-        return Err(ApiError::Conflict {
-            slug: "session-overlap",
-            detail: format!(
-                "the manager already has a session from {} to {}",
-                clash.starts_at.to_rfc3339(),
-                clash.ends_at.to_rfc3339()
-            ),
-            extensions,
-        });
-    }
-
-    company::Entity::find_by_id(case.row.company_id)
-        .lock_exclusive()
-        .one(tx)
-        .await?;
+    refuse_overlap(tx, manager_id, &new).await?;
     let fiscal_year = FiscalYear::of_instant(new.starts_at).year();
-    let used = booked_for_company(tx, case.row.company_id, fiscal_year).await?;
-    if used >= u64::from(free_sessions) {
-        let mut extensions = serde_json::Map::new();
-        extensions.insert("limit".into(), json!(free_sessions));
-        extensions.insert("remaining".into(), json!(0));
-        extensions.insert("fiscal_year".into(), json!(fiscal_year));
-        return Err(ApiError::Conflict {
-            slug: "free-sessions-used-up",
-            detail: format!(
-                "the company has used all {free_sessions} free sessions of fiscal {fiscal_year} \
-                 (scheduled and held, across all its cases); 0 remain"
-            ),
-            extensions,
-        });
-    }
+    let used = free_sessions_booked(tx, case.row.company_id, fiscal_year, free_sessions).await?;
 
     let now = Utc::now();
     let row = consulting_session::ActiveModel {

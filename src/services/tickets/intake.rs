@@ -40,6 +40,18 @@ use crate::{
     },
 };
 
+impl NewTicket {
+    /// What the router reads of the case.
+    fn routing_input(&self) -> RoutingInput {
+        RoutingInput {
+            subject: self.subject.clone(),
+            description: self.description.clone(),
+            topics: self.topics.clone(),
+            industry: self.company.industry.map(|i| i.code().to_owned()),
+        }
+    }
+}
+
 /// The company a case is about, as filed.
 #[derive(Debug, Clone)]
 pub struct NewCompany {
@@ -218,13 +230,7 @@ pub async fn create(
     start: &FilingStart,
     started: &QueryResult,
 ) -> Result<Filing, ApiError> {
-    let input = RoutingInput {
-        subject: new.subject.clone(),
-        description: new.description.clone(),
-        topics: new.topics.clone(),
-        industry: new.company.industry.map(|i| i.code().to_owned()),
-    };
-    let (decision, apply_now) = routing.classify(tx, &input).await?;
+    let (decision, apply_now) = routing.classify(tx, &new.routing_input()).await?;
     let (now, fiscal_year) = (start.now, start.fiscal_year);
     let (company, reference, sequence) = company_and_reference(tx, start, started).await?;
     let (status, track) = if apply_now {

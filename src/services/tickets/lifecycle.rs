@@ -15,7 +15,7 @@ use crate::{
         company_size::{CapitalJpy, Employees},
         precondition::Precondition,
         text::case_search_text as searchable,
-        ticket_status::{TicketStatus, Transition, TransitionTarget, apply},
+        ticket_status::{IllegalTransition, TicketStatus, Transition, TransitionTarget, apply},
         topic::Topic,
         track::Track,
     },
@@ -194,29 +194,9 @@ pub async fn transition(
         .as_deref()
         .map(parse_status)
         .transpose()?;
-    let to = target.apply(from, held_from).map_err(|illegal| {
-        let allowed: Vec<&str> = TransitionTarget::allowed_from(from)
-            .into_iter()
-            .map(TransitionTarget::as_str)
-            .collect();
-        let mut extensions = serde_json::Map::new();
-        extensions.insert("current_status".into(), from.as_str().into());
-        extensions.insert("allowed".into(), json!(allowed));
-        ApiError::Conflict {
-            slug: "illegal-transition",
-            detail: format!(
-                "{} (the case is {}; allowed: {})",
-                illegal,
-                from.as_str(),
-                if allowed.is_empty() {
-                    "none".to_owned()
-                } else {
-                    allowed.join(", ")
-                }
-            ),
-            extensions,
-        }
-    })?;
+    let to = target
+        .apply(from, held_from)
+        .map_err(|illegal| illegal_target(&illegal, from))?;
     let action = target.action(from);
     let new_held_from = match action {
         Transition::Hold => Some(from.as_str().to_owned()),
@@ -281,6 +261,31 @@ pub async fn transition(
     let updated = get_visible(&tx, actor, id).await?;
     tx.commit().await?;
     Ok(updated)
+}
+
+/// The 409 for a named move the case's status does not allow, naming the current status and
+/// the moves that are allowed from it.
+fn illegal_target(illegal: &IllegalTransition, from: TicketStatus) -> ApiError {
+    let allowed: Vec<&str> = TransitionTarget::allowed_from(from)
+        .into_iter()
+        .map(TransitionTarget::as_str)
+        .collect();
+    let mut extensions = serde_json::Map::new();
+    extensions.insert("current_status".into(), from.as_str().into());
+    extensions.insert("allowed".into(), json!(allowed));
+    let listed = if allowed.is_empty() {
+        "none".to_owned()
+    } else {
+        allowed.join(", ")
+    };
+    ApiError::Conflict {
+        slug: "illegal-transition",
+        detail: format!(
+            "{illegal} (the case is {}; allowed: {listed})",
+            from.as_str()
+        ),
+        extensions,
+    }
 }
 
 /// Leaving a hold (resumed or cancelled): the clocks stopped for the business days it lasted,

@@ -4,6 +4,7 @@
 use anyhow::Context;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 use crate::{
     auth::{Actor, Role},
@@ -55,6 +56,19 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<Value> {
     if already.is_some() {
         anyhow::bail!("the demo data is already in this database (partner {FIRST_PARTNER} exists)");
     }
+    let partner_ids = seed_partners(db).await?;
+    let manager_ids = seed_managers(db).await?;
+    let credentials = seed_clients(db, &partner_ids, &manager_ids).await?;
+    let references = seed_cases(db, &partner_ids).await?;
+    Ok(json!({
+        "partners": partner_ids,
+        "managers": manager_ids,
+        "cases": references,
+        "clients": credentials,
+    }))
+}
+
+async fn seed_partners(db: &DatabaseConnection) -> anyhow::Result<Vec<Uuid>> {
     let mut partner_ids = Vec::new();
     for (name, kind, code) in [
         (FIRST_PARTNER, PartnerKind::ChamberOfCommerce, "13"),
@@ -81,7 +95,10 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<Value> {
         .map_err(api_error)?;
         partner_ids.push(created.id);
     }
+    Ok(partner_ids)
+}
 
+async fn seed_managers(db: &DatabaseConnection) -> anyhow::Result<Vec<Uuid>> {
     let mut manager_ids = Vec::new();
     for (name, tracks, topic_codes, prefectures, onsite, capacity) in [
         (
@@ -146,7 +163,15 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<Value> {
         .map_err(api_error)?;
         manager_ids.push(created.id);
     }
+    Ok(manager_ids)
+}
 
+/// One client per role, bound to the first partner and manager.
+async fn seed_clients(
+    db: &DatabaseConnection,
+    partner_ids: &[Uuid],
+    manager_ids: &[Uuid],
+) -> anyhow::Result<Vec<Value>> {
     let mut credentials = Vec::new();
     for (role, partner_id, manager_id) in [
         (Role::Admin, None, None),
@@ -174,7 +199,11 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<Value> {
             "manager_id": manager_id,
         }));
     }
+    Ok(credentials)
+}
 
+/// Cases filed through the same service code as `POST /v1/tickets`, spread over the partners.
+async fn seed_cases(db: &DatabaseConnection, partner_ids: &[Uuid]) -> anyhow::Result<Vec<Value>> {
     let routing = RoutingEngine::new()?;
     let workflow = Workflow::default();
     let cases = [
@@ -261,11 +290,5 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<Value> {
         let ticket = filing.ticket;
         references.push(json!({"id": ticket.row.id, "reference": ticket.row.reference, "status": ticket.row.status}));
     }
-
-    Ok(json!({
-        "partners": partner_ids,
-        "managers": manager_ids,
-        "cases": references,
-        "clients": credentials,
-    }))
+    Ok(references)
 }
