@@ -56,6 +56,16 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let secret = services::settings::token_secret(&db, &settings.jwt).await?;
         services::routing::ensure_default_rules(&db).await?;
+        let workflow = services::Workflow::from_settings(&settings);
+        let backfilled = services::tickets::backfill_due_dates(&db, &workflow)
+            .await
+            .map_err(|error| anyhow::anyhow!("{error}"))?;
+        if backfilled > 0 {
+            tracing::info!(
+                cases = backfilled,
+                "gave older cases their service-level due dates"
+            );
+        }
         let state = AppState {
             keys: Arc::new(TokenKeys::new(&secret, &settings.jwt)),
             db,
@@ -64,7 +74,7 @@ impl Application {
             token_failures: Arc::new(TokenFailureLimiter::new(settings.token_failures.clone())),
             metrics: Arc::new(Metrics::new()?),
             routing: Arc::new(RoutingEngine::new()?),
-            workflow: Arc::new(services::Workflow::from_settings(&settings)),
+            workflow: Arc::new(workflow),
             settings: Arc::new(settings.clone()),
         };
         let listener = TcpListener::bind(settings.bind)?;

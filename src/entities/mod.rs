@@ -11,6 +11,7 @@ pub mod outcome;
 pub mod partner;
 pub mod routing_rule_set;
 pub mod setting;
+pub mod stored;
 pub mod ticket;
 pub mod ticket_counter;
 pub mod webhook_attempt;

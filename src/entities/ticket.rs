@@ -1,8 +1,20 @@
 //! `tickets`: consultation cases.
 use sea_orm::entity::prelude::*;
 
+use super::stored::{Json, Topics};
+use crate::{
+    classifier::RoutingDecision,
+    domain::{
+        case::{Channel, PreferredMode},
+        industry::Industry,
+        prefecture::Prefecture,
+        ticket_status::TicketStatus,
+        track::Track,
+    },
+};
+
 /// A case.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "tickets")]
 pub struct Model {
     /// Id (UUIDv7, so ids sort by filing time).
@@ -15,8 +27,8 @@ pub struct Model {
     pub fiscal_year: i32,
     /// Sequence within the fiscal year.
     pub sequence: i64,
-    /// `partner`, `phone`, `web` or `email`.
-    pub channel: String,
+    /// How the case arrived.
+    pub channel: Channel,
     /// Filing partner.
     pub partner_id: Option<Uuid>,
     /// The shared company record (the identity free sessions are counted by).
@@ -26,9 +38,9 @@ pub struct Model {
     /// The company's 法人番号 as the case's filer gave it.
     pub company_corporate_number: Option<String>,
     /// The company's prefecture as the case's filer gave it (filters and reports read it).
-    pub prefecture: String,
+    pub prefecture: Prefecture,
     /// The company's JSIC division as the case's filer gave it.
-    pub industry: Option<String>,
+    pub industry: Option<Industry>,
     /// The company's regular employees as the case's filer gave them.
     pub company_employees: Option<i64>,
     /// The company's capital in yen as the case's filer gave it.
@@ -44,20 +56,20 @@ pub struct Model {
     /// The question.
     #[sea_orm(column_type = "Text")]
     pub description: String,
-    /// Topic codes as a JSON array.
+    /// Topics (a JSON array of codes).
     #[sea_orm(column_type = "Text")]
-    pub topics: String,
-    /// `online`, `onsite` or `either`.
-    pub preferred_mode: String,
+    pub topics: Topics,
+    /// How the company wants to be consulted.
+    pub preferred_mode: PreferredMode,
     /// Status.
-    pub status: String,
+    pub status: TicketStatus,
     /// The status an on-hold case returns to.
-    pub held_from: Option<String>,
-    /// `ict` or `labor` once routed.
-    pub track: Option<String>,
-    /// The routing decision as JSON.
+    pub held_from: Option<TicketStatus>,
+    /// The track, once routed.
+    pub track: Option<Track>,
+    /// The routing decision (JSON).
     #[sea_orm(column_type = "Text", nullable)]
-    pub routing: Option<String>,
+    pub routing: Option<Json<RoutingDecision>>,
     /// Assigned manager.
     pub manager_id: Option<Uuid>,
     /// When an automatic assignment found nobody; the case waits in the queue from then.

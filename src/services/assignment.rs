@@ -119,7 +119,7 @@ pub async fn assign(
 ) -> Result<Assignment, ApiError> {
     let tx = begin_write(db).await?;
     let current = tickets::get_visible(&tx, actor, ticket_id).await?;
-    let from = current.status()?;
+    let from = current.row.status;
     apply(from, Transition::Assign, None)
         .map_err(|illegal| illegal_move(&illegal, "release the current manager first"))?;
     let needs = case_needs(&current.row)?;
@@ -254,7 +254,7 @@ pub async fn release(
 ) -> Result<Release, ApiError> {
     let tx = begin_write(db).await?;
     let current = tickets::get_visible(&tx, actor, ticket_id).await?;
-    let from = current.status()?;
+    let from = current.row.status;
     let to = apply(from, Transition::Release, None)
         .map_err(|illegal| illegal_move(&illegal, "only an assigned case can be released"))?;
     let manager_id = current.row.manager_id.ok_or_else(|| {

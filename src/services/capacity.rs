@@ -17,10 +17,7 @@ use crate::{
         business_days::{BusinessCalendar, jst_date},
         case::PreferredMode,
         consulting::SessionStatus,
-        prefecture::Prefecture,
         ticket_status::TicketStatus,
-        topic::Topic,
-        track::Track,
     },
     entities::{consulting_session, manager, ticket},
     error::ApiError,
@@ -57,28 +54,17 @@ impl HandOffTrigger {
 
 /// What the ranking needs to know about a routed case; 409 when it is not routed yet.
 pub fn case_needs(ticket: &ticket::Model) -> Result<CaseNeeds, ApiError> {
-    let track = ticket
-        .track
-        .as_deref()
-        .and_then(|t| t.parse::<Track>().ok())
-        .ok_or_else(|| {
-            ApiError::conflict(
-                "not-routed",
-                "the case has no track yet; confirm its routing first (POST .../routing)",
-            )
-        })?;
-    let topics = serde_json::from_str::<Vec<String>>(&ticket.topics)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|code| Topic::parse(code).ok())
-        .collect();
-    let corrupt =
-        |what: &str| ApiError::Internal(anyhow::anyhow!("case {} has a bad {what}", ticket.id));
+    let track = ticket.track.ok_or_else(|| {
+        ApiError::conflict(
+            "not-routed",
+            "the case has no track yet; confirm its routing first (POST .../routing)",
+        )
+    })?;
     Ok(CaseNeeds {
         track,
-        topics,
-        prefecture: Prefecture::parse(&ticket.prefecture).map_err(|_| corrupt("prefecture"))?,
-        mode: PreferredMode::parse(&ticket.preferred_mode).map_err(|_| corrupt("mode"))?,
+        topics: ticket.topics.0.clone(),
+        prefecture: ticket.prefecture,
+        mode: ticket.preferred_mode,
     })
 }
 

@@ -49,7 +49,7 @@ pub async fn record(
 ) -> Result<Ticket, ApiError> {
     let tx = begin_write(db).await?;
     let current = tickets::get_visible(&tx, actor, ticket_id).await?;
-    let from = current.status()?;
+    let from = current.row.status;
     let to = apply(from, Transition::RecordOutcome, None).map_err(|illegal| {
         illegal_move(
             &illegal,

@@ -20,7 +20,6 @@ use crate::{
     domain::{
         consulting::{SessionMode, SessionStatus, free_sessions_remaining},
         fiscal_year::FiscalYear,
-        prefecture::Prefecture,
         ticket_status::{TicketStatus, Transition, apply},
     },
     entities::{company, consulting_session, manager, ticket},
@@ -146,7 +145,7 @@ pub async fn schedule(
     new: NewSession,
 ) -> Result<Session, ApiError> {
     let case = tickets::get_visible(tx, actor, ticket_id).await?;
-    let from = case.status()?;
+    let from = case.row.status;
     let starts_consultation = match from {
         TicketStatus::InConsultation => false,
         _ => {
@@ -236,9 +235,7 @@ fn check_mode(
             "the case's manager does not consult online",
         )),
         SessionMode::Onsite => {
-            let visits = manager.onsite
-                && Prefecture::parse(&case.prefecture)
-                    .is_ok_and(|p| manager.prefecture_list().contains(&p));
+            let visits = manager.onsite && manager.prefecture_list().contains(&case.prefecture);
             if visits {
                 Ok(())
             } else {

@@ -25,6 +25,7 @@ mod reports;
 mod routing;
 mod search;
 mod service_levels;
+mod storage;
 mod tickets;
 mod token_endpoint;
 mod webhooks;

@@ -10,11 +10,9 @@ use crate::{
     auth::Role,
     classifier::RoutingDecision,
     domain::{
-        business_days::{BusinessCalendar, jst_date},
+        business_days::jst_date,
         case::{Channel, PreferredMode, Visibility},
         consulting::{Measure, OutcomeResult},
-        prefecture::Prefecture,
-        service_level::{self, Deadline, ServiceLevels},
         ticket_status::TicketStatus,
         track::Track,
     },
@@ -179,39 +177,30 @@ impl OutcomeView {
 impl TicketView {
     /// The answer for one case.
     pub fn from_ticket(ticket: Ticket) -> Result<Self, ApiError> {
-        let status = ticket.status()?;
+        let status = ticket.row.status;
         let size = ticket.company_size();
         let routing = ticket.routing().map(|decision| RoutingView {
             applied: ticket.row.track.is_some(),
-            decision,
+            decision: decision.clone(),
         });
-        let topics = ticket.topics();
-        let received = jst_date(ticket.row.created_at);
-        let calendar = BusinessCalendar::default();
-        let corrupt = |what: &str| {
-            ApiError::Internal(anyhow::anyhow!("case {} has a bad {what}", ticket.row.id))
-        };
-        let prefecture =
-            Prefecture::parse(&ticket.row.prefecture).map_err(|_| corrupt("prefecture"))?;
+        let (first_contact, assignment) = ticket.deadlines()?;
+        let breached = ticket.breached(jst_date(Utc::now()))?;
+        let prefecture = ticket.row.prefecture;
         Ok(Self {
             id: ticket.row.id,
             reference: ticket.row.reference,
             status,
-            held_from: ticket
-                .row
-                .held_from
-                .as_deref()
-                .and_then(|s| TicketStatus::parse(s).ok()),
-            track: ticket.row.track.as_deref().and_then(|t| t.parse().ok()),
+            held_from: ticket.row.held_from,
+            track: ticket.row.track,
             routing,
             partner_id: ticket.row.partner_id,
-            channel: Channel::parse(&ticket.row.channel).map_err(|_| corrupt("channel"))?,
+            channel: ticket.row.channel,
             company: CompanyView {
                 name: ticket.row.company_name,
                 corporate_number: ticket.row.company_corporate_number,
                 prefecture: prefecture.code().to_owned(),
                 prefecture_name: prefecture.name_ja().to_owned(),
-                industry: ticket.row.industry,
+                industry: ticket.row.industry.map(|i| i.code().to_owned()),
                 employees: ticket.row.company_employees,
                 capital_jpy: ticket.row.company_capital_jpy,
                 is_sme: size.is_sme,
@@ -228,42 +217,27 @@ impl TicketView {
             },
             subject: ticket.row.subject,
             description: ticket.row.description,
-            topics,
-            preferred_mode: PreferredMode::parse(&ticket.row.preferred_mode)
-                .map_err(|_| corrupt("preferred mode"))?,
+            topics: ticket
+                .row
+                .topics
+                .0
+                .iter()
+                .map(|topic| topic.code().to_owned())
+                .collect(),
+            preferred_mode: ticket.row.preferred_mode,
             manager_id: ticket.row.manager_id,
             assigned_at: ticket.row.assigned_at,
             waiting_since: ticket.row.waiting_since,
-            sla: {
-                let defaults = ServiceLevels::default();
-                let first_contact = Deadline {
-                    due: ticket.row.first_contact_due.unwrap_or_else(|| {
-                        calendar.add_business_days(received, defaults.first_contact_days)
-                    }),
-                    met: ticket.row.first_contact_met,
-                };
-                let assignment = Deadline {
-                    due: ticket.row.assignment_due.unwrap_or_else(|| {
-                        calendar.add_business_days(received, defaults.assignment_days)
-                    }),
-                    met: ticket.row.assignment_met,
-                };
-                SlaView {
-                    first_contact_due: first_contact.due,
-                    first_contact_at: ticket.row.first_contact_at,
-                    first_contact_met: first_contact.met,
-                    assignment_due: assignment.due,
-                    first_assigned_at: ticket.row.first_assigned_at,
-                    assignment_met: assignment.met,
-                    paused: status == TicketStatus::OnHold,
-                    paused_business_days: ticket.row.paused_business_days,
-                    breached: service_level::breached(
-                        status,
-                        first_contact,
-                        assignment,
-                        jst_date(Utc::now()),
-                    ),
-                }
+            sla: SlaView {
+                first_contact_due: first_contact.due,
+                first_contact_at: ticket.row.first_contact_at,
+                first_contact_met: first_contact.met,
+                assignment_due: assignment.due,
+                first_assigned_at: ticket.row.first_assigned_at,
+                assignment_met: assignment.met,
+                paused: status == TicketStatus::OnHold,
+                paused_business_days: ticket.row.paused_business_days,
+                breached,
             },
             outcome: ticket.outcome.map(OutcomeView::from_row).transpose()?,
             created_at: ticket.row.created_at,

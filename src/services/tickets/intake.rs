@@ -32,7 +32,11 @@ use crate::{
         ticket_status::TicketStatus,
         topic::Topic,
     },
-    entities::{company, ticket},
+    entities::{
+        company,
+        stored::{Json, Topics},
+        ticket,
+    },
     error::ApiError,
     services::{
         Workflow, companies::company_name_key, events, events::types, routing::RoutingEngine,
@@ -238,7 +242,6 @@ pub async fn create(
     } else {
         (TicketStatus::Received, None)
     };
-    let topics: Vec<&str> = new.topics.iter().map(|t| t.code()).collect();
     let calendar = &workflow.calendar;
     let levels = workflow.service_levels;
     let received = jst_date(now);
@@ -257,7 +260,7 @@ pub async fn create(
         reference: reference_text,
         fiscal_year: fiscal_year.year(),
         sequence,
-        channel: new.channel.as_str().to_owned(),
+        channel: new.channel,
         partner_id,
         company_id: company.id,
         company_name: new.company.name,
@@ -266,8 +269,8 @@ pub async fn create(
             .corporate_number
             .as_ref()
             .map(|n| n.as_str().to_owned()),
-        prefecture: new.company.prefecture.code().to_owned(),
-        industry: new.company.industry.map(|i| i.code().to_owned()),
+        prefecture: new.company.prefecture,
+        industry: new.company.industry,
         company_employees: new.company.employees.map(Employees::count),
         company_capital_jpy: new.company.capital_jpy.map(CapitalJpy::yen),
         contact_name: new.contact.name,
@@ -275,12 +278,12 @@ pub async fn create(
         contact_phone: new.contact.phone,
         subject: new.subject,
         description: new.description,
-        topics: json!(topics).to_string(),
-        preferred_mode: new.preferred_mode.as_str().to_owned(),
-        status: status.as_str().to_owned(),
+        topics: Topics(new.topics),
+        preferred_mode: new.preferred_mode,
+        status,
         held_from: None,
-        track: track.map(|t| t.as_str().to_owned()),
-        routing: Some(serde_json::to_string(&decision).map_err(anyhow::Error::from)?),
+        track,
+        routing: Some(Json(decision.clone())),
         manager_id: None,
         waiting_since: None,
         assigned_at: None,

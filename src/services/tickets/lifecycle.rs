@@ -4,7 +4,7 @@ use sea_orm::DatabaseConnection;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Contact, Ticket, get_visible, illegal_move, parse_status, routed_data};
+use super::{Contact, Ticket, get_visible, illegal_move, routed_data};
 use crate::{
     auth::{Actor, policy},
     classifier::{RoutingDecision, RoutingInput, RoutingMethod},
@@ -63,7 +63,7 @@ pub async fn update(
     if !expected.admits(current.row.version) {
         return Err(stale_version(current.row.version));
     }
-    if !policy::may_edit_case_in(actor.role, current.status()?) {
+    if !policy::may_edit_case_in(actor.role, current.row.status) {
         return Err(ApiError::conflict(
             "not-editable",
             format!(
@@ -187,13 +187,8 @@ pub async fn transition(
     }
     let tx = begin_write(db).await?;
     let current = get_visible(&tx, actor, id).await?;
-    let from = current.status()?;
-    let held_from = current
-        .row
-        .held_from
-        .as_deref()
-        .map(parse_status)
-        .transpose()?;
+    let from = current.row.status;
+    let held_from = current.row.held_from;
     let to = target
         .apply(from, held_from)
         .map_err(|illegal| illegal_target(&illegal, from))?;
@@ -347,7 +342,7 @@ pub async fn route(
 ) -> Result<Ticket, ApiError> {
     let tx = begin_write(db).await?;
     let current = get_visible(&tx, actor, id).await?;
-    let from = current.status()?;
+    let from = current.row.status;
     let (decision, applies, reason) = match request {
         RoutingRequest::Manual { track, reason } => {
             let version = routing.router(&tx).await?.rules().version;
@@ -365,12 +360,8 @@ pub async fn route(
             let input = RoutingInput {
                 subject: current.row.subject.clone(),
                 description: current.row.description.clone(),
-                topics: current
-                    .topics()
-                    .iter()
-                    .filter_map(|code| Topic::parse(code).ok())
-                    .collect(),
-                industry: current.row.industry.clone(),
+                topics: current.row.topics.0.clone(),
+                industry: current.row.industry.map(|i| i.code().to_owned()),
             };
             let (decision, applies) = routing.classify(&tx, &input).await?;
             (decision, applies, None)

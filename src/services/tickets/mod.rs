@@ -11,8 +11,10 @@ pub use intake::{Contact, Filing, FilingStart, NewCompany, NewTicket, create};
 pub use lifecycle::{RoutingRequest, TicketChanges, route, transition, update};
 pub use query::{TicketFilter, jst_day_start, list};
 
+use chrono::NaiveDate;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    sea_query::{Expr, Func},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -21,12 +23,15 @@ use crate::{
     auth::{Actor, Scope, policy::sees_company_records},
     classifier::RoutingDecision,
     domain::{
+        business_days::jst_date,
         company_size::CompanySize,
+        industry::Industry,
+        service_level::{self, Deadline},
         ticket_status::{IllegalTransition, TicketStatus},
     },
-    entities::{company, outcome, ticket},
+    entities::{company, outcome, stored::Json, ticket},
     error::ApiError,
-    services::companies::size_of,
+    services::{Workflow, companies::size_of},
 };
 
 /// A stored case. The company details its filer gave are on the row; the shared company
@@ -43,37 +48,53 @@ pub struct Ticket {
 }
 
 impl Ticket {
-    /// The status.
-    pub fn status(&self) -> Result<TicketStatus, ApiError> {
-        parse_status(&self.row.status)
-    }
-
     /// The routing decision, when the case has one.
-    pub fn routing(&self) -> Option<RoutingDecision> {
-        self.row
-            .routing
-            .as_deref()
-            .and_then(|raw| serde_json::from_str(raw).ok())
-    }
-
-    /// Topics.
-    pub fn topics(&self) -> Vec<String> {
-        serde_json::from_str(&self.row.topics).unwrap_or_default()
+    pub fn routing(&self) -> Option<&RoutingDecision> {
+        self.row.routing.as_ref().map(|Json(decision)| decision)
     }
 
     /// SME classification of the company by the details the case's filer gave.
     pub fn company_size(&self) -> CompanySize {
         size_of(
-            self.row.industry.as_deref(),
+            self.row.industry.map(Industry::code),
             self.row.company_capital_jpy,
             self.row.company_employees,
         )
     }
-}
 
-fn parse_status(raw: &str) -> Result<TicketStatus, ApiError> {
-    TicketStatus::parse(raw)
-        .map_err(|_| ApiError::Internal(anyhow::anyhow!("a case has the unknown status {raw:?}")))
+    /// The first-contact and assignment deadlines. Every case has both from its filing (cases
+    /// filed before service levels existed get them at start-up, see [`backfill_due_dates`]),
+    /// so a missing one is a corrupt row.
+    pub fn deadlines(&self) -> Result<(Deadline, Deadline), ApiError> {
+        let missing = || {
+            ApiError::Internal(anyhow::anyhow!(
+                "case {} has no service-level due dates",
+                self.row.id
+            ))
+        };
+        Ok((
+            Deadline {
+                due: self.row.first_contact_due.ok_or_else(missing)?,
+                met: self.row.first_contact_met,
+            },
+            Deadline {
+                due: self.row.assignment_due.ok_or_else(missing)?,
+                met: self.row.assignment_met,
+            },
+        ))
+    }
+
+    /// Whether the case breached a service level as of `today` (a Japan calendar day): the
+    /// one rule, which `query::sla_breached_condition` states in SQL for the list.
+    pub fn breached(&self, today: NaiveDate) -> Result<bool, ApiError> {
+        let (first_contact, assignment) = self.deadlines()?;
+        Ok(service_level::breached(
+            self.row.status,
+            first_contact,
+            assignment,
+            today,
+        ))
+    }
 }
 
 fn routed_data(decision: &RoutingDecision, reason: Option<&str>) -> serde_json::Value {
@@ -170,4 +191,48 @@ pub fn illegal_move(illegal: &IllegalTransition, hint: &str) -> ApiError {
         detail: format!("{illegal}; {hint}"),
         extensions,
     }
+}
+
+/// Gives every case filed before service levels existed its due dates, from its day of receipt
+/// by the center's configured calendar and levels (as a filing today would), so that one rule
+/// decides breaches everywhere ([`Ticket::breached`] and the list's SQL). Runs at start-up;
+/// with nothing to do it is one indexed look.
+pub async fn backfill_due_dates(
+    db: &impl ConnectionTrait,
+    workflow: &Workflow,
+) -> Result<u64, ApiError> {
+    use ticket::Column as T;
+    let missing = ticket::Entity::find()
+        .select_only()
+        .columns([T::Id, T::CreatedAt])
+        .filter(
+            Condition::any()
+                .add(T::FirstContactDue.is_null())
+                .add(T::AssignmentDue.is_null()),
+        )
+        .into_tuple::<(Uuid, chrono::DateTime<chrono::Utc>)>()
+        .all(db)
+        .await?;
+    let levels = workflow.service_levels;
+    let mut filled = 0;
+    for (id, created_at) in missing {
+        let received = jst_date(created_at);
+        let calendar = &workflow.calendar;
+        let first_contact = calendar.add_business_days(received, levels.first_contact_days);
+        let assignment = calendar.add_business_days(received, levels.assignment_days);
+        let result = ticket::Entity::update_many()
+            .col_expr(
+                T::FirstContactDue,
+                Func::coalesce([Expr::col(T::FirstContactDue), Expr::value(first_contact)]).into(),
+            )
+            .col_expr(
+                T::AssignmentDue,
+                Func::coalesce([Expr::col(T::AssignmentDue), Expr::value(assignment)]).into(),
+            )
+            .filter(T::Id.eq(id))
+            .exec(db)
+            .await?;
+        filled += result.rows_affected;
+    }
+    Ok(filled)
 }
