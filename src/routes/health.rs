@@ -2,11 +2,10 @@
 use std::time::Duration;
 
 use actix_web::{HttpResponse, get, web};
-use sea_orm::ConnectionTrait;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::{error::ApiError, state::AppState, telemetry};
+use crate::{error::ApiError, services, state::AppState, telemetry};
 
 /// The answer of the health endpoints.
 #[derive(Debug, Serialize, ToSchema)]
@@ -36,7 +35,7 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let ping = tokio::time::timeout(
         Duration::from_secs(2),
-        state.db.execute_unprepared("SELECT 1"),
+        services::settings::database_answers(&state.db),
     );
     match ping.await {
         Ok(Ok(_)) => Ok(HttpResponse::Ok().json(HealthStatus { status: "ok" })),

@@ -1,11 +1,10 @@
 //! Creates answered through the idempotency protocol (`Idempotency-Key`).
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header};
-use sea_orm::sea_query::InsertStatement;
 
 use crate::{
     auth::Actor,
     error::ApiError,
-    services::idempotency::{self, Answer, CreateFn, KeyedRequest, StoredResponse},
+    services::idempotency::{self, Answer, CreateFn, KeyedRequest, Opening, StoredResponse},
     state::AppState,
 };
 
@@ -18,7 +17,7 @@ pub async fn respond_to_create(
     req: &HttpRequest,
     client: &Actor,
     raw_body: &[u8],
-    opening: Option<InsertStatement>,
+    opening: Option<Opening>,
     create: CreateFn<'_>,
 ) -> Result<HttpResponse, ApiError> {
     let keyed = match req.headers().get("idempotency-key") {

@@ -220,6 +220,11 @@ pub fn check_key(key: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A statement a create needs run first, with `RETURNING` (see [`execute`]); opaque to the
+/// routes, which only pass it on.
+#[derive(Debug, Clone)]
+pub struct Opening(pub(crate) InsertStatement);
+
 /// The body of a create that runs inside the transaction [`execute`] opens. It is handed the
 /// row its opening statement returned, when it gave one.
 pub type CreateFn<'a> = Box<
@@ -243,9 +248,10 @@ pub type CreateFn<'a> = Box<
 pub async fn execute(
     db: &DatabaseConnection,
     keyed: Option<KeyedRequest>,
-    opening: Option<InsertStatement>,
+    opening: Option<Opening>,
     create: CreateFn<'_>,
 ) -> Result<Answer, ApiError> {
+    let opening = opening.map(|Opening(statement)| statement);
     let tx = begin_write(db).await?;
     let now = Utc::now();
     let opened = match &keyed {

@@ -39,8 +39,8 @@ use crate::{
     },
     error::ApiError,
     services::{
-        Workflow, companies::company_name_key, events, events::types, routing::RoutingEngine,
-        webhooks::Audience,
+        Workflow, companies::company_name_key, events, events::types, idempotency::Opening,
+        routing::RoutingEngine, webhooks::Audience,
     },
 };
 
@@ -133,8 +133,8 @@ impl FilingStart {
     }
 
     /// The statement, with `RETURNING` the company and, on PostgreSQL, `n`.
-    pub fn statement(&self) -> InsertStatement {
-        self.statement.clone()
+    pub fn statement(&self) -> Opening {
+        Opening(self.statement.clone())
     }
 
     /// Runs the statement on its own and returns its row.
