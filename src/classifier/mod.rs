@@ -24,10 +24,10 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::classifier::context::SettledClauses;
 use crate::domain::topic::Topic;
 use crate::domain::track::Track;
 use crate::error::FieldError;
-use crate::classifier::context::SettledClauses;
 
 pub use input::{ClassifyRequest, MAX_TEXT_CHARS, RoutingInput, parse_topics};
 pub use model::{NgramModel, TrainingDataError};
@@ -264,8 +264,8 @@ impl Router {
         let (ict, labor) = (score(Track::Ict), score(Track::Labor));
         let thresholds = &self.rules.thresholds;
         let (strong, weak) = (ict.max(labor), ict.min(labor));
-        let cross_track = weak >= thresholds.cross_track_min_score
-            && weak >= thresholds.cross_track_ratio * strong;
+        let text_chars = input.subject.chars().count() + input.description.chars().count();
+        let cross_track = thresholds.is_cross_track(weak, strong, text_chars);
 
         let margin = if strong > 0.0 {
             (strong - weak) / (strong + weak)
