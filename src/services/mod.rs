@@ -12,6 +12,7 @@ pub mod outcomes;
 pub mod partners;
 pub mod reports;
 pub mod routing;
+pub mod routing_models;
 pub mod sessions;
 pub mod settings;
 pub mod tickets;
