@@ -36,7 +36,7 @@ deliveries alike, and a 409 for a status move that is not allowed lists the move
         (name = "administration", description = "Partners and API clients"),
         (name = "cases", description = "Cases (tickets) and their topics"),
         (name = "companies", description = "The shared company records behind the cases, kept by the center"),
-        (name = "routing", description = "The two-track router: rules as data and dry runs"),
+        (name = "routing", description = "The two-track router: rules as data, dry runs, and model versions trained from coordinators' overrides"),
         (name = "managers", description = "The roster of telework managers"),
         (name = "assignment", description = "Candidates, assignment, release and the waiting queue"),
         (name = "sessions", description = "Consulting sessions and outcomes"),

@@ -81,6 +81,10 @@ pub enum Action {
     WriteRoutingRules,
     /// `POST /v1/routing/classify`.
     ClassifyCase,
+    /// `GET /v1/routing/models`, `GET /v1/routing/models/{version}`.
+    ReadRoutingModels,
+    /// `POST /v1/routing/models` (train a version), `POST .../{version}/activate`.
+    ManageRoutingModels,
     /// `POST /v1/tickets`.
     FileCase,
     /// `GET /v1/tickets`, `GET /v1/tickets/{id}`, `GET /v1/tickets/{id}/events` (which cases
@@ -142,6 +146,7 @@ pub fn roles_for(action: Action) -> &'static [Role] {
         Action::CreatePartner | Action::ManageClients => &[Admin],
         Action::ReadPartners => &[Admin, Coordinator],
         Action::ReadRoutingRules | Action::WriteRoutingRules => &[Coordinator, Admin],
+        Action::ReadRoutingModels | Action::ManageRoutingModels => &[Coordinator, Admin],
         Action::ClassifyCase | Action::RouteCase => &[Coordinator],
         Action::FileCase | Action::EditCase | Action::TransitionCase => &[Partner, Coordinator],
         Action::ReadCases | Action::Comment => &[Partner, Coordinator, Manager, Admin],
@@ -225,6 +230,8 @@ pub const ACCESS: &[AccessRule] = {
         rule("routing rules", "read", Action::ReadRoutingRules,           [No,         Every,      No,       No,        Every], ""),
         rule("routing rules", "replace", Action::WriteRoutingRules,       [No,         Every,      No,       No,        Every], ""),
         rule("routing", "classify (dry run)", Action::ClassifyCase,       [No,         Every,      No,       No,        No],    ""),
+        rule("routing models", "list, read", Action::ReadRoutingModels,   [No,         Every,      No,       No,        Every], ""),
+        rule("routing models", "train, activate", Action::ManageRoutingModels, [No,    Every,      No,       No,        Every], "activating an older version is the rollback"),
         rule("event feed", "read", Action::ReadFeed,                      [No,         Every,      No,       Every,     Every], "events carry no contact details"),
         rule("reports", "read", Action::ReadReports,                      [OwnPartner, Every,      No,       Every,     Every], "aggregates only"),
         rule("webhooks", "list, read deliveries, delete", Action::ManageWebhooks, [OwnPartner, No, No,       OwnClient, Every], "admins list and disable any (operations)"),
@@ -460,7 +467,7 @@ mod tests {
     #[test]
     fn the_policy_table_matches_the_api_contract() {
         use Role::*;
-        let cases: [(Action, &[Role]); 22] = [
+        let cases: [(Action, &[Role]); 24] = [
             (Action::ReadFeed, &[Analyst, Coordinator, Admin]),
             (Action::ManageWebhooks, &[Partner, Analyst, Admin]),
             (Action::ReadReports, &[Analyst, Coordinator, Admin, Partner]),
@@ -481,6 +488,8 @@ mod tests {
             (Action::ReadRoutingRules, &[Admin, Coordinator]),
             (Action::WriteRoutingRules, &[Admin, Coordinator]),
             (Action::ClassifyCase, &[Coordinator]),
+            (Action::ReadRoutingModels, &[Coordinator, Admin]),
+            (Action::ManageRoutingModels, &[Coordinator, Admin]),
             (Action::ReadCompanies, &[Coordinator, Admin]),
             (Action::EditCompanies, &[Coordinator, Admin]),
         ];

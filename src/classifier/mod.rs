@@ -15,10 +15,13 @@
 //! can open a linked case on the other track.
 
 pub mod context;
+pub mod evaluation;
 pub mod input;
 pub mod model;
 pub mod normalize;
 pub mod rules;
+
+use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use serde::{Deserialize, Serialize};
@@ -30,7 +33,7 @@ use crate::domain::track::Track;
 use crate::error::FieldError;
 
 pub use input::{ClassifyRequest, MAX_TEXT_CHARS, RoutingInput, parse_topics};
-pub use model::{NgramModel, TrainingDataError};
+pub use model::{NgramModel, StoredModelError, TrainingDataError, TrainingExample};
 pub use normalize::normalize;
 pub use rules::{DefaultRulesError, IndustryRule, PhraseRule, RuleSet, Thresholds, TopicRule};
 
@@ -79,6 +82,12 @@ pub struct Signal {
     /// Its strength in log-odds (positive; larger is stronger). A phrase found only in a
     /// clause about something already settled shows its reduced weight.
     pub weight: f64,
+    /// For a model n-gram: the version of the model that weighed it (0 is the model
+    /// trained on the shipped examples; higher versions were trained with coordinators'
+    /// overrides, see `/v1/routing/models`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = json!(null))]
+    pub model_version: Option<i64>,
 }
 
 /// The routing of one case.
@@ -93,7 +102,8 @@ pub struct Signal {
         {"kind": "phrase", "matched": "中抜け", "track": "labor", "weight": 3.0},
         {"kind": "topic", "matched": "labor.working_hours", "track": "labor", "weight": 1.0}
     ],
-    "rule_set_version": 3
+    "rule_set_version": 3,
+    "model_version": 0
 }))]
 pub struct RoutingDecision {
     /// The track that should answer the case.
@@ -108,6 +118,10 @@ pub struct RoutingDecision {
     pub explanation: Vec<Signal>,
     /// Version of the rule set that was used.
     pub rule_set_version: i64,
+    /// Version of the statistical model that was in use (0: the model trained on the
+    /// shipped examples; decisions recorded before models were versioned read as 0).
+    #[serde(default)]
+    pub model_version: i64,
 }
 
 /// Why a router could not be built.
@@ -151,9 +165,14 @@ pub struct Router {
     automaton: AhoCorasick,
     topics: [Option<(Track, f64)>; Topic::ALL.len()],
     industries: Vec<(String, Track, f64)>,
-    model: NgramModel,
+    /// Shared: a model trained on many overrides is large, and a rule change must not copy it.
+    model: Arc<NgramModel>,
+    model_version: i64,
     settled: SettledClauses,
 }
+
+/// The version of the model trained on the shipped examples alone.
+pub const SHIPPED_MODEL_VERSION: i64 = 0;
 
 impl Router {
     /// Validates `rules`, compiles the phrases and trains the model on the shipped examples.
@@ -162,8 +181,17 @@ impl Router {
     }
 
     /// Builds a router around an already-trained model (e.g. to reuse one across rule
-    /// updates, or to try other training data).
+    /// updates, or to try other training data), recorded as the shipped model's version.
     pub fn with_model(rules: RuleSet, model: NgramModel) -> Result<Router, RouterError> {
+        Router::with_versioned_model(rules, Arc::new(model), SHIPPED_MODEL_VERSION)
+    }
+
+    /// Builds a router around a stored model version; decisions record `model_version`.
+    pub fn with_versioned_model(
+        rules: RuleSet,
+        model: Arc<NgramModel>,
+        model_version: i64,
+    ) -> Result<Router, RouterError> {
         rules.validate().map_err(RouterError::InvalidRules)?;
         let mut phrases = Vec::with_capacity(rules.phrases.len());
         let mut patterns = Vec::with_capacity(rules.phrases.len());
@@ -204,6 +232,7 @@ impl Router {
             topics,
             industries,
             model,
+            model_version,
             settled: SettledClauses::new()?,
         })
     }
@@ -216,6 +245,16 @@ impl Router {
     /// The rule set this router was built from (for `GET /v1/routing/rules`).
     pub fn rules(&self) -> &RuleSet {
         &self.rules
+    }
+
+    /// The version of the model this router uses.
+    pub fn model_version(&self) -> i64 {
+        self.model_version
+    }
+
+    /// The model this router uses.
+    pub fn model(&self) -> &Arc<NgramModel> {
+        &self.model
     }
 
     /// True when the decision is confident enough to apply at intake without a coordinator.
@@ -264,8 +303,8 @@ impl Router {
         let (ict, labor) = (score(Track::Ict), score(Track::Labor));
         let thresholds = &self.rules.thresholds;
         let (strong, weak) = (ict.max(labor), ict.min(labor));
-        let cross_track = weak >= thresholds.cross_track_min_score
-            && weak >= thresholds.cross_track_ratio * strong;
+        let text_chars = input.subject.chars().count() + input.description.chars().count();
+        let cross_track = thresholds.is_cross_track(weak, strong, text_chars);
 
         let margin = if strong > 0.0 {
             (strong - weak) / (strong + weak)
@@ -292,7 +331,9 @@ impl Router {
                 Track::Labor
             };
             for (piece, weight) in reading.top_for(track) {
-                signals.push(signal(SignalKind::Model, piece, track, round3(*weight)));
+                let mut evidence = signal(SignalKind::Model, piece, track, round3(*weight));
+                evidence.model_version = Some(self.model_version);
+                signals.push(evidence);
             }
             (track, logit.abs(), RoutingMethod::Model)
         };
@@ -304,6 +345,7 @@ impl Router {
             method,
             explanation: signals,
             rule_set_version: self.rules.version,
+            model_version: self.model_version,
         }
     }
 
@@ -386,6 +428,7 @@ fn signal(kind: SignalKind, matched: &str, track: Track, weight: f64) -> Signal 
         matched: matched.to_owned(),
         track,
         weight,
+        model_version: None,
     }
 }
 
@@ -684,6 +727,7 @@ mod tests {
             method: RoutingMethod::Manual,
             explanation: vec![],
             rule_set_version: 1,
+            model_version: 0,
         };
         assert!(ROUTER.should_apply(&decision));
         for (method, wire) in [

@@ -10,7 +10,8 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use serde::Deserialize;
+use base64::{Engine, engine::general_purpose::STANDARD};
+use serde::{Deserialize, Serialize};
 
 use crate::classifier::normalize::normalize;
 use crate::domain::track::Track;
@@ -33,7 +34,7 @@ const MIN_DOC_COUNT: u32 = 2;
 const LOGIT_SCALE: f64 = 0.8;
 
 /// One labelled example from `training.jsonl`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainingExample {
     /// A question as a company might ask it (subject and description together).
@@ -73,6 +74,37 @@ pub fn shipped_training_data() -> Result<Vec<TrainingExample>, TrainingDataError
     parse_training_data(TRAINING_JSONL)
 }
 
+/// Why a stored model could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum StoredModelError {
+    /// The JSON envelope does not parse.
+    #[error("the stored model is not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The envelope names a format this build does not read.
+    #[error("the stored model has format {0}; this build reads format {STORED_FORMAT}")]
+    Format(u32),
+    /// The n-gram table is not valid base64 or not a whole number of entries.
+    #[error("the stored model's n-gram table is corrupt")]
+    Table,
+}
+
+/// Version of the stored layout, kept in the envelope so a later build can refuse (or
+/// convert) a layout it does not know instead of misreading it.
+const STORED_FORMAT: u32 = 1;
+/// Bytes per stored n-gram: the 64-bit hash and the 32-bit ratio, little-endian.
+const STORED_ENTRY_BYTES: usize = 12;
+
+/// The JSON a model is stored as. The table is binary in base64: a model trained on ten
+/// thousand overrides knows hundreds of thousands of n-grams, which as JSON numbers would
+/// be several times larger and slower to read back.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredModel {
+    format: u32,
+    ngrams: usize,
+    table: String,
+}
+
 /// A trained n-gram model: one log-likelihood ratio per n-gram (positive favours ICT).
 #[derive(Debug, Clone)]
 pub struct NgramModel {
@@ -80,6 +112,19 @@ pub struct NgramModel {
     slots: HashMap<u64, u32, BuildHasherDefault<PrehashedKey>>,
     /// Log-likelihood ratio per slot; slots let scoring mark "seen" in a plain bit vector.
     ratios: Vec<f32>,
+}
+
+/// Two models are equal when they give every n-gram the same ratio, whatever slots they
+/// keep the ratios in (a model read back from storage numbers them in hash order).
+impl PartialEq for NgramModel {
+    fn eq(&self, other: &NgramModel) -> bool {
+        self.ratios.len() == other.ratios.len()
+            && self.slots.iter().all(|(hash, &slot)| {
+                other.slots.get(hash).is_some_and(|&theirs| {
+                    self.ratios[slot as usize].to_bits() == other.ratios[theirs as usize].to_bits()
+                })
+            })
+    }
 }
 
 /// The model's reading of one text.
@@ -149,6 +194,55 @@ impl NgramModel {
     /// Number of n-grams the model knows.
     pub fn vocabulary_size(&self) -> usize {
         self.ratios.len()
+    }
+
+    /// The model as stored in the database: JSON with the n-gram table sorted by hash, so
+    /// the same model always serializes to the same text.
+    pub fn to_stored(&self) -> String {
+        let mut entries: Vec<(u64, f32)> = self
+            .slots
+            .iter()
+            .map(|(&hash, &slot)| (hash, self.ratios[slot as usize]))
+            .collect();
+        entries.sort_unstable_by_key(|&(hash, _)| hash);
+        let mut table = Vec::with_capacity(entries.len() * STORED_ENTRY_BYTES);
+        for (hash, ratio) in &entries {
+            table.extend_from_slice(&hash.to_le_bytes());
+            table.extend_from_slice(&ratio.to_le_bytes());
+        }
+        let stored = StoredModel {
+            format: STORED_FORMAT,
+            ngrams: entries.len(),
+            table: STANDARD.encode(table),
+        };
+        // A struct of a number and strings always serializes.
+        serde_json::to_string(&stored).unwrap_or_default()
+    }
+
+    /// Reads a model written by [`NgramModel::to_stored`].
+    pub fn from_stored(text: &str) -> Result<NgramModel, StoredModelError> {
+        let stored: StoredModel = serde_json::from_str(text)?;
+        if stored.format != STORED_FORMAT {
+            return Err(StoredModelError::Format(stored.format));
+        }
+        let table = STANDARD
+            .decode(stored.table)
+            .map_err(|_| StoredModelError::Table)?;
+        if table.len() != stored.ngrams * STORED_ENTRY_BYTES {
+            return Err(StoredModelError::Table);
+        }
+        let mut slots = HashMap::with_capacity_and_hasher(stored.ngrams, Default::default());
+        let mut ratios = Vec::with_capacity(stored.ngrams);
+        for entry in table.chunks_exact(STORED_ENTRY_BYTES) {
+            let (hash, ratio) = entry.split_at(8);
+            let hash = u64::from_le_bytes(hash.try_into().map_err(|_| StoredModelError::Table)?);
+            let ratio = f32::from_le_bytes(ratio.try_into().map_err(|_| StoredModelError::Table)?);
+            if !ratio.is_finite() || slots.insert(hash, ratios.len() as u32).is_some() {
+                return Err(StoredModelError::Table);
+            }
+            ratios.push(ratio);
+        }
+        Ok(NgramModel { slots, ratios })
     }
 
     /// Scores already-normalized text; `top_n` bounds each list of strongest n-grams.
@@ -367,6 +461,27 @@ mod tests {
             let (s, e) = widen_to_latin_word(text, start, end);
             assert_eq!(&text[s..e], expected, "{text}[{start}..{end}]");
         }
+    }
+
+    #[test]
+    fn a_stored_model_reads_back_equal_and_corrupt_ones_are_refused() {
+        let model = NgramModel::shipped().unwrap();
+        let stored = model.to_stored();
+        assert_eq!(NgramModel::from_stored(&stored).unwrap(), model);
+        assert_eq!(model.to_stored(), stored, "serialization is deterministic");
+        let mut envelope: serde_json::Value = serde_json::from_str(&stored).unwrap();
+        envelope["format"] = 2.into();
+        assert!(matches!(
+            NgramModel::from_stored(&envelope.to_string()),
+            Err(StoredModelError::Format(2))
+        ));
+        envelope["format"] = 1.into();
+        envelope["ngrams"] = (model.vocabulary_size() + 1).into();
+        assert!(matches!(
+            NgramModel::from_stored(&envelope.to_string()),
+            Err(StoredModelError::Table)
+        ));
+        assert!(NgramModel::from_stored("not json").is_err());
     }
 
     #[test]

@@ -39,7 +39,10 @@ const DEFAULT_RULES_JSON: &str = include_str!("default_rules.json");
         "rules_decisive_margin": 0.5,
         "rules_min_score": 2.0,
         "cross_track_min_score": 3.5,
-        "cross_track_ratio": 0.35
+        "cross_track_ratio": 0.35,
+        "short_text_chars": 100,
+        "short_cross_track_min_score": 2.5,
+        "short_cross_track_ratio": 0.45
     },
     "phrases": [
         {"text": "VPN", "track": "ict", "weight": 3.0},
@@ -85,6 +88,37 @@ pub struct Thresholds {
     /// to be marked cross-track.
     #[schema(example = 0.35)]
     pub cross_track_ratio: f64,
+    /// Texts (subject and description together) shorter than this many characters are
+    /// short questions, judged cross-track by the two `short_cross_track_*` numbers: a
+    /// short question names each need once, where a long description mentions the other
+    /// track in passing many times. 0 (the default) judges every text by the numbers above.
+    #[serde(default)]
+    #[schema(example = 100)]
+    pub short_text_chars: u32,
+    /// Rule score (≥ 0) each track must reach for a short question to be cross-track.
+    #[serde(default)]
+    #[schema(example = 2.5)]
+    pub short_cross_track_min_score: f64,
+    /// Smallest ratio (0–1) of the weaker track's rule score to the stronger's for a short
+    /// question to be cross-track.
+    #[serde(default)]
+    #[schema(example = 0.45)]
+    pub short_cross_track_ratio: f64,
+}
+
+impl Thresholds {
+    /// True when the weaker track's rule score is substantial next to the stronger's, for a
+    /// text of `text_chars` characters: the case needs both kinds of expertise.
+    pub fn is_cross_track(&self, weak: f64, strong: f64, text_chars: usize) -> bool {
+        let balanced = |min_score: f64, ratio: f64| weak >= min_score && weak >= ratio * strong;
+        let short = text_chars < self.short_text_chars as usize;
+        balanced(self.cross_track_min_score, self.cross_track_ratio)
+            || (short
+                && balanced(
+                    self.short_cross_track_min_score,
+                    self.short_cross_track_ratio,
+                ))
+    }
 }
 
 /// A phrase that, when found in the subject or description, is evidence for a track.
@@ -251,6 +285,7 @@ impl Thresholds {
             ("apply_threshold", self.apply_threshold),
             ("rules_decisive_margin", self.rules_decisive_margin),
             ("cross_track_ratio", self.cross_track_ratio),
+            ("short_cross_track_ratio", self.short_cross_track_ratio),
         ];
         for (name, value) in unit_interval {
             if !(value.is_finite() && (0.0..=1.0).contains(&value)) {
@@ -263,6 +298,10 @@ impl Thresholds {
         let scores = [
             ("rules_min_score", self.rules_min_score),
             ("cross_track_min_score", self.cross_track_min_score),
+            (
+                "short_cross_track_min_score",
+                self.short_cross_track_min_score,
+            ),
         ];
         for (name, value) in scores {
             if !(value.is_finite() && value >= 0.0) {
@@ -320,6 +359,9 @@ mod tests {
                 rules_min_score: 2.0,
                 cross_track_min_score: 2.5,
                 cross_track_ratio: 0.35,
+                short_text_chars: 0,
+                short_cross_track_min_score: 0.0,
+                short_cross_track_ratio: 0.0,
             },
             phrases: vec![
                 PhraseRule {

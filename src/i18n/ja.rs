@@ -596,6 +596,14 @@ pub(super) const MESSAGES: &[(&str, &str)] = &[
     ),
     ("no case has the id {}", "ID {0} の案件はありません"),
     (
+        "no routing model has the version {}",
+        "バージョン {0} のルーティングモデルはありません",
+    ),
+    (
+        "other model versions were stored at the same time; train again",
+        "同時に別のモデルバージョンが保存されました。もう一度学習してください",
+    ),
+    (
         "analysts read reports, not cases",
         "アナリストが読めるのはレポートで、案件は読めません",
     ),

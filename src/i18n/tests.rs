@@ -179,6 +179,22 @@ const NOT_CLIENT_MESSAGES: &[(&str, &str)] = &[
         "a build defect, never shown",
     ),
     ("training.jsonl line {}: {}", "a build defect, never shown"),
+    (
+        "evaluation set {} line {}: {}",
+        "a build defect, never shown",
+    ),
+    (
+        "the stored model is not valid JSON: {}",
+        "a corrupt row: an internal error, never shown",
+    ),
+    (
+        "the stored model has format {}; this build reads format {}",
+        "a corrupt row: an internal error, never shown",
+    ),
+    (
+        "the stored model's n-gram table is corrupt",
+        "a corrupt row: an internal error, never shown",
+    ),
     ("{}; {}", "joins two messages: the {t}; {t} template"),
     (
         "{}: {}",

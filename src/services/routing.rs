@@ -1,4 +1,5 @@
-//! The routing rule set as stored data, and the router built from the current version.
+//! The routing rule set as stored data, and the router built from the current version
+//! and the active model version.
 use std::{
     sync::{Arc, Mutex, RwLock},
     time::{Duration, Instant},
@@ -11,51 +12,84 @@ use sea_orm::{
 };
 
 use crate::{
-    classifier::{NgramModel, Router, RouterError, RoutingDecision, RoutingInput, RuleSet},
+    classifier::{
+        NgramModel, Router, RouterError, RoutingDecision, RoutingInput, RuleSet,
+        SHIPPED_MODEL_VERSION, model::shipped_training_data,
+    },
     entities::routing_rule_set,
     error::ApiError,
+    services::model_store,
 };
 
-/// Builds routers for rule-set versions as they change, training the model only once.
+/// Builds routers for the stored rule-set version and the active model version as they
+/// change, training the shipped model only once.
 pub struct RoutingEngine {
-    model: NgramModel,
+    shipped: Arc<NgramModel>,
+    shipped_examples: usize,
     current: RwLock<Arc<Router>>,
-    /// When this instance last confirmed that `current` is the stored version.
+    /// When this instance last confirmed that `current` uses the stored versions.
     confirmed_at: Mutex<Option<Instant>>,
 }
 
-/// How long an instance trusts its router without asking the database for the version: a
-/// rule change reaches other instances within this time (the writing instance at once).
+/// How long an instance trusts its router without asking the database for the versions: a
+/// rule change or a model activation reaches other instances within this time (the writing
+/// instance at once).
 pub const RULES_RECHECK: Duration = Duration::from_secs(1);
 
 impl RoutingEngine {
     /// Trains the model on the shipped examples and compiles the default rules.
     pub fn new() -> anyhow::Result<Self> {
-        let model = NgramModel::shipped()?;
-        let router = Router::with_model(RuleSet::default_rules()?, model.clone())
-            .map_err(|error| anyhow::anyhow!("the shipped routing rules are invalid: {error}"))?;
+        let examples = shipped_training_data()?;
+        let model = Arc::new(NgramModel::train(&examples));
+        let router = Router::with_versioned_model(
+            RuleSet::default_rules()?,
+            model.clone(),
+            SHIPPED_MODEL_VERSION,
+        )
+        .map_err(|error| anyhow::anyhow!("the shipped routing rules are invalid: {error}"))?;
         Ok(Self {
-            model,
+            shipped: model,
+            shipped_examples: examples.len(),
             current: RwLock::new(Arc::new(router)),
             confirmed_at: Mutex::new(None),
         })
     }
 
-    /// The router for the current stored rule set. Every instance checks the stored version
-    /// (one indexed read), so a rule change made on one instance applies on all at once.
+    /// How many shipped examples the shipped model (version 0) was trained on.
+    pub fn shipped_examples(&self) -> usize {
+        self.shipped_examples
+    }
+
+    /// The router for the current stored rule set and the active model. Every instance
+    /// checks both versions (two indexed reads, at most once per [`RULES_RECHECK`]), so a
+    /// change made on one instance applies on all.
     pub async fn router(&self, db: &impl ConnectionTrait) -> Result<Arc<Router>, ApiError> {
         if let Some(router) = self.recently_confirmed() {
             return Ok(router);
         }
-        // Only the version is read on the hot path; the rules (tens of kilobytes of JSON)
-        // are loaded and compiled when the version changes.
-        if let Some(router) = self.cached(current_version(db).await?) {
+        // Only the versions are read on the hot path; rules (tens of kilobytes of JSON) and
+        // models (megabytes) are loaded when their version changes.
+        let rules_version = current_version(db).await?;
+        let model_version = model_store::active_version(db).await?;
+        let cached = self.current.read().ok().map(|current| current.clone());
+        if let Some(router) = &cached
+            && router.rules().version == rules_version
+            && router.model_version() == model_version
+        {
             self.confirm();
-            return Ok(router);
+            return Ok(router.clone());
         }
-        let stored = current(db).await?;
+        let rules = match &cached {
+            Some(router) if router.rules().version == rules_version => router.rules().clone(),
+            _ => current(db).await?,
+        };
+        let model = match &cached {
+            Some(router) if router.model_version() == model_version => router.model().clone(),
+            _ if model_version == SHIPPED_MODEL_VERSION => self.shipped.clone(),
+            _ => Arc::new(model_store::load(db, model_version).await?),
+        };
         let router = Arc::new(
-            Router::with_model(stored, self.model.clone()).map_err(|error| {
+            Router::with_versioned_model(rules, model, model_version).map_err(|error| {
                 ApiError::Internal(anyhow::anyhow!(
                     "a stored rule set does not compile: {error}"
                 ))
@@ -94,21 +128,20 @@ impl RoutingEngine {
         }
     }
 
-    /// Makes the next decision read the stored version (after this instance changed it).
+    /// Makes the next decision read the stored versions (after this instance changed one).
     pub fn invalidate(&self) {
         if let Ok(mut confirmed) = self.confirmed_at.lock() {
             *confirmed = None;
         }
     }
 
-    fn cached(&self, version: i64) -> Option<Arc<Router>> {
-        let current = self.current.read().ok()?;
-        (current.rules().version == version).then(|| current.clone())
-    }
-
     /// Checks a rule set the way storing it would, compiling it with the trained model.
     pub fn check(&self, rules: &RuleSet) -> Result<(), ApiError> {
-        match Router::with_model(rules.clone(), self.model.clone()) {
+        match Router::with_versioned_model(
+            rules.clone(),
+            self.shipped.clone(),
+            SHIPPED_MODEL_VERSION,
+        ) {
             Ok(_) => Ok(()),
             Err(RouterError::InvalidRules(errors)) => Err(ApiError::Validation { errors }),
             Err(other) => Err(ApiError::invalid_field("phrases", other.to_string())),

@@ -23,6 +23,7 @@ mod managers;
 mod oauth_libraries;
 mod reports;
 mod routing;
+mod routing_models;
 mod search;
 mod service_levels;
 mod storage;

@@ -28,6 +28,7 @@ use crate::{
         events,
         events::types,
         routing::RoutingEngine,
+        routing_models,
         versioned::VersionedUpdate,
     },
 };
@@ -345,15 +346,18 @@ pub async fn route(
     let from = current.row.status;
     let (decision, applies, reason) = match request {
         RoutingRequest::Manual { track, reason } => {
-            let version = routing.router(&tx).await?.rules().version;
+            let router = routing.router(&tx).await?;
             let decision = RoutingDecision {
                 track,
                 confidence: 1.0,
                 cross_track: current.routing().is_some_and(|d| d.cross_track),
                 method: RoutingMethod::Manual,
                 explanation: Vec::new(),
-                rule_set_version: version,
+                rule_set_version: router.rules().version,
+                model_version: router.model_version(),
             };
+            // The coordinator's correction is a labelled example for the next model.
+            routing_models::record_override(&tx, &current.row, track, &actor.client_id).await?;
             (decision, true, Some(reason))
         }
         RoutingRequest::Auto => {

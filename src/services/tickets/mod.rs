@@ -104,6 +104,7 @@ fn routed_data(decision: &RoutingDecision, reason: Option<&str>) -> serde_json::
         "confidence": decision.confidence,
         "cross_track": decision.cross_track,
         "rule_set_version": decision.rule_set_version,
+        "model_version": decision.model_version,
         "reason": reason,
     })
 }
