@@ -13,6 +13,7 @@ mod m20261207_000009_webhook_owners;
 mod m20261207_000010_case_company_details;
 pub mod m20261208_000011_case_search_text;
 mod m20261209_000012_create_routing_models;
+mod m20261210_000013_idempotent_answer_etag;
 
 /// Every migration of the service, in the order they apply.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000010_case_company_details::Migration),
             Box::new(m20261208_000011_case_search_text::Migration),
             Box::new(m20261209_000012_create_routing_models::Migration),
+            Box::new(m20261210_000013_idempotent_answer_etag::Migration),
         ]
     }
 }

@@ -22,6 +22,8 @@ pub struct Model {
     pub response_body: Option<String>,
     /// Location header of the first answer.
     pub location: Option<String>,
+    /// ETag header of the first answer.
+    pub etag: Option<String>,
     /// When the key was first seen.
     pub created_at: DateTimeUtc,
 }

@@ -2,6 +2,9 @@
 //! (with the path of the offending field), query strings and path parameters; the caller
 //! ([`crate::auth::Actor`], in `caller`).
 mod caller;
+mod keys;
+
+pub use keys::IdempotencyKey;
 
 use std::{future::Future, pin::Pin};
 

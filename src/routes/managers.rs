@@ -11,12 +11,12 @@ use crate::{
     domain::{prefecture::Prefecture, topic::Topic, track::Track},
     entities::manager,
     error::{ApiError, FieldErrors, Problem},
-    extract::JsonBody,
+    extract::{IdempotencyKey, JsonBody},
     pagination::{Cursor, Page, PageParams},
-    routes::{etag, idempotent::respond_to_create, if_match, tickets::parse_topics},
+    routes::{etag, idempotent::created_response, if_match, tickets::parse_topics},
     services::{
         self,
-        idempotency::Created,
+        idempotency::{self, StoredResponse},
         managers::{ManagerChanges, ManagerFilter, NewManager},
     },
     state::AppState,
@@ -285,26 +285,21 @@ fn manager_response(status: actix_web::http::StatusCode, row: manager::Model) ->
 pub async fn create_manager(
     state: web::Data<AppState>,
     client: Actor,
-    req: HttpRequest,
+    key: IdempotencyKey,
     body: JsonBody<CreateManagerRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let allowed = client.authorize(Action::ManageManagers)?;
     let (request, raw) = body.read_with_raw(&allowed)?;
     let new = request.parse()?;
-    respond_to_create(
-        &state,
-        &req,
-        &client,
-        &raw,
-        None,
-        Box::new(move |tx, _| {
-            Box::pin(async move {
-                let row = services::managers::create(tx, new).await?;
-                Created::new(format!("/v1/managers/{}", row.id), &ManagerView::from(row))
-            })
-        }),
-    )
-    .await
+    let answer = idempotency::create(&state.db, key.for_body(&client, &raw)?, new, |row| {
+        let version = row.version;
+        Ok(
+            StoredResponse::created(format!("/v1/managers/{}", row.id), &ManagerView::from(row))?
+                .with_version(version),
+        )
+    })
+    .await?;
+    created_response(answer)
 }
 
 /// Filters of the roster.

@@ -10,10 +10,14 @@ use crate::{
     auth::{Action, Actor},
     domain::{partner_kind::PartnerKind, prefecture::Prefecture},
     error::{ApiError, FieldErrors, Problem},
-    extract::JsonBody,
+    extract::{IdempotencyKey, JsonBody},
     pagination::{Page, PageParams},
-    routes::idempotent::respond_to_create,
-    services::{self, idempotency::Created, partners::Partner},
+    routes::idempotent::created_response,
+    services::{
+        self,
+        idempotency::{self, StoredResponse},
+        partners::Partner,
+    },
     state::AppState,
 };
 
@@ -108,29 +112,20 @@ impl CreatePartnerRequest {
 pub async fn create_partner(
     state: web::Data<AppState>,
     client: Actor,
-    req: HttpRequest,
+    key: IdempotencyKey,
     body: JsonBody<CreatePartnerRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let allowed = client.authorize(Action::CreatePartner)?;
     let (request, raw) = body.read_with_raw(&allowed)?;
     let new = request.parse()?;
-    respond_to_create(
-        &state,
-        &req,
-        &client,
-        &raw,
-        None,
-        Box::new(move |tx, _| {
-            Box::pin(async move {
-                let partner = services::partners::create(tx, new).await?;
-                Created::new(
-                    format!("/v1/partners/{}", partner.id),
-                    &PartnerView::from(partner),
-                )
-            })
-        }),
-    )
-    .await
+    let answer = idempotency::create(&state.db, key.for_body(&client, &raw)?, new, |partner| {
+        StoredResponse::created(
+            format!("/v1/partners/{}", partner.id),
+            &PartnerView::from(partner),
+        )
+    })
+    .await?;
+    created_response(answer)
 }
 
 /// Lists partner bodies, oldest first (admin, coordinator).

@@ -1,5 +1,5 @@
 //! Consulting sessions: scheduling, listing and changing them.
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -13,11 +13,11 @@ use crate::{
         holidays::check_known_date,
     },
     error::{ApiError, FieldErrors, Problem},
-    extract::JsonBody,
-    routes::idempotent::respond_to_create,
+    extract::{IdempotencyKey, JsonBody},
+    routes::idempotent::created_response,
     services::{
         self,
-        idempotency::Created,
+        idempotency::{self, StoredResponse},
         sessions::{NewSession, Session},
     },
     state::AppState,
@@ -175,7 +175,7 @@ impl CreateSessionRequest {
 pub async fn create_session(
     state: web::Data<AppState>,
     client: Actor,
-    req: HttpRequest,
+    key: IdempotencyKey,
     id: web::Path<Uuid>,
     body: JsonBody<CreateSessionRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -186,23 +186,18 @@ pub async fn create_session(
     let (request, raw) = body.read_with_raw(&allowed)?;
     let new = request.parse()?;
     let free_sessions = state.settings.free_sessions;
-    let actor = client.clone();
-    respond_to_create(
-        &state,
-        &req,
-        &client,
-        &raw,
-        None,
-        Box::new(move |tx, _| {
-            Box::pin(async move {
-                let session =
-                    services::sessions::schedule(tx, free_sessions, &actor, ticket_id, new).await?;
-                let view = SessionView::from_session(session)?;
-                Created::new(format!("/v1/sessions/{}", view.id), &view)
-            })
-        }),
-    )
-    .await
+    let booking = services::sessions::Booking {
+        free_sessions,
+        actor: &client,
+        ticket_id,
+        new,
+    };
+    let answer = idempotency::create(&state.db, key.for_body(&client, &raw)?, booking, |made| {
+        let view = SessionView::from_session(made)?;
+        StoredResponse::created(format!("/v1/sessions/{}", view.id), &view)
+    })
+    .await?;
+    created_response(answer)
 }
 
 /// The sessions of a case, by start (the assigned manager, coordinator).

@@ -8,13 +8,13 @@ use uuid::Uuid;
 use crate::{
     auth::{Action, Actor},
     error::{ApiError, FieldErrors, Problem},
-    extract::JsonBody,
+    extract::{IdempotencyKey, JsonBody},
     pagination::{Page, PageParams},
-    routes::idempotent::respond_to_create,
+    routes::idempotent::created_response,
     services::{
         self,
         events::types,
-        idempotency::Created,
+        idempotency::{self, StoredResponse},
         webhooks::{Delivery, NewSubscription, Subscription},
     },
     state::AppState,
@@ -217,38 +217,33 @@ impl CreateWebhookRequest {
 pub async fn create_webhook(
     state: web::Data<AppState>,
     client: Actor,
-    req: HttpRequest,
+    key: IdempotencyKey,
     body: JsonBody<CreateWebhookRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let allowed = client.authorize(Action::ManageWebhooks)?;
     let (request, raw) = body.read_with_raw(&allowed)?;
     let new = request.parse(state.settings.webhook_allow_private).await?;
-    let owner = client.clone();
-    respond_to_create(
-        &state,
-        &req,
-        &client,
-        &raw,
-        None,
-        Box::new(move |tx, _| {
-            Box::pin(async move {
-                let (subscription, secret) = services::webhooks::create(tx, &owner, new).await?;
-                Created::new(
-                    format!("/v1/webhooks/{}", subscription.id),
-                    &CreatedWebhookView {
-                        id: subscription.id,
-                        url: subscription.url,
-                        events: subscription.event_types,
-                        active: subscription.active,
-                        disabled_reason: subscription.disabled_reason,
-                        created_at: subscription.created_at,
-                        secret,
-                    },
-                )
-            })
-        }),
-    )
-    .await
+    let subscribing = services::webhooks::Subscribing {
+        owner: &client,
+        new,
+    };
+    let keyed = key.for_body(&client, &raw)?;
+    let answer = idempotency::create(&state.db, keyed, subscribing, |(subscription, secret)| {
+        StoredResponse::created(
+            format!("/v1/webhooks/{}", subscription.id),
+            &CreatedWebhookView {
+                id: subscription.id,
+                url: subscription.url,
+                events: subscription.event_types,
+                active: subscription.active,
+                disabled_reason: subscription.disabled_reason,
+                created_at: subscription.created_at,
+                secret,
+            },
+        )
+    })
+    .await?;
+    created_response(answer)
 }
 
 /// Lists the subscriptions the caller owns, oldest first: an analyst the ones it made, a

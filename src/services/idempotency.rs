@@ -9,7 +9,7 @@
 //! hears "in flight" (409) at once instead of doing the work first, a create under a key holds
 //! a transaction-scoped advisory lock named after the key on PostgreSQL (SQLite runs one
 //! writer at a time, so there a repeat waits for the first and then replays it).
-use std::{future::Future, pin::Pin};
+use std::future::Future;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -84,6 +84,8 @@ pub struct StoredResponse {
     pub body: String,
     /// `Location` header.
     pub location: Option<String>,
+    /// `ETag` header, for what has a version.
+    pub etag: Option<String>,
 }
 
 impl StoredResponse {
@@ -93,39 +95,58 @@ impl StoredResponse {
             status: 201,
             body: serde_json::to_string(view).map_err(anyhow::Error::from)?,
             location: Some(location),
+            etag: None,
         })
     }
 
-    /// The `version` of what the body shows, for its `ETag`, when it has one.
-    pub fn version(&self) -> Option<i64> {
-        #[derive(serde::Deserialize)]
-        struct Versioned {
-            version: Option<i64>,
+    /// The answer with `ETag: "<version>"` (the version of what the body shows).
+    pub fn with_version(self, version: i32) -> Self {
+        Self {
+            etag: Some(format!("\"{version}\"")),
+            ..self
         }
-        serde_json::from_str::<Versioned>(&self.body)
-            .ok()
-            .and_then(|versioned| versioned.version)
     }
 }
 
-/// What a create hands back: its answer, and the writes it left to be made together with the
-/// idempotency record (see [`Writes`]); most creates have made all theirs already.
+/// What a create made, and the writes it left to be made together with the idempotency
+/// record (see [`Writes`]); most creates have made all theirs already.
 #[derive(Debug)]
-pub struct Created {
-    /// The answer.
-    pub response: StoredResponse,
+pub struct Made<T> {
+    /// What was made, for the answer.
+    pub made: T,
     /// Writes still to make before commit.
     pub writes: Writes,
 }
 
-impl Created {
-    /// A `201 Created` answer with `Location` and `view` as the body, its writes all made.
-    pub fn new(location: String, view: &impl serde::Serialize) -> Result<Self, ApiError> {
-        Ok(Self {
-            response: StoredResponse::created(location, view)?,
+impl<T> Made<T> {
+    /// `made`, with every write made already.
+    pub fn done(made: T) -> Self {
+        Self {
+            made,
             writes: Writes::new(),
-        })
+        }
     }
+}
+
+/// A create that runs inside the transaction [`create`] opens, under the key's protocol. Each
+/// resource's create is one (a filing, a comment, a partner...); the route only renders
+/// what it made.
+pub trait Create: Sized {
+    /// What the create makes.
+    type Made;
+
+    /// A statement the create needs first, with `RETURNING`, that reads nothing the key's
+    /// record decides (see [`create`]); none by default.
+    fn opening(&self) -> Option<Opening> {
+        None
+    }
+
+    /// Makes the record inside `tx`; `opened` is the opening's row when it has one.
+    fn make(
+        self,
+        tx: &DatabaseTransaction,
+        opened: Option<QueryResult>,
+    ) -> impl Future<Output = Result<Made<Self::Made>, ApiError>>;
 }
 
 /// How a create was answered.
@@ -220,38 +241,26 @@ pub fn check_key(key: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// A statement a create needs run first, with `RETURNING` (see [`execute`]); opaque to the
+/// A statement a create needs run first, with `RETURNING` (see [`create`]); opaque to the
 /// routes, which only pass it on.
 #[derive(Debug, Clone)]
 pub struct Opening(pub(crate) InsertStatement);
-
-/// The body of a create that runs inside the transaction [`execute`] opens. It is handed the
-/// row its opening statement returned, when it gave one.
-pub type CreateFn<'a> = Box<
-    dyn for<'t> FnOnce(
-            &'t DatabaseTransaction,
-            Option<QueryResult>,
-        )
-            -> Pin<Box<dyn Future<Output = Result<Created, ApiError>> + Send + 't>>
-        + Send
-        + 'a,
->;
 
 /// Runs `create` in one write transaction and, for a keyed request, stores its answer in the
 /// same transaction, or answers with the key's stored answer (replay), 422 (another body) or
 /// 409 (in flight) without running it. A create that fails leaves nothing behind.
 ///
-/// `opening` is a statement with `RETURNING` that the create needs first and that reads
-/// nothing the key's record decides; it runs before `create`, which gets its row. On
+/// The create's opening is a statement with `RETURNING` that it needs first and that reads
+/// nothing the key's record decides; it runs before the create, which gets its row. On
 /// PostgreSQL a keyed request sends it with the key's lookup, in one round trip: when the
 /// key is answered already, its effects are rolled back with the rest.
-pub async fn execute(
+pub async fn create<C: Create>(
     db: &DatabaseConnection,
     keyed: Option<KeyedRequest>,
-    opening: Option<Opening>,
-    create: CreateFn<'_>,
+    create: C,
+    render: impl FnOnce(C::Made) -> Result<StoredResponse, ApiError>,
 ) -> Result<Answer, ApiError> {
-    let opening = opening.map(|Opening(statement)| statement);
+    let opening = create.opening().map(|Opening(statement)| statement);
     let tx = begin_write(db).await?;
     let now = Utc::now();
     let opened = match &keyed {
@@ -264,7 +273,8 @@ pub async fn execute(
         },
         None => run_opening(&tx, opening).await?,
     };
-    let Created { response, writes } = create(&tx, opened).await?;
+    let Made { made, writes } = create.make(&tx, opened).await?;
+    let response = render(made)?;
     match &keyed {
         None => writes.run(&tx).await?,
         Some(keyed) => {
@@ -313,7 +323,7 @@ const STORED: &str = "k_";
 /// On PostgreSQL the key's advisory lock, its lookup and the opening go as one statement.
 /// That statement's snapshot may predate the lock, so a request that committed in between
 /// can go unseen here; the record's insert at the end still finds it, and this request then
-/// replays it (see [`execute`]).
+/// replays it (see [`create`]).
 async fn look_up(
     tx: &DatabaseTransaction,
     keyed: &KeyedRequest,
@@ -426,15 +436,22 @@ fn replay(
             )],
         });
     }
-    let body = stored.response_body.unwrap_or_else(|| "null".to_owned());
+    let corrupt = || {
+        ApiError::Internal(anyhow::anyhow!(
+            "the stored answer of an Idempotency-Key of {} is incomplete",
+            stored.client_id
+        ))
+    };
     let status = stored
         .response_status
         .and_then(|status| u16::try_from(status).ok())
-        .unwrap_or(200);
+        .ok_or_else(corrupt)?;
+    let body = stored.response_body.ok_or_else(corrupt)?;
     Ok(StoredResponse {
         status,
         body,
         location: stored.location,
+        etag: stored.etag,
     })
 }
 
@@ -465,6 +482,7 @@ fn record_statement(
         response_status: Set(Some(i32::from(response.status))),
         response_body: Set(Some(response.body.clone())),
         location: Set(response.location.clone()),
+        etag: Set(response.etag.clone()),
         created_at: Set(now),
     })
     .on_conflict(
@@ -475,6 +493,7 @@ fn record_statement(
                 K::ResponseStatus,
                 K::ResponseBody,
                 K::Location,
+                K::Etag,
                 K::CreatedAt,
             ])
             .action_and_where(stale)

@@ -5,9 +5,11 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, sea_query::Expr, sea_query::ExprTrait,
 };
+use sea_orm::{DatabaseTransaction, QueryResult};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::services::idempotency::{Create, Made};
 use crate::{
     auth::Actor,
     db::begin_write,
@@ -268,4 +270,16 @@ pub async fn update(
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("manager {id} vanished")))?;
     tx.commit().await?;
     Ok(updated)
+}
+
+impl Create for NewManager {
+    type Made = manager::Model;
+
+    async fn make(
+        self,
+        tx: &DatabaseTransaction,
+        _opened: Option<QueryResult>,
+    ) -> Result<Made<manager::Model>, ApiError> {
+        create(tx, self).await.map(Made::done)
+    }
 }

@@ -4,8 +4,10 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, SqlErr,
 };
+use sea_orm::{DatabaseTransaction, QueryResult};
 use uuid::Uuid;
 
+use crate::services::idempotency::{Create, Made};
 use crate::{
     domain::{partner_kind::PartnerKind, prefecture::Prefecture},
     entities::partner,
@@ -105,4 +107,16 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Partner, ApiErro
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no partner has the id {id}")))?
         .try_into()
+}
+
+impl Create for NewPartner {
+    type Made = Partner;
+
+    async fn make(
+        self,
+        tx: &DatabaseTransaction,
+        _opened: Option<QueryResult>,
+    ) -> Result<Made<Partner>, ApiError> {
+        create(tx, self).await.map(Made::done)
+    }
 }

@@ -11,9 +11,11 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
+use sea_orm::{DatabaseTransaction, QueryResult};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::services::idempotency::{Create, Made};
 use crate::{
     auth::Actor,
     db::begin_write,
@@ -374,4 +376,31 @@ pub async fn update(
         row,
         free_sessions_remaining: free_sessions_remaining(free_sessions, used),
     })
+}
+
+/// A session being booked on a case, under the idempotency protocol.
+#[derive(Debug)]
+pub struct Booking<'a> {
+    /// Free sessions per company and fiscal year.
+    pub free_sessions: u32,
+    /// Who books it.
+    pub actor: &'a Actor,
+    /// The case.
+    pub ticket_id: Uuid,
+    /// The session.
+    pub new: NewSession,
+}
+
+impl Create for Booking<'_> {
+    type Made = Session;
+
+    async fn make(
+        self,
+        tx: &DatabaseTransaction,
+        _opened: Option<QueryResult>,
+    ) -> Result<Made<Session>, ApiError> {
+        schedule(tx, self.free_sessions, self.actor, self.ticket_id, self.new)
+            .await
+            .map(Made::done)
+    }
 }

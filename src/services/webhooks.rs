@@ -18,8 +18,10 @@ use sea_orm::{
     QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait, InsertStatement, LikeExpr, Query},
 };
+use sea_orm::{DatabaseTransaction, QueryResult};
 use uuid::Uuid;
 
+use crate::services::idempotency::{Create, Made};
 use crate::{
     auth::{Actor, Role, WebhookReach, policy::webhook_reach},
     db::begin_write,
@@ -412,6 +414,28 @@ pub async fn deliveries(
         })
         .collect();
     Ok((deliveries, next.map(Cursor::encode)))
+}
+
+/// A subscription being made by its owner, under the idempotency protocol.
+#[derive(Debug)]
+pub struct Subscribing<'a> {
+    /// The client that will own it.
+    pub owner: &'a Actor,
+    /// What it subscribes to.
+    pub new: NewSubscription,
+}
+
+impl Create for Subscribing<'_> {
+    /// The subscription and its signing secret (shown this once).
+    type Made = (Subscription, String);
+
+    async fn make(
+        self,
+        tx: &DatabaseTransaction,
+        _opened: Option<QueryResult>,
+    ) -> Result<Made<Self::Made>, ApiError> {
+        create(tx, self.owner, self.new).await.map(Made::done)
+    }
 }
 
 #[cfg(test)]

@@ -582,9 +582,17 @@ async fn cases_filed_before_the_migration_take_their_details_from_the_company_re
     file(&app, &a, &a_filing()).await;
     let b_filed = file(&app, &b, &b_filing()).await;
 
-    // Back to the schema before case details (undoing the search key and the routing
-    // models that came after them), then up again as an upgraded instance starts.
-    Migrator::down(&app.db, Some(3)).await.unwrap();
+    // Back to the schema before case details (undoing every migration that came after them
+    // too), then up again as an upgraded instance starts.
+    let steps = Migrator::migrations()
+        .iter()
+        .rev()
+        .position(|m| m.name() == "m20261207_000010_case_company_details")
+        .unwrap()
+        + 1;
+    Migrator::down(&app.db, Some(u32::try_from(steps).unwrap()))
+        .await
+        .unwrap();
     let upgraded = app.another_instance().await;
     let b_seen = get_ok(
         &upgraded,

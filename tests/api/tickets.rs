@@ -428,10 +428,17 @@ async fn an_idempotent_retry_replays_the_first_answer_and_a_different_body_is_re
     let first = send("intake-1", intake()).await;
     assert_eq!(first.status().as_u16(), 201);
     let first_location = first.headers()["location"].clone();
+    let first_etag = first.headers()["etag"].clone();
     let first: Value = first.json().await.unwrap();
+    assert_eq!(first_etag, format!("\"{}\"", first["version"]).as_str());
     let replay = send("intake-1", intake()).await;
     assert_eq!(replay.status().as_u16(), 201);
     assert_eq!(replay.headers()["location"], first_location);
+    assert_eq!(
+        replay.headers()["etag"],
+        first_etag,
+        "the replay carries the first ETag"
+    );
     assert_eq!(replay.headers()["idempotent-replayed"], "true");
     let replay: Value = replay.json().await.unwrap();
     assert_eq!(replay, first, "the same body, the same id");
@@ -442,6 +449,25 @@ async fn an_idempotent_retry_replays_the_first_answer_and_a_different_body_is_re
     let mismatch = send("intake-1", other).await;
     assert_problem(mismatch, 422, "the same key with another body").await;
     assert_eq!(case_count(&app).await, 1);
+
+    for bad in ["", "キー", &"k".repeat(256)] {
+        let refused = app
+            .api
+            .post(app.url("/v1/tickets"))
+            .bearer_auth(&partner)
+            .header("idempotency-key", bad)
+            .json(&intake())
+            .send()
+            .await
+            .unwrap();
+        assert_problem(
+            refused,
+            400,
+            "a key that is not 1-255 visible ASCII characters",
+        )
+        .await;
+    }
+    assert_eq!(case_count(&app).await, 1, "a malformed key files nothing");
 
     // Keys are per client: another client's identical key is its own.
     let other_partner = app.token_with_role(Role::Partner).await;

@@ -14,12 +14,12 @@ use crate::{
     auth::{Action, Actor, policy},
     domain::{case::Visibility, ticket_status::TransitionTarget, track::Track},
     error::{ApiError, FieldErrors, Problem},
-    extract::JsonBody,
+    extract::{IdempotencyKey, JsonBody},
     pagination::{Page, PageParams},
-    routes::{etag, idempotent::respond_to_create, required_if_match},
+    routes::{etag, idempotent::created_response, required_if_match},
     services::{
         self,
-        idempotency::{Created, StoredResponse},
+        idempotency::{self, StoredResponse},
         tickets::{RoutingRequest, Ticket},
     },
     state::AppState,
@@ -52,40 +52,28 @@ pub fn ticket_response(ticket: Ticket) -> Result<HttpResponse, ApiError> {
 pub async fn create_ticket(
     state: web::Data<AppState>,
     client: Actor,
-    req: HttpRequest,
+    key: IdempotencyKey,
     body: JsonBody<CreateTicketRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let allowed = client.authorize(Action::FileCase)?;
     let (request, raw) = body.read_with_raw(&allowed)?;
     let new = request.parse(client.role)?;
-    let routing = state.routing.clone();
-    let workflow = state.workflow.clone();
-    let actor = client.clone();
-    let start = services::tickets::FilingStart::new(state.db.get_database_backend(), &new);
-    respond_to_create(
-        &state,
-        &req,
+    let filing = services::tickets::FileCase::new(
+        state.db.get_database_backend(),
+        &state.routing,
+        &state.workflow,
         &client,
-        &raw,
-        Some(start.statement()),
-        Box::new(move |tx, started| {
-            Box::pin(async move {
-                let started = started.ok_or_else(|| {
-                    ApiError::Internal(anyhow::anyhow!("the filing's company upsert did not run"))
-                })?;
-                let filing = services::tickets::create(
-                    tx, &routing, &workflow, &actor, new, &start, &started,
-                )
-                .await?;
-                let view = TicketView::from_ticket(filing.ticket)?;
-                Ok(Created {
-                    response: StoredResponse::created(format!("/v1/tickets/{}", view.id), &view)?,
-                    writes: filing.writes,
-                })
-            })
-        }),
-    )
-    .await
+        new,
+    );
+    let answer = idempotency::create(&state.db, key.for_body(&client, &raw)?, filing, |ticket| {
+        let view = TicketView::from_ticket(ticket)?;
+        Ok(
+            StoredResponse::created(format!("/v1/tickets/{}", view.id), &view)?
+                .with_version(view.version),
+        )
+    })
+    .await?;
+    created_response(answer)
 }
 
 /// Lists the cases the caller may see, oldest first, with keyset pagination. Partners see
@@ -309,7 +297,7 @@ pub async fn route_ticket(
 pub async fn add_comment(
     state: web::Data<AppState>,
     client: Actor,
-    req: HttpRequest,
+    key: IdempotencyKey,
     id: web::Path<Uuid>,
     body: JsonBody<CommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -330,23 +318,18 @@ pub async fn add_comment(
     };
     errors.finish()?;
     let visibility = visibility.unwrap_or(default_visibility);
-    let actor = client.clone();
-    respond_to_create(
-        &state,
-        &req,
-        &client,
-        &raw,
-        None,
-        Box::new(move |tx, _| {
-            Box::pin(async move {
-                let comment =
-                    services::tickets::add_comment(tx, &actor, id, visibility, text).await?;
-                let view = CommentView::from(comment);
-                Created::new(format!("/v1/tickets/{id}/comments/{}", view.id), &view)
-            })
-        }),
-    )
-    .await
+    let comment = services::tickets::NewComment {
+        actor: &client,
+        ticket_id: id,
+        visibility,
+        body: text,
+    };
+    let answer = idempotency::create(&state.db, key.for_body(&client, &raw)?, comment, |made| {
+        let view = CommentView::from(made);
+        StoredResponse::created(format!("/v1/tickets/{id}/comments/{}", view.id), &view)
+    })
+    .await?;
+    created_response(answer)
 }
 
 /// The comments of a case (partners see `partner` comments only).

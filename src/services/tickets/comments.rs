@@ -3,10 +3,12 @@ use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
+use sea_orm::{DatabaseTransaction, QueryResult};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::get_visible;
+use crate::services::idempotency::{Create, Made};
 use crate::{
     auth::{Actor, policy},
     domain::case::Visibility,
@@ -65,4 +67,31 @@ pub async fn comments(
         query = query.filter(comment::Column::Visibility.eq(Visibility::Partner.as_str()));
     }
     Ok(query.order_by_asc(comment::Column::Id).all(db).await?)
+}
+
+/// A comment being written on a case, under the idempotency protocol.
+#[derive(Debug)]
+pub struct NewComment<'a> {
+    /// Who writes it.
+    pub actor: &'a Actor,
+    /// The case.
+    pub ticket_id: Uuid,
+    /// Who may read it.
+    pub visibility: Visibility,
+    /// The text.
+    pub body: String,
+}
+
+impl Create for NewComment<'_> {
+    type Made = comment::Model;
+
+    async fn make(
+        self,
+        tx: &DatabaseTransaction,
+        _opened: Option<QueryResult>,
+    ) -> Result<Made<comment::Model>, ApiError> {
+        add_comment(tx, self.actor, self.ticket_id, self.visibility, self.body)
+            .await
+            .map(Made::done)
+    }
 }

@@ -16,6 +16,7 @@ use super::{
     reference::{next_from_counter, next_from_sequence, nextval, reference_of, sequence_name},
     routed_data,
 };
+use crate::services::idempotency::{Create, Made};
 use crate::{
     auth::{Actor, policy::sees_company_records},
     classifier::RoutingInput,
@@ -109,7 +110,7 @@ pub struct NewTicket {
 /// PostgreSQL it also takes the next reference number of the fiscal year. A record that
 /// exists is never changed by a filing: what the filer says about the company stays on its
 /// case. It reads nothing else the filing does, so the idempotency layer may send it with the
-/// key's lookup, one round trip for both ([`crate::services::idempotency::execute`]).
+/// key's lookup, one round trip for both ([`crate::services::idempotency::create`]).
 #[derive(Debug, Clone)]
 pub struct FilingStart {
     now: DateTime<Utc>,
@@ -329,4 +330,72 @@ pub async fn create(
         },
         writes,
     })
+}
+
+/// A case being filed, under the idempotency protocol: its opening is the company upsert (sent
+/// with the key's lookup), and it makes the case and leaves its writes to the protocol's
+/// transaction.
+pub struct FileCase<'a> {
+    /// The router.
+    pub routing: &'a RoutingEngine,
+    /// The center's calendar and service levels.
+    pub workflow: &'a Workflow,
+    /// Who files it.
+    pub actor: &'a Actor,
+    /// The case.
+    pub new: NewTicket,
+    /// Its opening statement.
+    pub start: FilingStart,
+}
+
+impl<'a> FileCase<'a> {
+    /// The filing of `new` by `actor` on a database of `backend`.
+    pub fn new(
+        backend: DbBackend,
+        routing: &'a RoutingEngine,
+        workflow: &'a Workflow,
+        actor: &'a Actor,
+        new: NewTicket,
+    ) -> Self {
+        let start = FilingStart::new(backend, &new);
+        Self {
+            routing,
+            workflow,
+            actor,
+            new,
+            start,
+        }
+    }
+}
+
+impl Create for FileCase<'_> {
+    type Made = Ticket;
+
+    fn opening(&self) -> Option<Opening> {
+        Some(self.start.statement())
+    }
+
+    async fn make(
+        self,
+        tx: &DatabaseTransaction,
+        opened: Option<QueryResult>,
+    ) -> Result<Made<Ticket>, ApiError> {
+        let started = opened.ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!("the filing's company upsert did not run"))
+        })?;
+        let filing = create(
+            tx,
+            self.routing,
+            self.workflow,
+            self.actor,
+            self.new,
+            &self.start,
+            &started,
+        )
+        .await?;
+        Ok(Made {
+            made: filing.ticket,
+            writes: filing.writes,
+        })
+    }
 }

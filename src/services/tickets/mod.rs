@@ -6,8 +6,8 @@ mod lifecycle;
 mod query;
 mod reference;
 
-pub use comments::{add_comment, comments};
-pub use intake::{Contact, Filing, FilingStart, NewCompany, NewTicket, create};
+pub use comments::{NewComment, add_comment, comments};
+pub use intake::{Contact, FileCase, Filing, FilingStart, NewCompany, NewTicket, create};
 pub use lifecycle::{RoutingRequest, TicketChanges, route, transition, update};
 pub use query::{TicketFilter, jst_day_start, list};
 
