@@ -8,8 +8,8 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use onestop::domain::topic::Topic;
 use onestop::classifier::{Router, RoutingInput};
+use onestop::domain::topic::Topic;
 
 /// A long mixed-language description, written for the benchmark, padded to 2,000 chars.
 fn long_description() -> String {

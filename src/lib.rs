@@ -1,5 +1,6 @@
 //! onestop: the back end of Japan's telework one-stop consultation center.
 pub mod auth;
+pub mod classifier;
 pub mod config;
 pub mod db;
 pub mod docs;
@@ -12,7 +13,6 @@ pub mod middleware;
 pub mod openapi;
 pub mod pagination;
 pub mod routes;
-pub mod classifier;
 pub mod services;
 pub mod startup;
 pub mod state;

@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::classifier::rules::{field_error, is_jsic_division};
 use crate::domain::topic::Topic;
 use crate::error::FieldError;
-use crate::classifier::rules::{field_error, is_jsic_division};
 
 /// Longest subject plus description the router accepts, in characters (not bytes: a
 /// Japanese character is three UTF-8 bytes and the limit is about what people write).

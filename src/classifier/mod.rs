@@ -24,10 +24,10 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::classifier::context::SettledClauses;
 use crate::domain::topic::Topic;
 use crate::domain::track::Track;
 use crate::error::FieldError;
-use crate::classifier::context::SettledClauses;
 
 pub use input::{ClassifyRequest, MAX_TEXT_CHARS, RoutingInput, parse_topics};
 pub use model::{NgramModel, TrainingDataError};

@@ -12,8 +12,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::Deserialize;
 
-use crate::domain::track::Track;
 use crate::classifier::normalize::normalize;
+use crate::domain::track::Track;
 
 /// The training examples shipped with the service, written for it (not taken from cases).
 const TRAINING_JSONL: &str = include_str!("training.jsonl");

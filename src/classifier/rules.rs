@@ -10,10 +10,10 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::classifier::normalize::normalize;
 use crate::domain::topic::Topic;
 use crate::domain::track::Track;
 use crate::error::FieldError;
-use crate::classifier::normalize::normalize;
 
 /// Most phrases a rule set may hold; far above any hand-kept list, low enough that a
 /// runaway import cannot make every classification slow.

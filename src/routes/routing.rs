@@ -3,10 +3,10 @@ use actix_web::{HttpResponse, get, http::header, post, put, web};
 
 use crate::{
     auth::{Action, AuthenticatedClient},
+    classifier::{ClassifyRequest, RoutingDecision, RuleSet},
     error::{ApiError, Problem},
     extract::JsonBody,
     routes::etag,
-    classifier::{ClassifyRequest, RoutingDecision, RuleSet},
     services,
     state::AppState,
 };

@@ -8,6 +8,7 @@ use validator::ValidateEmail;
 
 use crate::{
     auth::{Action, AuthenticatedClient, Role},
+    classifier::{MAX_TEXT_CHARS, RoutingDecision},
     domain::{
         business_days::{BusinessCalendar, jst_date},
         case::{Channel, PreferredMode, Visibility},
@@ -32,7 +33,6 @@ use crate::{
         idempotent::respond_to_create,
         required_if_match,
     },
-    classifier::{MAX_TEXT_CHARS, RoutingDecision},
     services::{
         self,
         idempotency::{Created, StoredResponse},

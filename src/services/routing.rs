@@ -11,9 +11,9 @@ use sea_orm::{
 };
 
 use crate::{
+    classifier::{NgramModel, Router, RouterError, RoutingDecision, RoutingInput, RuleSet},
     entities::routing_rule_set,
     error::ApiError,
-    classifier::{NgramModel, Router, RouterError, RoutingDecision, RoutingInput, RuleSet},
 };
 
 /// Builds routers for rule-set versions as they change, training the model only once.

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::{
     auth::{AuthenticatedClient, Role, policy::sees_company_records},
+    classifier::{RoutingDecision, RoutingInput, RoutingMethod},
     db::{Writes, begin_write},
     domain::{
         business_days::jst_date,
@@ -32,7 +33,6 @@ use crate::{
     entities::{comment, company, outcome, ticket, ticket_counter},
     error::ApiError,
     pagination::{Cursor, PageRequest},
-    classifier::{RoutingDecision, RoutingInput, RoutingMethod},
     services::{
         LIKE_ESCAPE, Workflow,
         assignment::{self, HandOffTrigger},

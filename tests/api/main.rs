@@ -18,6 +18,7 @@ mod helpers;
 mod languages;
 mod managers;
 mod oauth_libraries;
+mod own_cluster;
 mod reports;
 mod routing;
 mod search;
