@@ -391,3 +391,33 @@ fn build_sub_query(backend: DbBackend, statement: &SubQueryStatement) -> Stateme
         SubQueryStatement::WithStatement(with) => backend.build(with),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ConnectionBudget;
+
+    #[test]
+    fn the_budget_is_never_exceeded_and_each_worker_gets_a_pool_where_it_can() {
+        #[rustfmt::skip]
+        let cases = [
+            // total, workers, shared, per worker, why
+            (16, 2, 2, 7, "the default on two cores"),
+            (16, 8, 2, 1, "eight workers"),
+            (6, 2, 2, 2, "room for the shared pool's two"),
+            (3, 2, 1, 1, "one shared connection when two do not fit"),
+            (2, 2, 2, 0, "too few for a pool per worker: all share"),
+            (1, 4, 1, 0, "one connection"),
+            (17, 2, 2, 7, "what does not divide evenly is left unopened"),
+        ];
+        for (total, workers, shared, per_worker, why) in cases {
+            let budget = ConnectionBudget::new(total, workers);
+            assert_eq!(
+                (budget.shared, budget.per_worker),
+                (shared, per_worker),
+                "{why}"
+            );
+            let opened = budget.shared + budget.per_worker * workers as u32;
+            assert!(opened <= total, "{why}: {opened} > {total}");
+        }
+    }
+}

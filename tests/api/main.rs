@@ -6,6 +6,7 @@ mod auth;
 mod boundary;
 mod calendar;
 mod companies;
+mod connections;
 mod consulting;
 mod contract;
 mod demo;
