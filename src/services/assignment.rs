@@ -3,14 +3,16 @@
 //! Capacity is reserved by one conditional update (`active_cases < capacity`), never by
 //! reading and then writing, so two coordinators (or two instances) assigning at the same
 //! moment cannot push a manager over capacity: PostgreSQL re-checks the condition on the
-//! row it waited for, and SQLite's write transactions run one at a time.
+//! row it waited for, and SQLite's write transactions run one at a time. An automatic
+//! assignment on PostgreSQL first passes over managers whose rows other transactions hold
+//! (`SKIP LOCKED`, see `reserve_best`), so concurrent coordinators do not queue on one row.
 //!
 //! Locks are always taken manager first, then case, so concurrent assignments, releases
 //! and outcomes cannot deadlock one another.
 use chrono::Utc;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
     sea_query::{Expr, ExprTrait, Func},
 };
 use serde_json::json;
@@ -124,6 +126,7 @@ pub fn case_needs(ticket: &ticket::Model) -> Result<CaseNeeds, ApiError> {
         topics,
         prefecture: Prefecture::parse(&ticket.prefecture).map_err(|_| corrupt("prefecture"))?,
         mode: PreferredMode::parse(&ticket.preferred_mode).map_err(|_| corrupt("mode"))?,
+        case_id: ticket.id,
     })
 }
 
@@ -356,6 +359,13 @@ pub async fn assign(
 
 /// Reserves the best-ranked manager who still has room, trying the next when a concurrent
 /// assignment took the last place first.
+///
+/// On PostgreSQL the ranked managers are first offered in windows to one statement that
+/// takes the best of them whose row no other transaction holds (`FOR UPDATE SKIP LOCKED`),
+/// so concurrent assignments spread over the next candidates instead of queueing on the
+/// row of the best one. Only when every candidate with room is held elsewhere does it wait
+/// its turn, manager by manager as SQLite always does, so a case never joins the queue
+/// while a manager who will still have room is merely busy.
 async fn reserve_best(
     tx: &DatabaseTransaction,
     needs: &CaseNeeds,
@@ -372,14 +382,80 @@ async fn reserve_best(
         .await?;
     let profiles: Vec<_> = rows.iter().map(managers::profile).collect();
     let ranking = assignment::rank(needs, &profiles);
-    for candidate in ranking.candidates {
-        if reserve(tx, candidate.manager_id).await?
-            && let Some(manager) = rows.iter().find(|m| m.id == candidate.manager_id)
-        {
-            return Ok(Some((manager.clone(), candidate.score)));
+    let chosen = |manager_id: Uuid| {
+        let manager = rows.iter().find(|m| m.id == manager_id)?;
+        let candidate = ranking
+            .candidates
+            .iter()
+            .find(|c| c.manager_id == manager_id)?;
+        Some((manager.clone(), candidate.score.clone()))
+    };
+    if tx.get_database_backend() == DbBackend::Postgres {
+        for window in ranking.candidates.chunks(RESERVE_WINDOW) {
+            let ids: Vec<Uuid> = window.iter().map(|c| c.manager_id).collect();
+            if let Some(manager_id) = reserve_first_unheld(tx, &ids).await? {
+                return Ok(chosen(manager_id));
+            }
+        }
+    }
+    for candidate in &ranking.candidates {
+        if reserve(tx, candidate.manager_id).await? {
+            return Ok(chosen(candidate.manager_id));
         }
     }
     Ok(None)
+}
+
+/// Candidates one skip-locked reservation is offered at once: more than the coordinators
+/// likely to be assigning at the same moment, so the first window nearly always has one.
+const RESERVE_WINDOW: usize = 64;
+
+/// Takes one place under the capacity of the first of `ranked` (best first) who is active,
+/// has room and whose row no other transaction holds, without waiting for any row; `None`
+/// when there is none. PostgreSQL only. The update's condition is the capacity invariant,
+/// as in [`reserve`]; the row lock taken first makes it hold without a wait.
+async fn reserve_first_unheld(
+    tx: &impl ConnectionTrait,
+    ranked: &[Uuid],
+) -> Result<Option<Uuid>, ApiError> {
+    if ranked.is_empty() {
+        return Ok(None);
+    }
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(ranked.len() + 1);
+    values.push(Utc::now().into());
+    let places: Vec<String> = ranked
+        .iter()
+        .enumerate()
+        .map(|(place, id)| {
+            values.push((*id).into());
+            format!("(${}::uuid, {place})", place + 2)
+        })
+        .collect();
+    // The lock is taken in rank order and stops at the first row it gets (LIMIT 1 above
+    // the row locking), so only the chosen manager's row is held.
+    let sql = format!(
+        "WITH ranked (id, place) AS (VALUES {}), \
+         chosen AS ( \
+             SELECT m.id FROM managers m JOIN ranked r ON r.id = m.id \
+             WHERE m.active AND m.active_cases < m.capacity \
+             ORDER BY r.place LIMIT 1 \
+             FOR UPDATE OF m SKIP LOCKED) \
+         UPDATE managers m SET active_cases = m.active_cases + 1, last_assigned_at = $1 \
+         FROM chosen WHERE m.id = chosen.id AND m.active_cases < m.capacity \
+         RETURNING m.id",
+        places.join(", ")
+    );
+    let row = tx
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            values,
+        ))
+        .await?;
+    match row {
+        Some(row) => Ok(Some(row.try_get::<Uuid>("", "id")?)),
+        None => Ok(None),
+    }
 }
 
 /// Puts a triaged case in the waiting queue (keeping its place if it is already there).

@@ -2,6 +2,7 @@
 //! (a temp SQLite file, or a fresh PostgreSQL database when TEST_DATABASE_URL is set).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests state their expectations by panicking
 mod admin;
+mod assignment_at_scale;
 mod auth;
 mod boundary;
 mod calendar;
