@@ -216,8 +216,8 @@ fn postgres_connect_options(
 }
 
 /// The pool options of every PostgreSQL pool: bounded waits, connections closed when idle,
-/// and a checkout that pings a connection that may have died unseen (idle long, or opened
-/// before the server was last seen going away) instead of handing it to a request.
+/// and a checkout that pings a connection that may have died unseen (idle long, or idle
+/// since before the server was last seen going away) instead of handing it to a request.
 fn postgres_pool_options(max_connections: u32, pool: &PoolSettings) -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(max_connections.max(1))
@@ -228,7 +228,7 @@ fn postgres_pool_options(max_connections: u32, pool: &PoolSettings) -> PgPoolOpt
         .test_before_acquire(false)
         .before_acquire(|connection, meta| {
             Box::pin(async move {
-                if meta.idle_for >= PING_WHEN_IDLE_FOR || lost_since_opened(meta.age) {
+                if meta.idle_for >= PING_WHEN_IDLE_FOR || lost_while_idle(meta.idle_for) {
                     // A failed ping closes this connection and the pool opens another.
                     sea_orm::sqlx::Connection::ping(connection).await?;
                 }
@@ -248,24 +248,26 @@ fn process_epoch() -> Instant {
     *EPOCH.get_or_init(Instant::now)
 }
 
-/// Notes that the server went away under a connection: every pooled connection opened
-/// before now may be dead too (a fast restart ends all of them at once), so each is pinged
-/// before it is handed out again, and a dead one is dropped instead of failing a request.
+/// Notes that the server went away under a connection: every connection idle in a pool now
+/// may be dead too (a fast restart ends all of them at once), so each is pinged before it
+/// is handed out again, and a dead one is dropped instead of failing a request.
 pub fn note_server_lost() {
     let since_epoch = u64::try_from(process_epoch().elapsed().as_millis()).unwrap_or(u64::MAX);
     // 0 means never; a loss in the first millisecond is stored as 1.
     SERVER_LOST_AT_MS.fetch_max(since_epoch.max(1), Ordering::Relaxed);
 }
 
-/// Whether the server was seen going away since a connection of `age` was opened.
-fn lost_since_opened(age: Duration) -> bool {
+/// Whether the server was seen going away while a connection idle for `idle_for` sat in the
+/// pool. One returned to the pool since then was in use after the loss (and the pool pings
+/// every connection it takes back), so it is not pinged again.
+fn lost_while_idle(idle_for: Duration) -> bool {
     let lost_at = SERVER_LOST_AT_MS.load(Ordering::Relaxed);
     if lost_at == 0 {
         return false;
     }
-    let opened_at = process_epoch().elapsed().saturating_sub(age);
-    // Milliseconds round down; a connection opened in the same millisecond is pinged too.
-    opened_at <= Duration::from_millis(lost_at)
+    let idle_since = process_epoch().elapsed().saturating_sub(idle_for);
+    // Milliseconds round down; a connection put back in the same millisecond is pinged too.
+    idle_since <= Duration::from_millis(lost_at)
 }
 
 /// Applies every pending migration.
