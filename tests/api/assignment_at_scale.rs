@@ -66,3 +66,79 @@ async fn an_automatic_assignment_passes_over_a_manager_held_by_another_transacti
     );
     operator.close().await.ok();
 }
+
+#[tokio::test]
+async fn an_automatic_assignment_takes_the_first_candidate_of_the_full_ranking_across_a_varied_roster()
+ {
+    // PostgreSQL ranks only the leaders it reads in SQL; this holds it to the ranking of the
+    // whole roster that GET .../candidates shows (SQLite ranks the whole roster anyway).
+    let app = crate::helpers::spawn_app().await;
+    let coordinator = app.token_with_role(Role::Coordinator).await;
+    let partner = app.token_with_role(Role::Partner).await;
+    let topics = [
+        "labor.working_hours",
+        "labor.work_rules",
+        "labor.subsidies",
+        "labor.evaluation",
+    ];
+    let places = ["13", "14", "11", "27", "40"];
+    // More managers than the leaders PostgreSQL reads (64 and their ties), so leaders read
+    // in the wrong order would show.
+    for n in 0..240usize {
+        let onsite = n % 3 != 1;
+        let body = json!({
+            "name": format!("順位 {n}"),
+            "email": format!("rank-{n}-{}@example.jp", uuid::Uuid::new_v4().simple()),
+            "tracks": if n % 7 == 0 { vec!["ict"] } else { vec!["labor", "ict"] },
+            "capacity": 1 + n % 4,
+            "topics": topics.iter().skip(n % 4).step_by(1 + n % 2).collect::<Vec<_>>(),
+            "prefectures": if onsite { vec![places[n % 5], places[(n / 7) % 5]] } else { vec![] },
+            "online": n % 4 != 0,
+            "onsite": onsite,
+        });
+        app.create_manager(&coordinator, &body).await;
+    }
+    let modes = ["online", "onsite", "either"];
+    for n in 0..24usize {
+        let mut body = crate::consulting::intake_for(json!({
+            "name": format!("順位商事{n}"), "prefecture": places[n % 5], "industry": "E",
+            "employees": 12
+        }));
+        body["preferred_mode"] = json!(modes[n % 3]);
+        body["topics"] = json!(
+            topics
+                .iter()
+                .skip(n % 3)
+                .take(1 + n % 3)
+                .collect::<Vec<_>>()
+        );
+        let case = routed_case(&app, &partner, &coordinator, "labor", &body).await;
+        let ranked = expect_json(
+            app.get(&format!("/v1/tickets/{case}/candidates"), &coordinator)
+                .await,
+            200,
+            "candidates",
+        )
+        .await;
+        let response = app
+            .post_json(
+                &format!("/v1/tickets/{case}/assignment"),
+                &coordinator,
+                &json!({}),
+            )
+            .await;
+        match ranked["candidates"][0]["manager_id"].as_str() {
+            Some(first) => {
+                let assigned = expect_json(response, 200, "automatic assignment").await;
+                let leaders: Vec<_> = ranked["candidates"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .take(3)
+                    .collect();
+                assert_eq!(assigned["manager_id"], first, "case {n}: {leaders:?}");
+            }
+            None => assert_eq!(response.status().as_u16(), 409, "case {n}: nobody eligible"),
+        }
+    }
+}
