@@ -156,7 +156,6 @@ pub async fn connect_shared(
     let options = postgres_connect_options(database_url, pool)
         .with_context(|| format!("cannot read the database URL {}", redact(database_url)))?;
     let opened = postgres_pool_options(max_connections, pool)
-        .acquire_timeout(Duration::from_secs(5))
         .connect_with(options)
         .await
         .with_context(|| format!("cannot open the database at {}", redact(database_url)))?;
