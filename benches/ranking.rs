@@ -87,6 +87,7 @@ fn bench_rank(c: &mut Criterion) {
         ],
         prefecture: Prefecture::parse("13").unwrap(),
         mode: PreferredMode::Either,
+        case_id: uuid::Uuid::from_u128(0x0190_a1b2_c3d4_7e5f_8a9b_0c1d_2e3f_4a5c),
     };
     let ranking = rank(&case, &managers);
     println!(

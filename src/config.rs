@@ -54,9 +54,17 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// `ONESTOP_SHUTDOWN_TIMEOUT_SECONDS`: how long in-flight requests may take on SIGTERM.
     pub shutdown_timeout_seconds: u64,
-    /// `ONESTOP_DB_MAX_CONNECTIONS`: the PostgreSQL pool's size per instance (default
-    /// [`crate::db::DEFAULT_POSTGRES_POOL`]; SQLite always uses a small fixed pool).
+    /// `ONESTOP_DB_MAX_CONNECTIONS`: every PostgreSQL connection the instance will ever have
+    /// open at once, request pools, webhook worker and start-up together (default
+    /// [`crate::db::DEFAULT_POSTGRES_POOL`]; see [`crate::db::ConnectionBudget`]). SQLite
+    /// always uses a small fixed pool.
     pub db_max_connections: Option<u32>,
+    /// `ONESTOP_DB_IDLE_SECONDS` (default 60): a PostgreSQL connection unused this long is
+    /// closed, so a quiet instance gives its connections back to the server (0: never).
+    pub db_idle_seconds: u64,
+    /// `ONESTOP_DB_APPLICATION_NAME` (default `onestop`): the `application_name` every
+    /// connection of the instance reports, so `pg_stat_activity` tells instances apart.
+    pub db_application_name: String,
     /// How the HTTP server treats browsers and slow clients.
     pub http: HttpSettings,
     /// `ONESTOP_DB_STATEMENT_TIMEOUT_MS` (default 5000), `ONESTOP_DB_LOCK_TIMEOUT_MS` (2000)
@@ -197,6 +205,23 @@ impl Settings {
                     )),
                 })
                 .transpose()?,
+            db_idle_seconds: parse_number(&get, "ONESTOP_DB_IDLE_SECONDS", 60)?,
+            db_application_name: match get("ONESTOP_DB_APPLICATION_NAME") {
+                None => "onestop".to_owned(),
+                // PostgreSQL keeps 63 bytes of printable ASCII and would silently change the
+                // rest, so a name that would not come back as given is refused here.
+                Some(name)
+                    if name.len() <= 63
+                        && name
+                            .bytes()
+                            .all(|byte| byte.is_ascii_graphic() || byte == b' ') =>
+                {
+                    name
+                }
+                Some(name) => anyhow::bail!(
+                    "ONESTOP_DB_APPLICATION_NAME must be 1 to 63 printable ASCII characters, not {name:?}"
+                ),
+            },
             db_timeouts: DbTimeouts {
                 statement_ms: parse_number(&get, "ONESTOP_DB_STATEMENT_TIMEOUT_MS", 5000)?,
                 lock_ms: parse_number(&get, "ONESTOP_DB_LOCK_TIMEOUT_MS", 2000)?,
@@ -345,6 +370,8 @@ mod tests {
         );
         assert!(settings.jwt.secret.is_none());
         assert_eq!(settings.db_max_connections, None);
+        assert_eq!(settings.db_idle_seconds, 60);
+        assert_eq!(settings.db_application_name, "onestop");
         assert_eq!(settings.token_failures, TokenFailureLimits::default());
     }
 
@@ -397,6 +424,9 @@ mod tests {
             ("ONESTOP_JWT_SECRET", "short"),
             ("ONESTOP_DB_MAX_CONNECTIONS", "0"),
             ("ONESTOP_DB_MAX_CONNECTIONS", "many"),
+            ("ONESTOP_DB_IDLE_SECONDS", "a while"),
+            ("ONESTOP_DB_APPLICATION_NAME", "オンライン"),
+            ("ONESTOP_DB_APPLICATION_NAME", &"x".repeat(64)),
             ("ONESTOP_CORS_ORIGINS", "https://app.example.jp/path"),
             ("ONESTOP_CORS_ORIGINS", "not a url"),
             ("ONESTOP_BODY_TIMEOUT_SECONDS", "soon"),

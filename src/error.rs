@@ -72,6 +72,17 @@ pub struct Problem {
     pub extensions: Map<String, Value>,
 }
 
+/// A 503 for the database (only the schema of one, for the document): a [`Problem`] with
+/// the cause named.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UnavailableProblem {
+    /// The problem members.
+    #[serde(flatten)]
+    pub problem: Problem,
+    /// Why the database is unavailable.
+    pub cause: UnavailableCause,
+}
+
 /// The `error` codes of RFC 6749 §5.2 the token endpoint answers with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -388,18 +399,25 @@ impl ApiError {
             Self::TooManyRequests {
                 retry_after_seconds,
             } => format!("slow down; try again in {retry_after_seconds} s"),
-            Self::Unavailable(cause) => match cause.downcast_ref::<DbErr>().and_then(sqlstate) {
-                Some(STATEMENT_TIMEOUT) => {
-                    "a database statement took longer than allowed; try again shortly".to_owned()
-                }
-                Some(LOCK_TIMEOUT) => {
-                    "the records are held by other work for longer than allowed; try again shortly"
-                        .to_owned()
-                }
-                _ => "the database does not answer; try again shortly".to_owned(),
-            },
+            Self::Unavailable(_) => self
+                .unavailable_cause()
+                .unwrap_or(UnavailableCause::Unreachable)
+                .detail()
+                .to_owned(),
             Self::Internal(_) => "something went wrong on our side; it has been logged".to_owned(),
         }
+    }
+
+    /// Why the database is unavailable, for a 503 of it: read off the database error (or
+    /// given as the cause itself, as `/readyz` does when its probe runs out of time).
+    pub fn unavailable_cause(&self) -> Option<UnavailableCause> {
+        let Self::Unavailable(error) = self else {
+            return None;
+        };
+        error
+            .downcast_ref::<UnavailableCause>()
+            .copied()
+            .or_else(|| error.downcast_ref::<DbErr>().and_then(UnavailableCause::of))
     }
 
     /// The problem+json body this error is answered with, in English.
@@ -421,6 +439,12 @@ impl ApiError {
             Self::OAuth { errors: list, .. } if !list.is_empty() => errors = Some(list.clone()),
             Self::MethodNotAllowed { allowed } => {
                 extensions.insert("allowed".into(), Value::from(allowed.clone()));
+            }
+            Self::Unavailable(_) => {
+                let cause = self
+                    .unavailable_cause()
+                    .unwrap_or(UnavailableCause::Unreachable);
+                extensions.insert("cause".into(), Value::from(cause.to_string()));
             }
             _ => {}
         }
@@ -551,24 +575,118 @@ impl ResponseError for ApiError {
 const STATEMENT_TIMEOUT: &str = "57014";
 /// SQLSTATE 55P03: a lock was not granted within `lock_timeout`.
 const LOCK_TIMEOUT: &str = "55P03";
+/// SQLSTATE 53300: the server has no connection slot left.
+const TOO_MANY_CONNECTIONS: &str = "53300";
 
-/// The SQLSTATE of an error the database itself answered, if it is one.
-fn database_code(error: &DbErr) -> Option<String> {
+/// Why the database is unavailable: the `cause` of every 503 answered for it, and of
+/// `/readyz`. Operators tell a database that is down from one that is stuck or full by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema, thiserror::Error)]
+pub enum UnavailableCause {
+    /// The server cannot be reached or ended the connection (restarting, stopped, starting
+    /// up, the network between): SQLSTATE classes 08 and 57P, a refused or reset socket.
+    #[serde(rename = "database unreachable")]
+    #[error("database unreachable")]
+    Unreachable,
+    /// The server has no connection slot left (SQLSTATE 53300).
+    #[serde(rename = "too many connections")]
+    #[error("too many connections")]
+    TooManyConnections,
+    /// Every connection of this instance's budget was busy for the whole acquire timeout.
+    #[serde(rename = "no free connection")]
+    #[error("no free connection")]
+    NoFreeConnection,
+    /// A statement ran longer than `statement_timeout` (SQLSTATE 57014).
+    #[serde(rename = "statement timeout")]
+    #[error("statement timeout")]
+    StatementTimeout,
+    /// A lock was held by other work for longer than `lock_timeout` (SQLSTATE 55P03).
+    #[serde(rename = "lock timeout")]
+    #[error("lock timeout")]
+    LockTimeout,
+    /// The database did not answer `/readyz`'s probe within its bound.
+    #[serde(rename = "no answer in time")]
+    #[error("no answer in time")]
+    NoAnswerInTime,
+}
+
+impl UnavailableCause {
+    /// The cause of a database error, if it is one that makes the database unavailable
+    /// (rather than a failed statement).
+    pub fn of(error: &DbErr) -> Option<Self> {
+        if let DbErr::ConnectionAcquire(acquire) = error {
+            return Some(match acquire {
+                sea_orm::error::ConnAcquireErr::Timeout => Self::NoFreeConnection,
+                sea_orm::error::ConnAcquireErr::ConnectionClosed => Self::Unreachable,
+            });
+        }
+        let cause = match sqlx_error(error) {
+            Some(
+                sea_orm::SqlxError::Io(_)
+                | sea_orm::SqlxError::Tls(_)
+                | sea_orm::SqlxError::WorkerCrashed
+                | sea_orm::SqlxError::PoolClosed,
+            ) => Some(Self::Unreachable),
+            Some(sea_orm::SqlxError::PoolTimedOut) => Some(Self::NoFreeConnection),
+            Some(sea_orm::SqlxError::Database(database)) => {
+                database.code().and_then(|code| Self::of_sqlstate(&code))
+            }
+            _ => None,
+        };
+        match error {
+            // Opening a connection failed some other way (a bad password, a database that
+            // does not exist): whatever the server says, it does not serve us.
+            DbErr::Conn(_) => cause.or(Some(Self::Unreachable)),
+            _ => cause,
+        }
+    }
+
+    /// The cause a SQLSTATE names, if it is one that makes the database unavailable: class
+    /// 08 (connection exception) and class 57P (an administrator's or a crash's shutdown:
+    /// 57P01 after `pg_ctl restart -m fast` or `pg_terminate_backend`, 57P02, 57P03 while it
+    /// starts) are the server going away; 53300 and the two timeouts are the server busy.
+    fn of_sqlstate(code: &str) -> Option<Self> {
+        match code {
+            STATEMENT_TIMEOUT => Some(Self::StatementTimeout),
+            LOCK_TIMEOUT => Some(Self::LockTimeout),
+            TOO_MANY_CONNECTIONS => Some(Self::TooManyConnections),
+            code if code.starts_with("08") || code.starts_with("57P") => Some(Self::Unreachable),
+            _ => None,
+        }
+    }
+
+    /// The 503's detail for this cause.
+    fn detail(self) -> &'static str {
+        match self {
+            Self::StatementTimeout => {
+                "a database statement took longer than allowed; try again shortly"
+            }
+            Self::LockTimeout => {
+                "the records are held by other work for longer than allowed; try again shortly"
+            }
+            Self::TooManyConnections | Self::NoFreeConnection => {
+                "the database is busy with other work; try again shortly"
+            }
+            Self::Unreachable | Self::NoAnswerInTime => {
+                "the database does not answer; try again shortly"
+            }
+        }
+    }
+}
+
+/// The driver's error inside a database error, wherever sea-orm put it.
+fn sqlx_error(error: &DbErr) -> Option<&sea_orm::SqlxError> {
     match error {
         DbErr::Exec(sea_orm::RuntimeErr::SqlxError(inner))
-        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(inner)) => match inner.as_ref() {
-            sea_orm::SqlxError::Database(database) => database.code().map(|code| code.into_owned()),
-            _ => None,
-        },
+        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(inner))
+        | DbErr::Conn(sea_orm::RuntimeErr::SqlxError(inner)) => Some(inner.as_ref()),
         _ => None,
     }
 }
 
-/// Which bounded wait ran out, when the error is a statement or lock timeout.
-fn sqlstate(error: &DbErr) -> Option<&'static str> {
-    match database_code(error)?.as_str() {
-        STATEMENT_TIMEOUT => Some(STATEMENT_TIMEOUT),
-        LOCK_TIMEOUT => Some(LOCK_TIMEOUT),
+/// The SQLSTATE of an error the database itself answered, if it is one.
+fn database_code(error: &DbErr) -> Option<String> {
+    match sqlx_error(error)? {
+        sea_orm::SqlxError::Database(database) => database.code().map(|code| code.into_owned()),
         _ => None,
     }
 }
@@ -577,7 +695,10 @@ impl From<DbErr> for ApiError {
     fn from(error: DbErr) -> Self {
         // A bounded wait that ran out (a stuck lock, a runaway statement) is the database
         // being unavailable for now, like a lost connection: 503 with Retry-After.
-        if is_connection_failure(&error) || sqlstate(&error).is_some() {
+        if UnavailableCause::of(&error).is_some() {
+            if server_went_away(&error) {
+                crate::db::note_server_lost();
+            }
             Self::Unavailable(error.into())
         } else if is_lost_race(&error) {
             Self::conflict(
@@ -590,35 +711,11 @@ impl From<DbErr> for ApiError {
     }
 }
 
-/// Whether a database error means the database could not be reached (503) rather than a
-/// failed statement (500): the connection broke, the pool had none to give, or PostgreSQL
-/// said it is going away or full — class 08 (connection exception), class 57P (an
-/// administrator's or a crash's shutdown: 57P01 after `pg_ctl restart -m fast` or
-/// `pg_terminate_backend`, 57P02, 57P03 while it starts) and 53300 (too many connections).
-/// Clients retry a 503 (it carries `Retry-After`); they do not retry a 500.
-pub fn is_connection_failure(error: &DbErr) -> bool {
-    match error {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-        DbErr::Exec(sea_orm::RuntimeErr::SqlxError(inner))
-        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(inner)) => match inner.as_ref() {
-            sea_orm::SqlxError::Io(_)
-            | sea_orm::SqlxError::PoolClosed
-            | sea_orm::SqlxError::PoolTimedOut
-            | sea_orm::SqlxError::Tls(_)
-            | sea_orm::SqlxError::WorkerCrashed => true,
-            sea_orm::SqlxError::Database(_) => {
-                database_code(error).is_some_and(|code| server_went_away(&code))
-            }
-            _ => false,
-        },
-        _ => false,
-    }
-}
-
-/// Whether a SQLSTATE says the server (not the statement) failed; see
-/// [`is_connection_failure`].
-fn server_went_away(code: &str) -> bool {
-    code.starts_with("08") || code.starts_with("57P") || code == "53300"
+/// Whether the server went away under the connection (a restart, a terminated backend, a
+/// broken socket), so the connection is dead, and others opened before it may be too. A
+/// full pool or a full server is not this: their connections still work.
+pub fn server_went_away(error: &DbErr) -> bool {
+    UnavailableCause::of(error) == Some(UnavailableCause::Unreachable)
 }
 
 /// Whether PostgreSQL gave up on the transaction because it raced another (a deadlock or a
@@ -891,18 +988,19 @@ mod tests {
     fn sqlstates_of_a_server_that_went_away_are_told_from_failed_statements() {
         #[rustfmt::skip]
         let cases = [
-            ("57P01", true, "terminated by an administrator (fast restart)"),
-            ("57P02", true, "crash shutdown"),
-            ("57P03", true, "cannot connect now (starting up)"),
-            ("53300", true, "too many connections"),
-            ("08006", true, "connection failure"),
-            ("08003", true, "connection does not exist"),
-            ("23505", false, "a unique violation is the statement's"),
-            ("42P01", false, "an undefined table is a bug"),
-            ("57014", false, "a cancelled statement is not a server going away"),
+            ("57P01", Some(UnavailableCause::Unreachable), "terminated by an administrator (fast restart)"),
+            ("57P02", Some(UnavailableCause::Unreachable), "crash shutdown"),
+            ("57P03", Some(UnavailableCause::Unreachable), "cannot connect now (starting up)"),
+            ("53300", Some(UnavailableCause::TooManyConnections), "too many connections"),
+            ("08006", Some(UnavailableCause::Unreachable), "connection failure"),
+            ("08003", Some(UnavailableCause::Unreachable), "connection does not exist"),
+            ("57014", Some(UnavailableCause::StatementTimeout), "statement_timeout ran out"),
+            ("55P03", Some(UnavailableCause::LockTimeout), "lock_timeout ran out"),
+            ("23505", None, "a unique violation is the statement's"),
+            ("42P01", None, "an undefined table is a bug"),
         ];
-        for (code, went_away, why) in cases {
-            assert_eq!(server_went_away(code), went_away, "{code}: {why}");
+        for (code, cause, why) in cases {
+            assert_eq!(UnavailableCause::of_sqlstate(code), cause, "{code}: {why}");
         }
     }
 

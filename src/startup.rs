@@ -44,7 +44,13 @@ pub struct Application {
 impl Application {
     /// Opens the configured database, applies migrations and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let db = db::connect_with_pool(&settings.database_url, settings.db_max_connections).await?;
+        let budget = connection_budget(&settings);
+        let db = db::connect_shared(
+            &settings.database_url,
+            budget.shared,
+            &db::PoolSettings::from_settings(&settings, false),
+        )
+        .await?;
         db::migrate(&db).await?;
         Self::build_with_database(settings, db).await
     }
@@ -85,14 +91,11 @@ impl Application {
         let route_table =
             RouteTable::new(&document, &["/openapi.json", "/docs", docs::ASSET_ROUTE]);
         let route_table = web::Data::new(route_table);
-        let workers = settings
-            .workers
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        // The pool's connections are shared out among the workers, each opening its own.
-        let per_worker = settings
-            .db_max_connections
-            .unwrap_or(db::DEFAULT_POSTGRES_POOL)
-            .div_ceil(u32::try_from(workers.max(1)).unwrap_or(u32::MAX));
+        let workers = worker_count(&settings);
+        // What the shared pool does not take of the budget is shared out among the workers,
+        // each opening its own.
+        let per_worker = connection_budget(&settings).per_worker;
+        let request_pool = db::PoolSettings::from_settings(&settings, true);
         let shared_state = state.clone();
         let cors_origins = settings.http.cors_origins.clone();
         let mut server = HttpServer::new(move || {
@@ -101,7 +104,7 @@ impl Application {
                     &shared_state.settings.database_url,
                     per_worker,
                     &shared_state.db,
-                    shared_state.settings.db_timeouts,
+                    &request_pool,
                 ),
                 ..shared_state.clone()
             });
@@ -174,6 +177,23 @@ impl Application {
         let _worker = self.webhook_worker.map(webhook_delivery::spawn);
         self.server.await
     }
+}
+
+/// The HTTP workers the service runs: `ONESTOP_WORKERS`, or one per core.
+fn worker_count(settings: &Settings) -> usize {
+    settings
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// How the instance's `ONESTOP_DB_MAX_CONNECTIONS` is shared out between its pools.
+fn connection_budget(settings: &Settings) -> db::ConnectionBudget {
+    db::ConnectionBudget::new(
+        settings
+            .db_max_connections
+            .unwrap_or(db::DEFAULT_POSTGRES_POOL),
+        worker_count(settings),
+    )
 }
 
 /// Requests no route matched: 405 with `Allow` when the path exists under other methods,

@@ -9,7 +9,12 @@
 //! Eligible managers are ranked by, in turn: how many of the case's topics they cover, how
 //! near they are (serving the prefecture on site, then the region, then online only), how
 //! loaded they are (active cases over capacity), how long ago they were last assigned (never
-//! first), and finally their id, so equal managers always come out in the same order.
+//! first), then a hash of the case's and the manager's ids, and finally their id.
+//!
+//! The hash spreads managers who tie on every rule (a roster of new managers, none ever
+//! assigned) differently for each case, where the id alone would send every case to the
+//! same manager first and make concurrent assignments queue on that one row. It is fixed
+//! for a case, so the same case and roster always give the same order.
 //!
 //! This module only orders; it does not reserve. Two coordinators can read the same ranking
 //! at once, so the capacity check that counts is the database's conditional update when the
@@ -64,6 +69,8 @@ pub struct CaseNeeds {
     pub prefecture: Prefecture,
     /// How the company wants to be consulted.
     pub mode: PreferredMode,
+    /// The case's id: it orders managers who tie on every rule, differently per case.
+    pub case_id: Uuid,
 }
 
 /// Why a manager cannot take a case.
@@ -245,6 +252,8 @@ pub fn assess(
 struct Needs {
     track: Track,
     mode: PreferredMode,
+    /// The case's share of the tie-break hash.
+    spread: u64,
     topics: u64,
     prefecture: u64,
     region: u64,
@@ -278,6 +287,7 @@ impl Needs {
         Needs {
             track: case.track,
             mode: case.mode,
+            spread: fold(case.case_id),
             topics: topic_set(&case.topics),
             prefecture: prefecture_bit(case.prefecture),
             region: prefecture_set(case.prefecture.region().prefectures()),
@@ -320,8 +330,25 @@ impl Needs {
             manager,
             (topic_set(&manager.topics) & self.topics).count_ones(),
             proximity,
+            mix(self.spread ^ fold(manager.id)),
         ))
     }
+}
+
+/// An id's 128 bits folded into 64.
+fn fold(id: Uuid) -> u64 {
+    let bits = id.as_u128();
+    // Truncation keeps the low half; the high half is mixed in by the XOR.
+    (bits as u64) ^ ((bits >> 64) as u64)
+}
+
+/// SplitMix64's finalizer: every input bit moves about half the output bits, so ids that
+/// differ in a few bits (UUIDv7s made in the same millisecond) still order unrelatedly. A
+/// fixed function, unlike `std`'s hashers, so the order stays the same across releases.
+fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
 }
 
 /// `floor(active · 2⁶⁴ / capacity)`: orders loads exactly, where floats would not (two
@@ -361,11 +388,18 @@ struct Scored {
     active_cases: u32,
     capacity: u32,
     last_assigned_at: Option<DateTime<Utc>>,
+    /// The per-case tie-break.
+    spread: u64,
     id: Uuid,
 }
 
 impl Scored {
-    fn new(manager: &ManagerProfile, topic_overlap: u32, proximity: Proximity) -> Self {
+    fn new(
+        manager: &ManagerProfile,
+        topic_overlap: u32,
+        proximity: Proximity,
+        spread: u64,
+    ) -> Self {
         // Bits 96 and up: topics not covered (at most 64, as topics are bits of a u64), so
         // more overlap is smaller. Bits 64-65: proximity, nearest 0. Bits 0-63: the load.
         let uncovered = 64 - u128::from(topic_overlap.min(64));
@@ -379,6 +413,7 @@ impl Scored {
             active_cases: manager.active_cases,
             capacity: manager.capacity,
             last_assigned_at: manager.last_assigned_at,
+            spread,
             id: manager.id,
         }
     }
@@ -389,6 +424,7 @@ impl Scored {
             .cmp(&other.leading)
             // `None` (never assigned) sorts before any time, and earlier times before later.
             .then(self.last_assigned_at.cmp(&other.last_assigned_at))
+            .then(self.spread.cmp(&other.spread))
             .then(self.id.cmp(&other.id))
     }
 
@@ -469,7 +505,42 @@ mod tests {
             topics: vec![Topic::LaborWorkingHours, Topic::LaborWorkRules],
             prefecture: pref(TOKYO),
             mode,
+            case_id: Uuid::nil(),
         }
+    }
+
+    #[test]
+    fn managers_who_tie_on_every_rule_are_spread_differently_for_each_case_and_alike_for_one() {
+        let roster: Vec<_> = (1..=20).map(manager).collect();
+        let first_for = |case_id: u128| {
+            let needs = CaseNeeds {
+                case_id: Uuid::from_u128(case_id),
+                ..case(PreferredMode::Either)
+            };
+            rank(&needs, &roster).candidates[0].manager_id
+        };
+        let firsts: std::collections::HashSet<_> = (0..200u128)
+            .map(|n| first_for((0x0190_a1b2_c3d4_7e5f << 64) + n))
+            .collect();
+        assert!(
+            firsts.len() >= 15,
+            "200 cases should start at most of 20 equal managers, started at {}",
+            firsts.len()
+        );
+        assert_eq!(
+            first_for(7),
+            first_for(7),
+            "one case always gives one order"
+        );
+        let case = CaseNeeds {
+            case_id: Uuid::from_u128(7),
+            ..case(PreferredMode::Either)
+        };
+        assert_eq!(
+            best(&case, &roster).map(|c| c.manager_id),
+            Some(first_for(7)),
+            "best picks the first of rank's order"
+        );
     }
 
     fn ids(ranking: &Ranking) -> Vec<Uuid> {
@@ -621,8 +692,6 @@ mod tests {
             ("never assigned comes before any assignment", PreferredMode::Either,
                 ManagerProfile { last_assigned_at: None, ..manager(9) },
                 ManagerProfile { last_assigned_at: Some(at(1)), ..manager(1) }),
-            ("the lower id breaks a full tie", PreferredMode::Either,
-                manager(1), manager(9)),
         ];
         for (why, mode, better, worse) in cases {
             let (better_id, worse_id) = (better.id, worse.id);

@@ -107,6 +107,10 @@ pub(super) const MESSAGES: &[(&str, &str)] = &[
         "対象のデータが他の処理で制限時間を超えてロックされています。しばらくしてから再試行してください",
     ),
     (
+        "the database is busy with other work; try again shortly",
+        "データベースが他の処理で混み合っています。しばらくしてから再試行してください",
+    ),
+    (
         "the database does not answer; try again shortly",
         "データベースが応答しません。しばらくしてから再試行してください",
     ),

@@ -58,6 +58,8 @@ struct CommonResponse {
     applies_to: AppliesTo,
     description: &'static str,
     header: Option<(&'static str, &'static str)>,
+    /// The schema of the body: `Problem`, or one that adds members to it.
+    schema: &'static str,
 }
 
 const COMMON_RESPONSES: [CommonResponse; 13] = [
@@ -68,6 +70,7 @@ const COMMON_RESPONSES: [CommonResponse; 13] = [
         description: "The request could not be read: malformed JSON, data after the JSON \
                       document, or a query string or header that does not parse.",
         header: None,
+        schema: "Problem",
     },
     CommonResponse {
         status: "401",
@@ -78,6 +81,7 @@ const COMMON_RESPONSES: [CommonResponse; 13] = [
             "WWW-Authenticate",
             "`Bearer`, with `error=\"invalid_token\"` when a token was sent.",
         )),
+        schema: "Problem",
     },
     CommonResponse {
         status: "403",
@@ -85,6 +89,7 @@ const COMMON_RESPONSES: [CommonResponse; 13] = [
         applies_to: AppliesTo::Authenticated,
         description: "The client's role may not do this.",
         header: None,
+        schema: "Problem",
     },
     CommonResponse {
         status: "404",
@@ -93,6 +98,7 @@ const COMMON_RESPONSES: [CommonResponse; 13] = [
         description: "Nothing with this id, or nothing the caller may know about (another \
                       partner's case is 404, never 403).",
         header: None,
+        schema: "Problem",
     },
     CommonResponse {
         status: "408",
@@ -100,6 +106,7 @@ const COMMON_RESPONSES: [CommonResponse; 13] = [
         applies_to: AppliesTo::WithBody,
         description: "The request body did not arrive in time; the connection is closed.",
         header: None,
+        schema: "Problem",
     },
     CommonResponse {
         status: "409",
@@ -107,6 +114,7 @@ const COMMON_RESPONSES: [CommonResponse; 13] = [
         applies_to: AppliesTo::WithIdempotencyKey,
         description: "A request with the same Idempotency-Key is still being processed.",
         header: None,
+        schema: "Problem",
     },
     CommonResponse {
         status: "412",
@@ -114,6 +122,7 @@ const COMMON_RESPONSES: [CommonResponse; 13] = [
         applies_to: AppliesTo::WithIfMatch,
         description: "If-Match names a version that is no longer current; read it again.",
         header: None,
+        schema: "Problem",
     },
     CommonResponse {
         status: "413",
@@ -121,6 +130,7 @@ const COMMON_RESPONSES: [CommonResponse; 13] = [
         applies_to: AppliesTo::WithBody,
         description: "The request body is larger than the service accepts.",
         header: None,
+        schema: "Problem",
     },
     CommonResponse {
         status: "415",
@@ -128,6 +138,7 @@ const COMMON_RESPONSES: [CommonResponse; 13] = [
         applies_to: AppliesTo::WithBody,
         description: "The body is not in a media type (or Content-Encoding) this operation reads.",
         header: None,
+        schema: "Problem",
     },
     CommonResponse {
         status: "422",
@@ -136,6 +147,7 @@ const COMMON_RESPONSES: [CommonResponse; 13] = [
         description: "Invalid input: `errors` lists every invalid field or query parameter \
                       (including any text holding a control character).",
         header: None,
+        schema: "Problem",
     },
     CommonResponse {
         status: "428",
@@ -143,6 +155,7 @@ const COMMON_RESPONSES: [CommonResponse; 13] = [
         applies_to: AppliesTo::RequiringIfMatch,
         description: "If-Match is required: send the ETag of the resource as read.",
         header: None,
+        schema: "Problem",
     },
     CommonResponse {
         status: "429",
@@ -150,13 +163,17 @@ const COMMON_RESPONSES: [CommonResponse; 13] = [
         applies_to: AppliesTo::Authenticated,
         description: "Too many requests from this client.",
         header: Some(("Retry-After", "Seconds to wait before trying again.")),
+        schema: "Problem",
     },
     CommonResponse {
         status: "503",
         name: "ServiceUnavailable",
         applies_to: AppliesTo::UsingDatabase,
-        description: "The database does not answer; try again later.",
-        header: None,
+        description: "The database cannot serve the request now (unreachable, full, or a \
+                      statement or lock wait ran past its bound); `cause` says which. Try \
+                      again after `Retry-After`.",
+        header: Some(("Retry-After", "Seconds to wait before trying again.")),
+        schema: "UnavailableProblem",
     },
 ];
 
@@ -228,7 +245,7 @@ fn problem_response(common: &CommonResponse) -> Response {
         .description(common.description)
         .content(
             PROBLEM_JSON,
-            Content::new(Some(Ref::from_schema_name("Problem"))),
+            Content::new(Some(Ref::from_schema_name(common.schema))),
         );
     if let Some((name, description)) = common.header {
         response = response.header(

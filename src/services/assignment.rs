@@ -3,14 +3,16 @@
 //! Capacity is reserved by one conditional update (`active_cases < capacity`), never by
 //! reading and then writing, so two coordinators (or two instances) assigning at the same
 //! moment cannot push a manager over capacity: PostgreSQL re-checks the condition on the
-//! row it waited for, and SQLite's write transactions run one at a time.
+//! row it waited for, and SQLite's write transactions run one at a time. An automatic
+//! assignment on PostgreSQL first passes over managers whose rows other transactions hold
+//! (`SKIP LOCKED`, see `reserve_best`), so concurrent coordinators do not queue on one row.
 //!
 //! Locks are always taken manager first, then case, so concurrent assignments, releases
 //! and outcomes cannot deadlock one another.
 use chrono::Utc;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, Statement,
     sea_query::{Expr, ExprTrait},
 };
 use serde_json::json;
@@ -21,6 +23,7 @@ use crate::{
     db::begin_write,
     domain::{
         assignment::{self, CaseNeeds, Ineligibility, Ranking, ScoreParts},
+        case::PreferredMode,
         ticket_status::{Transition, apply},
         track::Track,
     },
@@ -185,10 +188,29 @@ pub async fn assign(
 
 /// Reserves the best-ranked manager who still has room, trying the next when a concurrent
 /// assignment took the last place first.
+///
+/// On PostgreSQL the ranked managers are first offered in windows to one statement that
+/// takes the best of them whose row no other transaction holds (`FOR UPDATE SKIP LOCKED`),
+/// so concurrent assignments spread over the next candidates instead of queueing on the
+/// row of the best one. Only when every candidate with room is held elsewhere does it wait
+/// its turn, manager by manager as SQLite always does, so a case never joins the queue
+/// while a manager who will still have room is merely busy.
+///
+/// Before reading the whole roster, PostgreSQL is asked for the leaders only (see
+/// [`leading_candidates`]): reading and ranking a roster of thousands for every assignment
+/// is what bounds the throughput, and the best manager with room nearly always is among
+/// them.
 async fn reserve_best(
     tx: &DatabaseTransaction,
     needs: &CaseNeeds,
 ) -> Result<Option<(manager::Model, ScoreParts)>, ApiError> {
+    let postgres = tx.get_database_backend() == DbBackend::Postgres;
+    if postgres {
+        let leaders = leading_candidates(tx, needs).await?;
+        if let Some(found) = reserve_unheld(tx, needs, &leaders).await? {
+            return Ok(Some(found));
+        }
+    }
     let covers = match needs.track {
         Track::Ict => manager::Column::CoversIct,
         Track::Labor => manager::Column::CoversLabor,
@@ -199,16 +221,163 @@ async fn reserve_best(
         .filter(Expr::col(manager::Column::ActiveCases).lt(Expr::col(manager::Column::Capacity)))
         .all(tx)
         .await?;
+    if postgres && let Some(found) = reserve_unheld(tx, needs, &rows).await? {
+        return Ok(Some(found));
+    }
     let profiles: Vec<_> = rows.iter().map(manager::Model::profile).collect();
     let ranking = assignment::rank(needs, &profiles);
-    for candidate in ranking.candidates {
+    for candidate in &ranking.candidates {
         if reserve(tx, candidate.manager_id).await?
             && let Some(manager) = rows.iter().find(|m| m.id == candidate.manager_id)
         {
-            return Ok(Some((manager.clone(), candidate.score)));
+            return Ok(Some((manager.clone(), candidate.score.clone())));
         }
     }
     Ok(None)
+}
+
+/// Ranks `rows` for the case and reserves the best of them whose row no other transaction
+/// holds, without waiting (PostgreSQL); `None` when every one is full or held.
+async fn reserve_unheld(
+    tx: &DatabaseTransaction,
+    needs: &CaseNeeds,
+    rows: &[manager::Model],
+) -> Result<Option<(manager::Model, ScoreParts)>, ApiError> {
+    let profiles: Vec<_> = rows.iter().map(manager::Model::profile).collect();
+    let ranking = assignment::rank(needs, &profiles);
+    for window in ranking.candidates.chunks(RESERVE_WINDOW) {
+        let ids: Vec<Uuid> = window.iter().map(|c| c.manager_id).collect();
+        if let Some(manager_id) = reserve_first_unheld(tx, &ids).await? {
+            let manager = rows.iter().find(|m| m.id == manager_id);
+            let candidate = window.iter().find(|c| c.manager_id == manager_id);
+            if let (Some(manager), Some(candidate)) = (manager, candidate) {
+                return Ok(Some((manager.clone(), candidate.score.clone())));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The managers ranked first for the case, read without the rest of the roster
+/// (PostgreSQL): the eligible ones ordered in SQL by the ranking's own first four keys
+/// (topic overlap, proximity, load, least recently assigned), the first
+/// [`RESERVE_WINDOW`] and every one tying with the last of them (`WITH TIES`), so the
+/// per-case tie-break that follows in [`assignment::rank`] sees every manager it could put
+/// first. The keys are computed as `rank` computes them, from the same stored JSON (a code
+/// is listed iff its quoted text occurs in the array serde wrote).
+async fn leading_candidates(
+    tx: &DatabaseTransaction,
+    needs: &CaseNeeds,
+) -> Result<Vec<manager::Model>, ApiError> {
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    let mut param = |value: String| {
+        values.push(value.into());
+        format!("${}", values.len())
+    };
+    let listed = |column: &str, placeholder: &str| format!("strpos(m.{column}, {placeholder}) > 0");
+    let here = listed(
+        "prefectures",
+        &param(format!("\"{}\"", needs.prefecture.code())),
+    );
+    let region: Vec<String> = needs
+        .prefecture
+        .region()
+        .prefectures()
+        .map(|prefecture| listed("prefectures", &param(format!("\"{}\"", prefecture.code()))))
+        .collect();
+    let mut topics: Vec<&str> = needs.topics.iter().map(|topic| topic.code()).collect();
+    // A topic listed twice counts once, as in the ranking's bit sets.
+    topics.sort_unstable();
+    topics.dedup();
+    let overlap: Vec<String> = topics
+        .iter()
+        .map(|code| format!("({})::int", listed("topics", &param(format!("\"{code}\"")))))
+        .collect();
+    let overlap = if overlap.is_empty() {
+        "0".to_owned()
+    } else {
+        overlap.join(" + ")
+    };
+    let visits_here = format!("(m.onsite AND {here})");
+    let reachable = match needs.mode {
+        PreferredMode::Online => "m.online".to_owned(),
+        PreferredMode::Onsite => visits_here.clone(),
+        PreferredMode::Either => format!("(m.online OR {visits_here})"),
+    };
+    let covers = match needs.track {
+        Track::Ict => "m.covers_ict",
+        Track::Labor => "m.covers_labor",
+    };
+    let sql = format!(
+        "SELECT m.* FROM managers m \
+         WHERE m.active AND {covers} AND m.active_cases < m.capacity AND {reachable} \
+         ORDER BY {overlap} DESC, \
+             CASE WHEN {visits_here} THEN 0 WHEN m.onsite AND ({region}) THEN 1 ELSE 2 END, \
+             m.active_cases::numeric / m.capacity, \
+             m.last_assigned_at ASC NULLS FIRST \
+         FETCH FIRST {RESERVE_WINDOW} ROWS WITH TIES",
+        region = region.join(" OR "),
+    );
+    Ok(manager::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            values,
+        ))
+        .all(tx)
+        .await?)
+}
+
+/// Candidates one skip-locked reservation is offered at once: more than the coordinators
+/// likely to be assigning at the same moment, so the first window nearly always has one.
+const RESERVE_WINDOW: usize = 64;
+
+/// Takes one place under the capacity of the first of `ranked` (best first) who is active,
+/// has room and whose row no other transaction holds, without waiting for any row; `None`
+/// when there is none. PostgreSQL only. The update's condition is the capacity invariant,
+/// as in [`reserve`]; the row lock taken first makes it hold without a wait.
+async fn reserve_first_unheld(
+    tx: &impl ConnectionTrait,
+    ranked: &[Uuid],
+) -> Result<Option<Uuid>, ApiError> {
+    if ranked.is_empty() {
+        return Ok(None);
+    }
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(ranked.len() + 1);
+    values.push(Utc::now().into());
+    let places: Vec<String> = ranked
+        .iter()
+        .enumerate()
+        .map(|(place, id)| {
+            values.push((*id).into());
+            format!("(${}::uuid, {place})", place + 2)
+        })
+        .collect();
+    // The lock is taken in rank order and stops at the first row it gets (LIMIT 1 above
+    // the row locking), so only the chosen manager's row is held.
+    let sql = format!(
+        "WITH ranked (id, place) AS (VALUES {}), \
+         chosen AS ( \
+             SELECT m.id FROM managers m JOIN ranked r ON r.id = m.id \
+             WHERE m.active AND m.active_cases < m.capacity \
+             ORDER BY r.place LIMIT 1 \
+             FOR UPDATE OF m SKIP LOCKED) \
+         UPDATE managers m SET active_cases = m.active_cases + 1, last_assigned_at = $1 \
+         FROM chosen WHERE m.id = chosen.id AND m.active_cases < m.capacity \
+         RETURNING m.id",
+        places.join(", ")
+    );
+    let row = tx
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            values,
+        ))
+        .await?;
+    match row {
+        Some(row) => Ok(Some(row.try_get::<Uuid>("", "id")?)),
+        None => Ok(None),
+    }
 }
 
 /// Puts a triaged case in the waiting queue (keeping its place if it is already there).

@@ -65,6 +65,7 @@ pub fn case_needs(ticket: &ticket::Model) -> Result<CaseNeeds, ApiError> {
         topics: ticket.topics.0.clone(),
         prefecture: ticket.prefecture,
         mode: ticket.preferred_mode,
+        case_id: ticket.id,
     })
 }
 

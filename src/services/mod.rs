@@ -6,6 +6,7 @@ pub mod clients;
 pub mod companies;
 pub mod events;
 pub mod feed;
+pub mod health;
 pub mod idempotency;
 pub mod managers;
 pub mod model_store;

@@ -39,8 +39,3 @@ pub async fn token_secret(
     let key = URL_SAFE_NO_PAD.decode(stored.value.as_bytes())?;
     Ok(key)
 }
-
-/// Whether the database answers a trivial query (the readiness probe).
-pub async fn database_answers(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
-    db.execute_unprepared("SELECT 1").await.map(|_| ())
-}

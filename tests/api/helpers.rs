@@ -41,6 +41,8 @@ pub enum TestDatabase {
         admin_url: String,
         name: String,
     },
+    /// A database the test brought and cleans up itself (a cluster of its own).
+    External { url: String },
 }
 
 impl TestDatabase {
@@ -75,7 +77,9 @@ impl TestDatabase {
     /// The database URL.
     pub fn url(&self) -> &str {
         match self {
-            TestDatabase::Sqlite { url, .. } | TestDatabase::Postgres { url, .. } => url,
+            TestDatabase::Sqlite { url, .. }
+            | TestDatabase::Postgres { url, .. }
+            | TestDatabase::External { url } => url,
         }
     }
 }
@@ -132,6 +136,17 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     let database = std::sync::Arc::new(TestDatabase::create().await);
     let mut settings = test_settings(database.url());
+    customize(&mut settings);
+    start(settings, database, None).await
+}
+
+/// A service on the database at `url`, which the test owns, with settings adjusted by
+/// `customize`.
+pub async fn spawn_app_on(url: &str, customize: impl FnOnce(&mut Settings)) -> TestApp {
+    let database = std::sync::Arc::new(TestDatabase::External {
+        url: url.to_owned(),
+    });
+    let mut settings = test_settings(url);
     customize(&mut settings);
     start(settings, database, None).await
 }

@@ -5,10 +5,12 @@
 // A test reads top to bottom as one scenario; splitting it would hide the story it tells.
 #![allow(clippy::too_many_lines)]
 mod admin;
+mod assignment_at_scale;
 mod auth;
 mod boundary;
 mod calendar;
 mod companies;
+mod connections;
 mod consulting;
 mod contract;
 mod demo;
@@ -21,6 +23,7 @@ mod helpers;
 mod languages;
 mod managers;
 mod oauth_libraries;
+mod own_cluster;
 mod reports;
 mod routing;
 mod routing_models;

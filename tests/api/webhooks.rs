@@ -25,7 +25,7 @@ use crate::helpers::{TestApp, assert_problem, error_fields, spawn_app, spawn_app
 const DEADLINE: Duration = Duration::from_secs(10);
 
 /// Settings for webhook tests: local receivers allowed, retries after 200 ms.
-fn fast_webhooks(settings: &mut Settings) {
+pub(crate) fn fast_webhooks(settings: &mut Settings) {
     settings.webhook_allow_private = true;
     settings.webhook_backoff = vec![
         Duration::ZERO,
@@ -47,7 +47,7 @@ fn intake(name: &str) -> Value {
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
-struct Received {
+pub(crate) struct Received {
     headers: HashMap<String, String>,
     body: Vec<u8>,
     at: chrono::DateTime<chrono::Utc>,
@@ -65,13 +65,13 @@ impl Received {
 
 /// A local HTTP receiver that records every request and answers the scripted statuses in
 /// order, then 200.
-struct Receiver {
-    url: String,
+pub(crate) struct Receiver {
+    pub(crate) url: String,
     received: Arc<Mutex<Vec<Received>>>,
 }
 
 impl Receiver {
-    async fn start(script: &[u16]) -> Self {
+    pub(crate) async fn start(script: &[u16]) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/hooks", listener.local_addr().unwrap());
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -111,7 +111,7 @@ impl Receiver {
         self.received.lock().unwrap().clone()
     }
 
-    async fn wait_for_requests(&self, count: usize) -> Vec<Received> {
+    pub(crate) async fn wait_for_requests(&self, count: usize) -> Vec<Received> {
         let requests = wait_until(|| async {
             let requests = self.requests();
             (requests.len() >= count).then_some(requests)
@@ -185,7 +185,7 @@ where
 }
 
 /// Subscribes `url` and returns the 201 body (with the secret).
-async fn subscribe(app: &TestApp, token: &str, url: &str, events: &[&str]) -> Value {
+pub(crate) async fn subscribe(app: &TestApp, token: &str, url: &str, events: &[&str]) -> Value {
     let response = app
         .post_json(
             "/v1/webhooks",

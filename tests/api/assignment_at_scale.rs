@@ -1,0 +1,144 @@
+//! Assignment when many coordinators assign at once: a manager whose row another
+//! transaction holds is passed over for the next candidate instead of waited for.
+use onestop::{auth::Role, db};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use serde_json::json;
+
+use crate::{
+    consulting::{expect_json, intake, new_manager, routed_case},
+    helpers::{TestDatabase, spawn_app_with},
+};
+
+#[tokio::test]
+async fn an_automatic_assignment_passes_over_a_manager_held_by_another_transaction_without_waiting()
+{
+    // A lock wait would end in 503 after 3 s; the assignment must not wait at all.
+    let app = spawn_app_with(|settings| settings.db_timeouts.lock_ms = 3000).await;
+    let TestDatabase::Postgres { url, .. } = app.database.as_ref() else {
+        println!("needs PostgreSQL (TEST_DATABASE_URL): SQLite has no row locks to skip");
+        return;
+    };
+    let coordinator = app.token_with_role(Role::Coordinator).await;
+    let partner = app.token_with_role(Role::Partner).await;
+    let first = new_manager(&app, &coordinator, "保留 一", &["labor"], 3).await;
+    let second = new_manager(&app, &coordinator, "保留 二", &["labor"], 3).await;
+    let case = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    let ranked = expect_json(
+        app.get(&format!("/v1/tickets/{case}/candidates"), &coordinator)
+            .await,
+        200,
+        "candidates",
+    )
+    .await;
+    let best = ranked["candidates"][0]["manager_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let next = if best == first { &second } else { &first };
+
+    // Another transaction (a coordinator's edit, a release) holds the best one's row.
+    let operator = db::connect(url).await.unwrap();
+    let holder = operator.begin().await.unwrap();
+    holder
+        .execute_unprepared(&format!(
+            "SELECT 1 FROM managers WHERE id = '{best}' FOR UPDATE"
+        ))
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let assigned = expect_json(
+        app.post_json(
+            &format!("/v1/tickets/{case}/assignment"),
+            &coordinator,
+            &json!({}),
+        )
+        .await,
+        200,
+        "automatic assignment",
+    )
+    .await;
+    let took = started.elapsed();
+    holder.rollback().await.unwrap();
+    assert_eq!(assigned["manager_id"], next.as_str(), "{assigned}");
+    assert!(
+        took < std::time::Duration::from_secs(1),
+        "the assignment waited {took:?}"
+    );
+    operator.close().await.ok();
+}
+
+#[tokio::test]
+async fn an_automatic_assignment_takes_the_first_candidate_of_the_full_ranking_across_a_varied_roster()
+ {
+    // PostgreSQL ranks only the leaders it reads in SQL; this holds it to the ranking of the
+    // whole roster that GET .../candidates shows (SQLite ranks the whole roster anyway).
+    let app = crate::helpers::spawn_app().await;
+    let coordinator = app.token_with_role(Role::Coordinator).await;
+    let partner = app.token_with_role(Role::Partner).await;
+    let topics = [
+        "labor.working_hours",
+        "labor.work_rules",
+        "labor.subsidies",
+        "labor.evaluation",
+    ];
+    let places = ["13", "14", "11", "27", "40"];
+    // More managers than the leaders PostgreSQL reads (64 and their ties), so leaders read
+    // in the wrong order would show.
+    for n in 0..240usize {
+        let onsite = n % 3 != 1;
+        let body = json!({
+            "name": format!("順位 {n}"),
+            "email": format!("rank-{n}-{}@example.jp", uuid::Uuid::new_v4().simple()),
+            "tracks": if n % 7 == 0 { vec!["ict"] } else { vec!["labor", "ict"] },
+            "capacity": 1 + n % 4,
+            "topics": topics.iter().skip(n % 4).step_by(1 + n % 2).collect::<Vec<_>>(),
+            "prefectures": if onsite { vec![places[n % 5], places[(n / 7) % 5]] } else { vec![] },
+            "online": n % 4 != 0,
+            "onsite": onsite,
+        });
+        app.create_manager(&coordinator, &body).await;
+    }
+    let modes = ["online", "onsite", "either"];
+    for n in 0..24usize {
+        let mut body = crate::consulting::intake_for(json!({
+            "name": format!("順位商事{n}"), "prefecture": places[n % 5], "industry": "E",
+            "employees": 12
+        }));
+        body["preferred_mode"] = json!(modes[n % 3]);
+        body["topics"] = json!(
+            topics
+                .iter()
+                .skip(n % 3)
+                .take(1 + n % 3)
+                .collect::<Vec<_>>()
+        );
+        let case = routed_case(&app, &partner, &coordinator, "labor", &body).await;
+        let ranked = expect_json(
+            app.get(&format!("/v1/tickets/{case}/candidates"), &coordinator)
+                .await,
+            200,
+            "candidates",
+        )
+        .await;
+        let response = app
+            .post_json(
+                &format!("/v1/tickets/{case}/assignment"),
+                &coordinator,
+                &json!({}),
+            )
+            .await;
+        match ranked["candidates"][0]["manager_id"].as_str() {
+            Some(first) => {
+                let assigned = expect_json(response, 200, "automatic assignment").await;
+                let leaders: Vec<_> = ranked["candidates"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .take(3)
+                    .collect();
+                assert_eq!(assigned["manager_id"], first, "case {n}: {leaders:?}");
+            }
+            None => assert_eq!(response.status().as_u16(), 409, "case {n}: nobody eligible"),
+        }
+    }
+}
