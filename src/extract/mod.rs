@@ -4,7 +4,7 @@
 mod caller;
 mod keys;
 
-pub use keys::IdempotencyKey;
+pub use keys::{IdempotencyKey, IfMatch};
 
 use std::{future::Future, pin::Pin};
 

@@ -1,7 +1,7 @@
 //! `/v1/companies/{id}`: the shared company record, which the center keeps (coordinator,
 //! admin). Each case shows the details its own filer gave; this is the one record behind
 //! them, the identity free sessions are counted by.
-use actix_web::{HttpRequest, HttpResponse, get, http::header, patch, web};
+use actix_web::{HttpResponse, get, http::header, patch, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
@@ -16,8 +16,8 @@ use crate::{
     },
     entities::company,
     error::{ApiError, FieldErrors, Problem},
-    extract::JsonBody,
-    routes::{etag, required_if_match},
+    extract::{IfMatch, JsonBody},
+    routes::etag,
     services::{
         self,
         companies::{CompanyChanges, size_of},
@@ -228,7 +228,7 @@ pub async fn get_company(
 pub async fn update_company(
     state: web::Data<AppState>,
     client: Actor,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
     body: JsonBody<CompanyChangesInput>,
 ) -> Result<HttpResponse, ApiError> {
@@ -236,10 +236,8 @@ pub async fn update_company(
     let id = id.into_inner();
     // Existence first, so an unknown id is 404 whatever the headers.
     services::companies::get(&state.db, id).await?;
-    let expected = required_if_match(
-        &req,
-        "send If-Match with the ETag of the company record you read",
-    )?;
+    let expected =
+        if_match.required("send If-Match with the ETag of the company record you read")?;
     let mut errors = FieldErrors::new();
     let changes = body.read(&allowed)?.parse(&mut errors, "");
     errors.finish()?;

@@ -11,9 +11,9 @@ use crate::{
     domain::{prefecture::Prefecture, topic::Topic, track::Track},
     entities::manager,
     error::{ApiError, FieldErrors, Problem},
-    extract::{IdempotencyKey, JsonBody},
+    extract::{IdempotencyKey, IfMatch, JsonBody},
     pagination::{Cursor, Page, PageParams},
-    routes::{etag, idempotent::created_response, if_match, tickets::parse_topics},
+    routes::{etag, idempotent::created_response, tickets::parse_topics},
     services::{
         self,
         idempotency::{self, StoredResponse},
@@ -404,12 +404,12 @@ pub async fn get_manager(
 pub async fn update_manager(
     state: web::Data<AppState>,
     client: Actor,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
     body: JsonBody<UpdateManagerRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let allowed = client.authorize(Action::ManageManagers)?;
-    let expected = if_match(&req)?;
+    let expected = if_match.optional()?;
     let changes = body.read(&allowed)?.parse()?;
     let row = services::managers::update(
         &state.db,

@@ -73,31 +73,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(webhooks::list_deliveries);
 }
 
-/// The `If-Match` precondition of the request, `None` without the header (RFC 9110
-/// §13.1.1: `*` or a list of entity tags, compared strongly).
-pub fn if_match(
-    req: &actix_web::HttpRequest,
-) -> Result<Option<crate::domain::precondition::Precondition>, crate::error::ApiError> {
-    let Some(raw) = req.headers().get(actix_web::http::header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let field = raw.to_str().map_err(|_| {
-        crate::error::ApiError::BadRequest("If-Match must be visible ASCII text".to_owned())
-    })?;
-    Ok(Some(crate::domain::precondition::Precondition::parse(
-        field,
-    )))
-}
-
-/// The `If-Match` precondition of an edit that requires one: 428 without the header, with
-/// `missing` (which names the ETag to send) as the detail.
-pub fn required_if_match(
-    req: &actix_web::HttpRequest,
-    missing: &'static str,
-) -> Result<crate::domain::precondition::Precondition, crate::error::ApiError> {
-    if_match(req)?.ok_or_else(|| crate::error::ApiError::PreconditionRequired(missing.to_owned()))
-}
-
 /// The strong `ETag` of a versioned resource (cases, the routing rule set).
 pub fn etag(version: impl std::fmt::Display) -> String {
     format!("\"{version}\"")

@@ -14,9 +14,9 @@ use crate::{
     auth::{Action, Actor, policy},
     domain::{case::Visibility, ticket_status::TransitionTarget, track::Track},
     error::{ApiError, FieldErrors, Problem},
-    extract::{IdempotencyKey, JsonBody},
+    extract::{IdempotencyKey, IfMatch, JsonBody},
     pagination::{Page, PageParams},
-    routes::{etag, idempotent::created_response, required_if_match},
+    routes::{etag, idempotent::created_response},
     services::{
         self,
         idempotency::{self, StoredResponse},
@@ -152,7 +152,7 @@ pub async fn get_ticket(
 pub async fn update_ticket(
     state: web::Data<AppState>,
     client: Actor,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
     body: JsonBody<UpdateTicketRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -160,7 +160,7 @@ pub async fn update_ticket(
     let id = id.into_inner();
     // Existence and visibility first, so a stranger's case is 404 whatever the headers.
     services::tickets::ensure_visible(&state.db, &client, id).await?;
-    let expected = required_if_match(&req, "send If-Match with the ETag of the case you read")?;
+    let expected = if_match.required("send If-Match with the ETag of the case you read")?;
     let changes = body.read(&allowed)?.parse()?;
     let ticket = services::tickets::update(&state.db, &client, id, &expected, changes).await?;
     ticket_response(ticket)
