@@ -12,6 +12,21 @@ use aho_corasick::{AhoCorasick, MatchKind};
 /// still context a coordinator may want to see, and the cue list can misfire.
 pub const SETTLED_FACTOR: f64 = 0.3;
 
+/// Expressions (already normalized) that single out what is asked *here*, after the asker
+/// has said where the rest goes (「手当の件は別途社労士に相談します。こちらで聞きたいのは…」).
+/// Everything before such a marker is background, settled or handled elsewhere.
+const HERE_ASK_MARKERS: &[&str] = &[
+    "こちらで聞きたいのは",
+    "こちらでお聞きしたいのは",
+    "こちらで相談したいのは",
+    "こちらでご相談したいのは",
+    "今回聞きたいのは",
+    "今回お聞きしたいのは",
+    "今回相談したいのは",
+    "what we want to ask here is",
+    "our question here is",
+];
+
 /// Expressions (already normalized) that mark a clause as describing something done,
 /// decided or not the problem, each with continuations that turn it around: 用意した is
 /// settled but 用意したい is a wish, 決まって is settled but 決まっていない is the opposite.
@@ -27,12 +42,18 @@ const SETTLED_CUES: &[(&str, &[&str])] = &[
     ("整備した", &["い"]),
     ("用意した", &["い"]),
     ("用意済", &[]),
+    ("支給した", &["い"]),
+    ("支給しました", &[]),
     ("導入済", &[]),
     ("改定済", &[]),
     ("確認済", &[]),
     ("対応済", &[]),
-    ("問題ない", &["か"]),
-    ("問題はない", &["か"]),
+    // 問題ないでしょうか asks whether something is allowed: the opposite of settled.
+    ("問題ない", &["か", "でしょうか", "ですか", "のでしょうか"]),
+    (
+        "問題はない",
+        &["か", "でしょうか", "ですか", "のでしょうか"],
+    ),
     ("問題はありません", &[]),
     ("困っていない", &[]),
     ("困っていません", &[]),
@@ -58,6 +79,7 @@ const SETTLED_CUES: &[(&str, &[&str])] = &[
 #[derive(Debug, Clone)]
 pub struct SettledClauses {
     cues: AhoCorasick,
+    here_asks: AhoCorasick,
 }
 
 impl SettledClauses {
@@ -66,12 +88,20 @@ impl SettledClauses {
         let cues = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
             .build(SETTLED_CUES.iter().map(|(cue, _)| cue))?;
-        Ok(SettledClauses { cues })
+        let here_asks = AhoCorasick::new(HERE_ASK_MARKERS)?;
+        Ok(SettledClauses { cues, here_asks })
     }
 
     /// Byte ranges of the clauses of `text` that contain a settled cue, in order.
+    /// Everything before the last marker of what is asked here is one settled range (a
+    /// phrase that recurs after the marker, e.g. from the subject, still counts fully).
     pub fn find(&self, text: &str) -> Vec<(usize, usize)> {
         let mut ranges: Vec<(usize, usize)> = Vec::new();
+        if let Some(marker) = self.here_asks.find_iter(text).last()
+            && marker.start() > 0
+        {
+            ranges.push((0, marker.start()));
+        }
         for cue in self.cues.find_iter(text) {
             let (_, reversals) = SETTLED_CUES[cue.pattern().as_usize()];
             if reversals.iter().any(|r| text[cue.end()..].starts_with(r)) {
@@ -83,8 +113,9 @@ impl SettledClauses {
             let end = text[cue.end()..]
                 .find(is_clause_break)
                 .map_or(text.len(), |i| cue.end() + i);
-            if ranges.last().is_none_or(|last| last.1 < start) {
-                ranges.push((start, end));
+            match ranges.last_mut() {
+                Some(last) if last.1 >= start => last.1 = last.1.max(end),
+                _ => ranges.push((start, end)),
             }
         }
         ranges
@@ -151,6 +182,28 @@ mod tests {
                 "{unsettled}"
             );
         }
+    }
+
+    #[test]
+    fn what_comes_before_the_ask_here_is_background_and_questions_are_not_settled() {
+        let clauses = SettledClauses::new().unwrap();
+        let text = normalize("残業代の件は別途相談します。こちらで聞きたいのは、vpnの選び方です");
+        let ranges = clauses.find(&text);
+        assert_eq!(ranges.len(), 1, "{ranges:?}");
+        assert!(
+            text[ranges[0].0..ranges[0].1].contains("残業代"),
+            "{ranges:?}"
+        );
+        assert!(
+            !text[ranges[0].0..ranges[0].1].contains("vpn"),
+            "{ranges:?}"
+        );
+        for question in ["監視しても問題ないでしょうか", "この運用で問題ないですか"]
+        {
+            assert!(clauses.find(&normalize(question)).is_empty(), "{question}");
+        }
+        assert_eq!(clauses.find(&normalize("pcは全員に支給しました")).len(), 1);
+        assert!(clauses.find(&normalize("pcを支給したい")).is_empty());
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! 1. **Rules** ([`RuleSet`]): weighted phrases, topic codes and industry hints kept as data.
 //!    When they point clearly one way they decide (`method: rules`). Phrases inside a clause
 //!    that describes something already settled (「就業規則は改定済み」) count for less
-//!    ([`context`]), because companies describe what they have before what they need.
+//!    ([`context`]), because companies describe what they have before what they need; so
+//!    do the devices and lines of a text that asks who pays for them ([`payment`]): the
+//!    device is then the object of a labor question, not a technical need.
 //! 2. **Model** ([`model::NgramModel`]): naive Bayes over character n-grams, trained at
 //!    start-up on the shipped examples. It decides when the rules are silent or torn
 //!    (`method: model`), with the rule evidence added to its log-odds, and the n-grams
@@ -19,6 +21,7 @@ pub mod evaluation;
 pub mod input;
 pub mod model;
 pub mod normalize;
+pub mod payment;
 pub mod rules;
 
 use std::sync::Arc;
@@ -152,6 +155,10 @@ struct CompiledPhrase {
     /// Latin phrases must end at a word boundary (an English plural `s`/`es` allowed), so
     /// `pc` does not fire inside `pcr` while `allowance` still finds `allowances`.
     latin_end: bool,
+    /// A labor phrase asking who pays ([`payment::asks_who_pays`]).
+    who_pays: bool,
+    /// An ICT phrase that only names a device or a line ([`payment::names_a_device`]).
+    device: bool,
 }
 
 /// The classifier: a rule set compiled for matching plus the trained model.
@@ -203,6 +210,8 @@ impl Router {
                 weight: rule.weight,
                 latin_start: pattern.starts_with(|c: char| c.is_ascii_alphanumeric()),
                 latin_end: pattern.ends_with(|c: char| c.is_ascii_alphanumeric()),
+                who_pays: rule.track == "labor" && payment::asks_who_pays(&rule.text),
+                device: rule.track == "ict" && payment::names_a_device(&rule.text),
             });
             patterns.push(pattern);
         }
@@ -388,11 +397,19 @@ impl Router {
                 }
             }
         }
+        // A text asking who pays (outside a settled clause) makes its devices and lines the
+        // object of that labor question rather than a technical need ([`payment`]).
+        let asks_who_pays = order
+            .iter()
+            .any(|&id| self.phrases[id].who_pays && factors[id].is_some_and(|f| f >= 1.0));
         order
             .into_iter()
             .map(|id| {
                 let phrase = &self.phrases[id];
-                let factor = factors[id].unwrap_or(1.0);
+                let mut factor = factors[id].unwrap_or(1.0);
+                if asks_who_pays && phrase.device {
+                    factor *= payment::OBJECT_FACTOR;
+                }
                 signal(
                     SignalKind::Phrase,
                     &phrase.text,
@@ -622,6 +639,27 @@ mod tests {
             .find(|s| s.matched == "就業規則")
             .unwrap();
         assert!(rule.weight < 3.0, "settled clause not discounted: {rule:?}");
+    }
+
+    #[test]
+    fn a_device_whose_cost_is_in_question_is_a_labor_matter_not_a_second_need() {
+        // Who pays for a device: labor, and not cross-track although it names devices.
+        let decision = ROUTER.classify(&input(
+            "スマホ代とイヤホン",
+            "私用のスマホとタブレットを仕事にも使っているけど、買ったお金は自腹のまま?",
+            &[],
+        ));
+        assert_eq!(decision.track, Track::Labor, "{decision:?}");
+        assert!(!decision.cross_track, "{decision:?}");
+        let device = decision
+            .explanation
+            .iter()
+            .find(|s| s.matched == "タブレット")
+            .unwrap();
+        assert!(device.weight < 2.5, "device not discounted: {device:?}");
+        // Without the who-pays question the same device counts fully.
+        let decision = ROUTER.classify(&input("", "タブレットの初期設定を教えてください", &[]));
+        assert_eq!(decision.track, Track::Ict, "{decision:?}");
     }
 
     #[test]
