@@ -287,7 +287,7 @@ async fn seed_cases(db: &DatabaseConnection, partner_ids: &[Uuid]) -> anyhow::Re
             .context("filing a demo case")?;
         filing.writes.run(&tx).await?;
         tx.commit().await?;
-        let ticket = filing.ticket;
+        let ticket = filing.made;
         references.push(json!({"id": ticket.row.id, "reference": ticket.row.reference, "status": ticket.row.status}));
     }
     Ok(references)

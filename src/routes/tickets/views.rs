@@ -13,6 +13,7 @@ use crate::{
         business_days::jst_date,
         case::{Channel, PreferredMode, Visibility},
         consulting::{Measure, OutcomeResult},
+        service_level,
         ticket_status::TicketStatus,
         track::Track,
     },
@@ -184,7 +185,8 @@ impl TicketView {
             decision: decision.clone(),
         });
         let (first_contact, assignment) = ticket.deadlines()?;
-        let breached = ticket.breached(jst_date(Utc::now()))?;
+        let breached =
+            service_level::breached(status, first_contact, assignment, jst_date(Utc::now()));
         let prefecture = ticket.row.prefecture;
         Ok(Self {
             id: ticket.row.id,

@@ -212,20 +212,11 @@ async fn company_and_reference(
     ))
 }
 
-/// A case being filed: the case as it will be stored, and the writes that store it (the case,
-/// `ticket.created`, `ticket.routed` when routing applied, their webhook deliveries), left
-/// to be made together before commit (see [`Writes`]).
-#[derive(Debug)]
-pub struct Filing {
-    /// The case, as the writes store it.
-    pub ticket: Ticket,
-    /// The writes still to make in the filing's transaction.
-    pub writes: Writes,
-}
-
 /// Files a case inside `tx`, after its [`FilingStart`] ran there and returned `started`:
-/// routing decision (applied when confident) and reference now; the case and its events as
-/// [`Filing::writes`].
+/// routing decision (applied when confident) and reference now. The case comes back as it
+/// will be stored, with the writes that store it (the case, `ticket.created`, `ticket.routed`
+/// when routing applied, their webhook deliveries) left to be made together before commit
+/// (see [`Writes`]).
 pub async fn create(
     tx: &DatabaseTransaction,
     routing: &RoutingEngine,
@@ -234,7 +225,7 @@ pub async fn create(
     new: NewTicket,
     start: &FilingStart,
     started: &QueryResult,
-) -> Result<Filing, ApiError> {
+) -> Result<Made<Ticket>, ApiError> {
     let (decision, apply_now) = routing.classify(tx, &new.routing_input()).await?;
     let (now, fiscal_year) = (start.now, start.fiscal_year);
     let (company, reference, sequence) = company_and_reference(tx, start, started).await?;
@@ -322,8 +313,8 @@ pub async fn create(
         filed,
         now,
     )?);
-    Ok(Filing {
-        ticket: Ticket {
+    Ok(Made {
+        made: Ticket {
             row,
             company_record: sees_company_records(actor.role).then_some(company),
             outcome: None,
@@ -383,7 +374,7 @@ impl Create for FileCase<'_> {
         let started = opened.ok_or_else(|| {
             ApiError::Internal(anyhow::anyhow!("the filing's company upsert did not run"))
         })?;
-        let filing = create(
+        create(
             tx,
             self.routing,
             self.workflow,
@@ -392,10 +383,6 @@ impl Create for FileCase<'_> {
             &self.start,
             &started,
         )
-        .await?;
-        Ok(Made {
-            made: filing.ticket,
-            writes: filing.writes,
-        })
+        .await
     }
 }

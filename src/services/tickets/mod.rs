@@ -7,11 +7,10 @@ mod query;
 mod reference;
 
 pub use comments::{NewComment, add_comment, comments};
-pub use intake::{Contact, FileCase, Filing, FilingStart, NewCompany, NewTicket, create};
+pub use intake::{Contact, FileCase, FilingStart, NewCompany, NewTicket, create};
 pub use lifecycle::{RoutingRequest, TicketChanges, route, transition, update};
 pub use query::{TicketFilter, jst_day_start, list};
 
-use chrono::NaiveDate;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
     sea_query::{Expr, Func},
@@ -26,7 +25,7 @@ use crate::{
         business_days::jst_date,
         company_size::CompanySize,
         industry::Industry,
-        service_level::{self, Deadline},
+        service_level::Deadline,
         ticket_status::{IllegalTransition, TicketStatus},
     },
     entities::{company, outcome, stored::Json, ticket},
@@ -62,9 +61,10 @@ impl Ticket {
         )
     }
 
-    /// The first-contact and assignment deadlines. Every case has both from its filing (cases
-    /// filed before service levels existed get them at start-up, see [`backfill_due_dates`]),
-    /// so a missing one is a corrupt row.
+    /// The first-contact and assignment deadlines, which `domain::service_level::breached`
+    /// judges (the one breach rule; `query::sla_breached_condition` states it in SQL for the
+    /// list). Every case has both from its filing (cases filed before service levels existed
+    /// get them at start-up, see [`backfill_due_dates`]), so a missing one is a corrupt row.
     pub fn deadlines(&self) -> Result<(Deadline, Deadline), ApiError> {
         let missing = || {
             ApiError::Internal(anyhow::anyhow!(
@@ -81,18 +81,6 @@ impl Ticket {
                 due: self.row.assignment_due.ok_or_else(missing)?,
                 met: self.row.assignment_met,
             },
-        ))
-    }
-
-    /// Whether the case breached a service level as of `today` (a Japan calendar day): the
-    /// one rule, which `query::sla_breached_condition` states in SQL for the list.
-    pub fn breached(&self, today: NaiveDate) -> Result<bool, ApiError> {
-        let (first_contact, assignment) = self.deadlines()?;
-        Ok(service_level::breached(
-            self.row.status,
-            first_contact,
-            assignment,
-            today,
         ))
     }
 }
@@ -196,7 +184,7 @@ pub fn illegal_move(illegal: &IllegalTransition, hint: &str) -> ApiError {
 
 /// Gives every case filed before service levels existed its due dates, from its day of receipt
 /// by the center's configured calendar and levels (as a filing today would), so that one rule
-/// decides breaches everywhere ([`Ticket::breached`] and the list's SQL). Runs at start-up;
+/// decides breaches everywhere (`domain::service_level::breached` over [`Ticket::deadlines`], and the list's SQL). Runs at start-up;
 /// with nothing to do it is one indexed look.
 pub async fn backfill_due_dates(
     db: &impl ConnectionTrait,
