@@ -14,6 +14,7 @@ mod m20261207_000010_case_company_details;
 pub mod m20261208_000011_case_search_text;
 mod m20261209_000012_create_routing_models;
 mod m20261210_000013_idempotent_answer_etag;
+mod m20261212_000026_ticket_links;
 
 /// Every migration of the service, in the order they apply.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000011_case_search_text::Migration),
             Box::new(m20261209_000012_create_routing_models::Migration),
             Box::new(m20261210_000013_idempotent_answer_etag::Migration),
+            Box::new(m20261212_000026_ticket_links::Migration),
         ]
     }
 }

@@ -94,7 +94,8 @@ pub enum Action {
     EditCase,
     /// `POST /v1/tickets/{id}/transitions` (partners: cancel only, checked per case).
     TransitionCase,
-    /// `POST /v1/tickets/{id}/routing`.
+    /// `POST /v1/tickets/{id}/routing`, and opening (`POST /v1/tickets/{id}/links`) or
+    /// declining (`.../links/dismissal`) a cross-track case's twin.
     RouteCase,
     /// `POST`/`GET /v1/tickets/{id}/comments`.
     Comment,
@@ -220,7 +221,7 @@ pub const ACCESS: &[AccessRule] = {
         rule("cases", "create", Action::FileCase,                         [OwnPartner, Every,      No,       No,        No],    "only coordinators choose the channel"),
         rule("cases", "change", Action::EditCase,                         [OwnPartner, Every,      No,       No,        No],    "partners while received or triaged; no delete: cases are cancelled"),
         rule("cases", "transition", Action::TransitionCase,               [OwnPartner, Every,      No,       No,        No],    "partners may only cancel"),
-        rule("cases", "route", Action::RouteCase,                         [No,         Every,      No,       No,        No],    ""),
+        rule("cases", "route, link", Action::RouteCase,                   [No,         Every,      No,       No,        No],    "a linked twin keeps the partner, who sees both"),
         rule("comments", "list, create", Action::Comment,                 [OwnPartner, Every,      Assigned, No,        Every], "partners read and write partner-visible comments only"),
         rule("assignment", "candidates, assign, release", Action::AssignCase, [No,     Every,      No,       No,        No],    ""),
         rule("sessions", "list, create, change", Action::ScheduleSessions, [No,        Every,      Assigned, No,        No],    ""),

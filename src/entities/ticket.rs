@@ -106,6 +106,11 @@ pub struct Model {
     /// company name and reference (see the migration that added it).
     #[sea_orm(column_type = "Text")]
     pub search_text: String,
+    /// The linked case on the other track (a cross-track case's twin; each names the other).
+    #[sea_orm(unique)]
+    pub linked_ticket_id: Option<Uuid>,
+    /// When a coordinator decided a cross-track case needs no twin.
+    pub link_dismissed_at: Option<DateTimeUtc>,
 }
 
 /// No relations are navigated from here.

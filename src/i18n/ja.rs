@@ -123,6 +123,18 @@ pub(super) const MESSAGES: &[(&str, &str)] = &[
         "別のリクエストが同時に同じレコードを変更しました。再試行してください",
     ),
     (
+        "the case is already linked to the case {}",
+        "この案件は既に案件 {0} と関連付けられています",
+    ),
+    (
+        "the case is {}; reopen it before linking or dismissing",
+        "案件は {0} です。関連付けや提案の取り下げの前に再開してください",
+    ),
+    (
+        "the case has no track nor routing suggestion yet; route it first",
+        "案件にはまだトラックも振り分けの提案もありません。先に振り分けてください",
+    ),
+    (
         "the case changed at the same moment; read it again and retry",
         "案件が同時に変更されました。読み直してから再試行してください",
     ),

@@ -48,6 +48,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(tickets::update_ticket)
         .service(tickets::transition_ticket)
         .service(tickets::route_ticket)
+        .service(tickets::link_ticket)
+        .service(tickets::dismiss_link)
         .service(tickets::add_comment)
         .service(tickets::list_comments)
         .service(tickets::list_ticket_events)

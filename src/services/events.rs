@@ -42,10 +42,12 @@ pub mod types {
     /// A coordinator changed a shared company record (about no case: the center's
     /// subscriptions only).
     pub const COMPANY_UPDATED: &str = "company.updated";
+    /// A cross-track case and its twin on the other track were linked (one event on each).
+    pub const TICKET_LINKED: &str = "ticket.linked";
 
     /// Every event type, in the order API.md lists them and the ones added since after
     /// (webhook subscriptions choose among these).
-    pub const ALL: [&str; 11] = [
+    pub const ALL: [&str; 12] = [
         TICKET_CREATED,
         TICKET_UPDATED,
         TICKET_ROUTED,
@@ -57,6 +59,7 @@ pub mod types {
         OUTCOME_RECORDED,
         COMMENT_ADDED,
         COMPANY_UPDATED,
+        TICKET_LINKED,
     ];
 }
 

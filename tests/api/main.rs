@@ -21,6 +21,7 @@ mod feed;
 mod health;
 mod helpers;
 mod languages;
+mod links;
 mod managers;
 mod oauth_libraries;
 mod own_cluster;

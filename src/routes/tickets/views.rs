@@ -97,6 +97,13 @@ pub struct TicketView {
     pub track: Option<Track>,
     /// The routing decision with its explanation.
     pub routing: Option<RoutingView>,
+    /// The linked cases: a cross-track case's twin on the other track (each lists the
+    /// other).
+    pub linked_ticket_ids: Vec<Uuid>,
+    /// `true` while the router marked the case `cross_track` and nobody has linked it
+    /// (`POST /v1/tickets/{id}/links`) or dismissed the suggestion
+    /// (`POST /v1/tickets/{id}/links/dismissal`).
+    pub suggested_link: bool,
     /// The filing partner (null for phone, web and e-mail cases).
     pub partner_id: Option<Uuid>,
     /// How the case arrived.
@@ -188,6 +195,8 @@ impl TicketView {
         let breached =
             service_level::breached(status, first_contact, assignment, jst_date(Utc::now()));
         let prefecture = ticket.row.prefecture;
+        let (linked_ticket_ids, suggested_link) =
+            (ticket.linked_ticket_ids(), ticket.suggested_link());
         Ok(Self {
             id: ticket.row.id,
             reference: ticket.row.reference,
@@ -195,6 +204,8 @@ impl TicketView {
             held_from: ticket.row.held_from,
             track: ticket.row.track,
             routing,
+            linked_ticket_ids,
+            suggested_link,
             partner_id: ticket.row.partner_id,
             channel: ticket.row.channel,
             company: CompanyView {
@@ -309,6 +320,9 @@ const PARTNER_SAFE_KEYS: &[&str] = &[
     "to",
     "track",
     "fields",
+    // A linked twin is the partner's own case too.
+    "linked_ticket_id",
+    "linked_reference",
 ];
 
 pub(super) fn event_view(model: event::Model, partner_view: bool) -> Option<EventView> {

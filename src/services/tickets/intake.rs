@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{
     Ticket,
-    reference::{next_from_counter, next_from_sequence, nextval, reference_of, sequence_name},
+    reference::{next_reference, nextval, reference_of, sequence_name},
     routed_data,
 };
 use crate::services::idempotency::{Create, Made};
@@ -198,18 +198,17 @@ async fn company_and_reference(
     started: &QueryResult,
 ) -> Result<(company::Model, TicketReference, i64), ApiError> {
     let company = company::Model::from_query_result(started, "")?;
-    let sequence = match tx.get_database_backend() {
-        DbBackend::Postgres => match started.try_get::<Option<i64>>("", "n")? {
-            Some(sequence) => sequence,
-            None => next_from_sequence(tx, start.fiscal_year).await?,
-        },
-        _ => next_from_counter(tx, start.fiscal_year).await?,
-    };
-    Ok((
-        company,
-        reference_of(start.fiscal_year, sequence)?,
-        sequence,
-    ))
+    if tx.get_database_backend() == DbBackend::Postgres
+        && let Some(sequence) = started.try_get::<Option<i64>>("", "n")?
+    {
+        return Ok((
+            company,
+            reference_of(start.fiscal_year, sequence)?,
+            sequence,
+        ));
+    }
+    let (reference, sequence) = next_reference(tx, start.fiscal_year).await?;
+    Ok((company, reference, sequence))
 }
 
 /// Files a case inside `tx`, after its [`FilingStart`] ran there and returned `started`:
@@ -294,6 +293,8 @@ pub async fn create(
         created_at: now,
         updated_at: now,
         search_text,
+        linked_ticket_id: None,
+        link_dismissed_at: None,
     };
     let mut filed = vec![(
         types::TICKET_CREATED,

@@ -3,12 +3,14 @@
 mod comments;
 mod intake;
 mod lifecycle;
+mod links;
 mod query;
 mod reference;
 
 pub use comments::{NewComment, add_comment, comments};
 pub use intake::{Contact, FileCase, FilingStart, NewCompany, NewTicket, create};
 pub use lifecycle::{RoutingRequest, TicketChanges, route, transition, update};
+pub use links::{dismiss_link, link};
 pub use query::{TicketFilter, jst_day_start, list};
 
 use sea_orm::{

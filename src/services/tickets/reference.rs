@@ -106,3 +106,16 @@ pub(super) async fn next_from_counter(
         .map(|counter| counter.last_sequence)
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the reference counter is missing")))
 }
+
+/// The next reference of `fiscal_year` taken on its own (not with a filing's company upsert):
+/// from the year's sequence on PostgreSQL, the counter row elsewhere.
+pub(super) async fn next_reference(
+    tx: &DatabaseTransaction,
+    fiscal_year: FiscalYear,
+) -> Result<(TicketReference, i64), ApiError> {
+    let sequence = match tx.get_database_backend() {
+        DbBackend::Postgres => next_from_sequence(tx, fiscal_year).await?,
+        _ => next_from_counter(tx, fiscal_year).await?,
+    };
+    Ok((reference_of(fiscal_year, sequence)?, sequence))
+}

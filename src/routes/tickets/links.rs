@@ -1,0 +1,108 @@
+//! `/v1/tickets/{id}/links`: a cross-track case opens its twin on the other track, or a
+//! coordinator says it needs none.
+use actix_web::{HttpResponse, http::header, post, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{TicketView, requests::check_text, ticket_response};
+use crate::{
+    auth::{Action, Actor},
+    error::{ApiError, FieldErrors, Problem},
+    extract::JsonBody,
+    routes::etag,
+    services,
+    state::AppState,
+};
+
+/// Longest reason kept with a link or a dismissal.
+const REASON_MAX_CHARS: usize = 2000;
+
+/// Why a coordinator links a case to a twin, or dismisses the suggestion.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkRequest {
+    /// Why (1–2,000 characters), kept in the `ticket.linked` (or `ticket.updated`) events.
+    #[schema(min_length = 1, max_length = 2000)]
+    pub reason: String,
+}
+
+impl LinkRequest {
+    fn reason(&self) -> Result<String, ApiError> {
+        let mut errors = FieldErrors::new();
+        let reason = check_text(&mut errors, "reason", &self.reason, REASON_MAX_CHARS);
+        errors.finish()?;
+        Ok(reason)
+    }
+}
+
+/// Opens the linked case on the other track (coordinator): same partner, company, contact and
+/// question, with its own reference, status (`triaged` on the other track) and service levels
+/// counted from today. Both cases then list each other in `linked_ticket_ids` and get a
+/// `ticket.linked` event; the filing partner sees both. A case has at most one twin: linking
+/// again (a retry too) answers 409 `already-linked` naming it in `linked_ticket_id`.
+#[utoipa::path(
+    tag = "routing",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    request_body = LinkRequest,
+    responses(
+        (status = 201, description = "The twin", body = TicketView, headers(("Location" = String, description = "The twin's URL"), ("ETag" = String))),
+        (status = 409, description = "Already linked (`already-linked`), closed or cancelled (`not-linkable`), not routed yet (`not-routed`), or changed at the same moment", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/tickets/{id}/links")]
+#[tracing::instrument(skip_all, fields(client = %client.client_id))]
+pub async fn link_ticket(
+    state: web::Data<AppState>,
+    client: Actor,
+    id: web::Path<Uuid>,
+    body: JsonBody<LinkRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let allowed = client.authorize(Action::RouteCase)?;
+    let id = id.into_inner();
+    services::tickets::ensure_visible(&state.db, &client, id).await?;
+    let reason = body.read(&allowed)?.reason()?;
+    let twin = services::tickets::link(
+        &state.db,
+        &state.routing,
+        &state.workflow,
+        &client,
+        id,
+        reason,
+    )
+    .await?;
+    let view = TicketView::from_ticket(twin)?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/v1/tickets/{}", view.id)))
+        .insert_header((header::ETAG, etag(view.version)))
+        .json(view))
+}
+
+/// Says a cross-track case needs no twin (coordinator): `suggested_link` becomes false, and a
+/// `ticket.updated` event keeps the reason. Dismissing again changes nothing.
+#[utoipa::path(
+    tag = "routing",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    request_body = LinkRequest,
+    responses(
+        (status = 200, body = TicketView, headers(("ETag" = String))),
+        (status = 409, description = "Already linked (`already-linked`), or closed or cancelled (`not-linkable`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/tickets/{id}/links/dismissal")]
+#[tracing::instrument(skip_all, fields(client = %client.client_id))]
+pub async fn dismiss_link(
+    state: web::Data<AppState>,
+    client: Actor,
+    id: web::Path<Uuid>,
+    body: JsonBody<LinkRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let allowed = client.authorize(Action::RouteCase)?;
+    let id = id.into_inner();
+    services::tickets::ensure_visible(&state.db, &client, id).await?;
+    let reason = body.read(&allowed)?.reason()?;
+    let ticket = services::tickets::dismiss_link(&state.db, &client, id, reason).await?;
+    ticket_response(ticket)
+}
