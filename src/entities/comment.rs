@@ -1,6 +1,8 @@
 //! `comments`: notes on a case, internal or visible to the partner.
 use sea_orm::entity::prelude::*;
 
+use crate::{auth::Role, domain::case::Visibility};
+
 /// A comment.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "comments")]
@@ -13,9 +15,9 @@ pub struct Model {
     /// Client id of the author.
     pub author: String,
     /// Their role.
-    pub author_role: String,
-    /// `internal` or `partner`.
-    pub visibility: String,
+    pub author_role: Role,
+    /// Who may read it.
+    pub visibility: Visibility,
     /// Text.
     #[sea_orm(column_type = "Text")]
     pub body: String,

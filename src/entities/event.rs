@@ -1,6 +1,9 @@
 //! `events`: the append-only audit trail every report, feed and webhook reads.
 use sea_orm::entity::prelude::*;
 
+use super::stored::Json;
+use crate::auth::Role;
+
 /// An event.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "events")]
@@ -18,10 +21,10 @@ pub struct Model {
     /// Client id of whoever caused it.
     pub actor: String,
     /// Their role.
-    pub actor_role: String,
-    /// Details as JSON.
+    pub actor_role: Role,
+    /// Details (a JSON object).
     #[sea_orm(column_type = "Text")]
-    pub data: String,
+    pub data: Json<serde_json::Value>,
     /// When it happened.
     pub created_at: DateTimeUtc,
     /// Position in the global feed, given after commit by the sequencer (null until then).

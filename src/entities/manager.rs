@@ -1,6 +1,7 @@
 //! `managers`: the roster of telework managers (テレワークマネージャー).
 use sea_orm::entity::prelude::*;
 
+use super::stored::{Prefectures, Topics};
 use crate::domain::{
     assignment::ManagerProfile, prefecture::Prefecture, topic::Topic, track::Track,
 };
@@ -22,10 +23,10 @@ pub struct Model {
     pub covers_labor: bool,
     /// Topic codes as a JSON array.
     #[sea_orm(column_type = "Text")]
-    pub topics: String,
+    pub topics: Topics,
     /// Prefecture codes visited on site, as a JSON array.
     #[sea_orm(column_type = "Text")]
-    pub prefectures: String,
+    pub prefectures: Prefectures,
     /// Consults online.
     pub online: bool,
     /// Visits on site.
@@ -67,20 +68,12 @@ impl Model {
 
     /// Topic codes of a manager.
     pub fn topic_list(&self) -> Vec<Topic> {
-        serde_json::from_str::<Vec<String>>(&self.topics)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|code| Topic::parse(code).ok())
-            .collect()
+        self.topics.0.clone()
     }
 
     /// Prefectures a manager visits.
     pub fn prefecture_list(&self) -> Vec<Prefecture> {
-        serde_json::from_str::<Vec<String>>(&self.prefectures)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|code| Prefecture::parse(code).ok())
-            .collect()
+        self.prefectures.0.clone()
     }
 
     /// What the ranking needs to know about a manager.

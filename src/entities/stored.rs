@@ -11,6 +11,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    auth::Role,
     classifier::RoutingDecision,
     domain::{
         case::{Channel, PreferredMode, Visibility},
@@ -101,8 +102,29 @@ impl Topics {
     }
 }
 
+/// Prefecture codes, stored as a JSON array of their codes (the assignment query looks for
+/// `"13"` in that text, so the form is part of the schema).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Prefectures(pub Vec<Prefecture>);
+
+impl Prefectures {
+    fn to_json(&self) -> String {
+        let codes: Vec<&str> = self.0.iter().map(|prefecture| prefecture.code()).collect();
+        serde_json::Value::from(codes).to_string()
+    }
+
+    fn from_json(text: &str) -> Result<Self, String> {
+        let codes: Vec<String> = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        codes
+            .iter()
+            .map(|code| Prefecture::parse(code).map_err(|e| e.to_string()))
+            .collect::<Result<_, _>>()
+            .map(Prefectures)
+    }
+}
+
 /// A document stored as its JSON text.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Json<T>(pub T);
 
 impl<T: Serialize> Json<T> {
@@ -128,5 +150,8 @@ stored_as_text! {
     Prefecture: |v: &Prefecture| v.code(), Prefecture::parse;
     Industry: |v: &Industry| v.code(), Industry::parse;
     Topics: Topics::to_json, Topics::from_json;
+    Prefectures: Prefectures::to_json, Prefectures::from_json;
     Json<RoutingDecision>: Json::to_json, Json::from_json;
+    Json<serde_json::Value>: Json::to_json, Json::from_json;
+    Role: |v: &Role| v.as_str(), Role::parse;
 }

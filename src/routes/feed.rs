@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::{
-    auth::{Action, Actor},
+    auth::{Action, Actor, Role},
     entities::event,
     error::ApiError,
     services,
@@ -53,7 +53,7 @@ pub struct FeedEvent {
     /// Client id of whoever caused it.
     pub actor: String,
     /// Their role.
-    pub actor_role: String,
+    pub actor_role: Role,
     /// Details.
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
@@ -78,7 +78,7 @@ fn feed_event(row: event::Model) -> Option<FeedEvent> {
         event_type: row.event_type,
         actor: row.actor,
         actor_role: row.actor_role,
-        data: serde_json::from_str(&row.data).unwrap_or_default(),
+        data: row.data.0,
         created_at: row.created_at,
     })
 }

@@ -12,7 +12,7 @@ use crate::{
     auth::{Actor, policy},
     db::Writes,
     domain::business_days::jst_date,
-    entities::{event, ticket},
+    entities::{event, stored::Json, ticket},
     error::ApiError,
     services::webhooks::{self, Audience},
 };
@@ -143,8 +143,8 @@ pub fn writes(
             ticket_id: Set(ticket_id),
             event_type: Set(event_type.to_owned()),
             actor: Set(actor.client_id.clone()),
-            actor_role: Set(actor.role.as_str().to_owned()),
-            data: Set(data.to_string()),
+            actor_role: Set(actor.role),
+            data: Set(Json(data)),
             created_at: Set(now),
             feed_seq: Set(None),
         });

@@ -3,10 +3,9 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr, sea_query::ExprTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use sea_orm::{DatabaseTransaction, QueryResult};
-use serde_json::json;
 use uuid::Uuid;
 
 use crate::services::idempotency::{Create, Made};
@@ -14,12 +13,16 @@ use crate::{
     auth::Actor,
     db::begin_write,
     domain::{precondition::Precondition, prefecture::Prefecture, topic::Topic, track::Track},
-    entities::manager,
+    entities::{
+        manager,
+        stored::{Prefectures, Topics},
+    },
     error::ApiError,
     pagination::PageRequest,
     services::{
         Workflow,
         capacity::{self, HandOffTrigger},
+        versioned::VersionedUpdate,
     },
 };
 
@@ -78,10 +81,6 @@ pub struct ManagerFilter {
     pub track: Option<Track>,
 }
 
-fn codes<T>(values: &[T], code: impl Fn(&T) -> &str) -> String {
-    json!(values.iter().map(code).collect::<Vec<_>>()).to_string()
-}
-
 fn capacity_column(capacity: u32) -> Result<i32, ApiError> {
     i32::try_from(capacity)
         .map_err(|_| ApiError::invalid_field("capacity", "is larger than the service allows"))
@@ -99,8 +98,8 @@ pub async fn create(
         email: Set(new.email),
         covers_ict: Set(new.tracks.contains(&Track::Ict)),
         covers_labor: Set(new.tracks.contains(&Track::Labor)),
-        topics: Set(codes(&new.topics, |t| t.code())),
-        prefectures: Set(codes(&new.prefectures, |p| p.code())),
+        topics: Set(Topics(new.topics)),
+        prefectures: Set(Prefectures(new.prefectures)),
         online: Set(new.online),
         onsite: Set(new.onsite),
         capacity: Set(capacity_column(new.capacity)?),
@@ -198,7 +197,7 @@ pub async fn update(
     let onsite = changes.onsite.unwrap_or(current.onsite);
     let prefectures_empty = match &changes.prefectures {
         Some(prefectures) => prefectures.is_empty(),
-        None => current.prefectures == "[]",
+        None => current.prefectures.0.is_empty(),
     };
     if onsite && prefectures_empty {
         return Err(ApiError::invalid_field(
@@ -206,56 +205,23 @@ pub async fn update(
             "a manager who visits on site must list the prefectures they visit",
         ));
     }
-    let mut update = manager::Entity::update_many()
-        .col_expr(
-            manager::Column::Version,
-            Expr::col(manager::Column::Version).add(1),
-        )
-        .col_expr(manager::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(manager::Column::Id.eq(id));
-    if let Some(name) = changes.name {
-        update = update.col_expr(manager::Column::Name, Expr::value(name));
-    }
-    if let Some(email) = changes.email {
-        update = update.col_expr(manager::Column::Email, Expr::value(email));
-    }
-    if let Some(tracks) = &changes.tracks {
-        update = update
-            .col_expr(
-                manager::Column::CoversIct,
-                Expr::value(tracks.contains(&Track::Ict)),
-            )
-            .col_expr(
-                manager::Column::CoversLabor,
-                Expr::value(tracks.contains(&Track::Labor)),
-            );
-    }
-    if let Some(topics) = &changes.topics {
-        update = update.col_expr(
-            manager::Column::Topics,
-            Expr::value(codes(topics, |t| t.code())),
-        );
-    }
-    if let Some(prefectures) = &changes.prefectures {
-        update = update.col_expr(
-            manager::Column::Prefectures,
-            Expr::value(codes(prefectures, |p| p.code())),
-        );
-    }
-    if let Some(online) = changes.online {
-        update = update.col_expr(manager::Column::Online, Expr::value(online));
-    }
-    update = update.col_expr(manager::Column::Onsite, Expr::value(onsite));
-    if let Some(capacity) = changes.capacity {
-        update = update.col_expr(
-            manager::Column::Capacity,
-            Expr::value(capacity_column(capacity)?),
-        );
-    }
-    if let Some(active) = changes.active {
-        update = update.col_expr(manager::Column::Active, Expr::value(active));
-    }
-    update.exec(&tx).await?;
+    use manager::Column as M;
+    let tracks = changes.tracks.as_ref();
+    let capacity = changes.capacity.map(capacity_column).transpose()?;
+    // The row is locked above, so the version read is the version changed.
+    VersionedUpdate::<manager::Entity>::of(id, current.version)
+        .set_if(M::Name, changes.name.clone())
+        .set_if(M::Email, changes.email.clone())
+        .set_if(M::CoversIct, tracks.map(|t| t.contains(&Track::Ict)))
+        .set_if(M::CoversLabor, tracks.map(|t| t.contains(&Track::Labor)))
+        .set_if(M::Topics, changes.topics.clone().map(Topics))
+        .set_if(M::Prefectures, changes.prefectures.clone().map(Prefectures))
+        .set_if(M::Online, changes.online)
+        .set(M::Onsite, onsite)
+        .set_if(M::Capacity, capacity)
+        .set_if(M::Active, changes.active)
+        .apply(&tx, || ApiError::changed_meanwhile("manager"))
+        .await?;
     let room_grew = changes
         .capacity
         .is_some_and(|c| i64::from(c) > i64::from(current.capacity))

@@ -34,7 +34,7 @@ use crate::{
     config::Settings,
     db::begin_write,
     domain::webhook_destination::refuse_resolved,
-    entities::{event, webhook_attempt, webhook_delivery, webhook_subscription},
+    entities::{event, stored::Json, webhook_attempt, webhook_delivery, webhook_subscription},
     services::webhooks::{self, SECRET_PREFIX, check_destination, status},
 };
 
@@ -440,9 +440,9 @@ pub fn payload(event: &event::Model) -> Result<Vec<u8>, serde_json::Error> {
     data.insert("event_id".into(), json!(event.id));
     data.insert("ticket_id".into(), json!(event.ticket_id));
     data.insert("actor_role".into(), json!(event.actor_role));
-    if let Ok(Value::Object(details)) = serde_json::from_str::<Value>(&event.data) {
+    if let Json(Value::Object(details)) = &event.data {
         for (key, value) in details {
-            data.entry(key).or_insert(value);
+            data.entry(key.clone()).or_insert_with(|| value.clone());
         }
     }
     serde_json::to_vec(&json!({
@@ -521,6 +521,7 @@ impl reqwest::dns::Resolve for PublicResolver {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::Role;
 
     #[test]
     fn the_claim_skips_rows_other_instances_hold_on_postgresql() {
@@ -544,8 +545,8 @@ mod tests {
             ticket_id: None,
             event_type: "ticket.created".into(),
             actor: "oc_partner".into(),
-            actor_role: "partner".into(),
-            data: "{}".into(),
+            actor_role: Role::Partner,
+            data: Json(json!({})),
             created_at: now,
             feed_seq: None,
         };
@@ -610,8 +611,8 @@ mod tests {
             ticket_id: Some(Uuid::now_v7()),
             event_type: "ticket.created".into(),
             actor: "oc_partner".into(),
-            actor_role: "partner".into(),
-            data: r#"{"reference":"R-1","event_id":"spoofed"}"#.into(),
+            actor_role: Role::Partner,
+            data: Json(json!({"reference": "R-1", "event_id": "spoofed"})),
             created_at: Utc::now(),
             feed_seq: None,
         };

@@ -122,6 +122,104 @@ async fn a_stored_value_that_cannot_be_read_back_is_a_500_never_a_default() {
 }
 
 #[tokio::test]
+async fn what_hangs_off_a_case_and_the_roster_are_typed_too_and_never_read_as_defaults() {
+    let app = spawn_app().await;
+    let coordinator = app.token_with_role(Role::Coordinator).await;
+    let filed: Value = app
+        .post_json("/v1/tickets", &coordinator, &intake())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let case_id = filed["id"].as_str().unwrap().to_owned();
+    let comment = app
+        .post_json(
+            &format!("/v1/tickets/{case_id}/comments"),
+            &coordinator,
+            &json!({"body": "確認しました", "visibility": "partner"}),
+        )
+        .await;
+    assert_eq!(comment.status().as_u16(), 201);
+    let comment: Value = comment.json().await.unwrap();
+    assert_eq!(comment["visibility"], "partner");
+    assert_eq!(comment["author_role"], "coordinator");
+    let manager = app
+        .create_manager(
+            &coordinator,
+            &json!({"name": "型 太郎", "email": "kata@example.jp", "tracks": ["ict"],
+                    "topics": ["ict.remote_access"], "prefectures": ["13", "14"], "onsite": true,
+                    "capacity": 2}),
+        )
+        .await;
+    let manager_id = manager["id"].as_str().unwrap().to_owned();
+    let read: Value = app
+        .get(&format!("/v1/managers/{manager_id}"), &coordinator)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read["topics"], json!(["ict.remote_access"]));
+    assert_eq!(read["prefectures"], json!(["13", "14"]));
+
+    // Each corruption, then the read that must fail loudly, then the repair.
+    let comment_id = comment["id"].as_str().unwrap().to_owned();
+    let events_path = format!("/v1/tickets/{case_id}/events");
+    let comments_path = format!("/v1/tickets/{case_id}/comments");
+    let manager_path = format!("/v1/managers/{manager_id}");
+    let corruptions = [
+        (
+            "UPDATE managers SET topics = '[\"no.such\"]' WHERE id = $1",
+            "UPDATE managers SET topics = '[\"ict.remote_access\"]' WHERE id = $1",
+            &manager_id,
+            &manager_path,
+            "an unknown manager topic",
+        ),
+        (
+            "UPDATE managers SET prefectures = 'x' WHERE id = $1",
+            "UPDATE managers SET prefectures = '[\"13\"]' WHERE id = $1",
+            &manager_id,
+            &manager_path,
+            "manager prefectures that are not JSON",
+        ),
+        (
+            "UPDATE comments SET visibility = 'public' WHERE id = $1",
+            "UPDATE comments SET visibility = 'partner' WHERE id = $1",
+            &comment_id,
+            &comments_path,
+            "an unknown comment visibility",
+        ),
+        (
+            "UPDATE comments SET author_role = 'boss' WHERE id = $1",
+            "UPDATE comments SET author_role = 'coordinator' WHERE id = $1",
+            &comment_id,
+            &comments_path,
+            "an unknown author role",
+        ),
+        (
+            "UPDATE events SET data = '{' WHERE ticket_id = $1",
+            "UPDATE events SET data = '{}' WHERE ticket_id = $1",
+            &case_id,
+            &events_path,
+            "event data that is not JSON",
+        ),
+        (
+            "UPDATE events SET actor_role = 'boss' WHERE ticket_id = $1",
+            "UPDATE events SET actor_role = 'coordinator' WHERE ticket_id = $1",
+            &case_id,
+            &events_path,
+            "an unknown actor role",
+        ),
+    ];
+    for (corrupt, repair, id, path, what) in corruptions {
+        execute(&app, corrupt, id).await;
+        assert_problem(app.get(path, &coordinator).await, 500, what).await;
+        execute(&app, repair, id).await;
+        let mended = app.get(path, &coordinator).await;
+        assert_eq!(mended.status().as_u16(), 200, "{what}, mended");
+    }
+}
+
+#[tokio::test]
 async fn cases_without_due_dates_get_them_from_the_configured_calendar_when_the_service_starts() {
     let closure = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
     let app = spawn_app_with(|s| s.closure_days = vec![closure]).await;

@@ -280,8 +280,8 @@ impl From<comment::Model> for CommentView {
         Self {
             id: model.id,
             body: model.body,
-            visibility: Visibility::parse(&model.visibility).unwrap_or(Visibility::Internal),
-            author_role: Role::parse(&model.author_role).unwrap_or(Role::Coordinator),
+            visibility: model.visibility,
+            author_role: model.author_role,
             created_at: model.created_at,
         }
     }
@@ -299,7 +299,7 @@ pub struct EventView {
     #[serde(rename = "type")]
     pub event_type: String,
     /// Role of whoever caused it.
-    pub actor_role: String,
+    pub actor_role: Role,
     /// Client id of whoever caused it (not shown to partners).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
@@ -326,7 +326,7 @@ const PARTNER_SAFE_KEYS: &[&str] = &[
 ];
 
 pub(super) fn event_view(model: event::Model, partner_view: bool) -> Option<EventView> {
-    let data: serde_json::Value = serde_json::from_str(&model.data).unwrap_or_default();
+    let data = model.data.0;
     if partner_view
         && model.event_type == services::events::types::COMMENT_ADDED
         && data.get("visibility").and_then(|v| v.as_str()) != Some("partner")

@@ -36,8 +36,8 @@ pub async fn add_comment(
         id: Set(Uuid::now_v7()),
         ticket_id: Set(ticket_id),
         author: Set(actor.client_id.clone()),
-        author_role: Set(actor.role.as_str().to_owned()),
-        visibility: Set(visibility.as_str().to_owned()),
+        author_role: Set(actor.role),
+        visibility: Set(visibility),
         body: Set(body),
         created_at: Set(Utc::now()),
     };
