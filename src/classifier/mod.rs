@@ -266,6 +266,21 @@ impl Router {
         &self.model
     }
 
+    /// A coordinator's decision for `track` (an override, or a twin opened on the other
+    /// track), under this router's versions: it always applies, and keeps whether the
+    /// question needs both tracks.
+    pub fn manual(&self, track: Track, cross_track: bool) -> RoutingDecision {
+        RoutingDecision {
+            track,
+            confidence: 1.0,
+            cross_track,
+            method: RoutingMethod::Manual,
+            explanation: Vec::new(),
+            rule_set_version: self.rules.version,
+            model_version: self.model_version,
+        }
+    }
+
     /// True when the decision is confident enough to apply at intake without a coordinator.
     /// Manual decisions always apply.
     pub fn should_apply(&self, decision: &RoutingDecision) -> bool {

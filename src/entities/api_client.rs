@@ -1,6 +1,8 @@
 //! `api_clients`: the credentials systems and people authenticate with.
 use sea_orm::entity::prelude::*;
 
+use crate::auth::Role;
+
 /// An API client.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "api_clients")]
@@ -15,8 +17,8 @@ pub struct Model {
     pub secret_hash: String,
     /// Display name.
     pub name: String,
-    /// Role name.
-    pub role: String,
+    /// Role.
+    pub role: Role,
     /// Bound partner, for partner clients.
     pub partner_id: Option<Uuid>,
     /// Bound manager, for manager clients.

@@ -1,6 +1,8 @@
 //! `partners`: bodies that file cases on behalf of SMEs.
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{partner_kind::PartnerKind, prefecture::Prefecture};
+
 /// A partner body.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "partners")]
@@ -10,10 +12,10 @@ pub struct Model {
     pub id: Uuid,
     /// Display name, unique.
     pub name: String,
-    /// Kind of body (`chamber_of_commerce`, ...).
-    pub kind: String,
-    /// JIS X 0401 prefecture code.
-    pub prefecture: String,
+    /// Kind of body.
+    pub kind: PartnerKind,
+    /// Prefecture (stored as its JIS X 0401 code).
+    pub prefecture: Prefecture,
     /// When it was registered.
     pub created_at: DateTimeUtc,
 }

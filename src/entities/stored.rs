@@ -16,6 +16,7 @@ use crate::{
     domain::{
         case::{Channel, PreferredMode, Visibility},
         industry::Industry,
+        partner_kind::PartnerKind,
         prefecture::Prefecture,
         ticket_status::TicketStatus,
         topic::Topic,
@@ -154,4 +155,5 @@ stored_as_text! {
     Json<RoutingDecision>: Json::to_json, Json::from_json;
     Json<serde_json::Value>: Json::to_json, Json::from_json;
     Role: |v: &Role| v.as_str(), Role::parse;
+    PartnerKind: |v: &PartnerKind| v.as_str(), PartnerKind::parse;
 }

@@ -75,19 +75,9 @@ impl From<Subscription> for WebhookView {
 /// A subscription just created, with its signing secret (shown this once).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CreatedWebhookView {
-    /// Id.
-    pub id: Uuid,
-    /// The destination.
-    #[schema(example = "https://hooks.example.jp/onestop")]
-    pub url: String,
-    /// Event types it receives; empty for every type.
-    pub events: Vec<String>,
-    /// True.
-    pub active: bool,
-    /// Null.
-    pub disabled_reason: Option<String>,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
+    /// The subscription.
+    #[serde(flatten)]
+    pub subscription: WebhookView,
     /// The signing secret: `whsec_` and the base64 of 32 random bytes. Verify each
     /// delivery's `webhook-signature` (`v1,<base64 HMAC-SHA256>` of
     /// `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded part after
@@ -232,12 +222,7 @@ pub async fn create_webhook(
         StoredResponse::created(
             format!("/v1/webhooks/{}", subscription.id),
             &CreatedWebhookView {
-                id: subscription.id,
-                url: subscription.url,
-                events: subscription.event_types,
-                active: subscription.active,
-                disabled_reason: subscription.disabled_reason,
-                created_at: subscription.created_at,
+                subscription: WebhookView::from(subscription),
                 secret,
             },
         )

@@ -90,26 +90,18 @@ pub struct CreatedClient {
     pub client_secret: String,
 }
 
-impl TryFrom<api_client::Model> for Client {
-    type Error = ApiError;
-
-    fn try_from(model: api_client::Model) -> Result<Self, Self::Error> {
-        let role = Role::parse(&model.role).map_err(|message| {
-            ApiError::Internal(anyhow::anyhow!(
-                "client {} has a bad role: {message}",
-                model.id
-            ))
-        })?;
-        Ok(Self {
+impl From<api_client::Model> for Client {
+    fn from(model: api_client::Model) -> Self {
+        Self {
             id: model.id,
             client_id: model.client_id,
             name: model.name,
-            role,
+            role: model.role,
             partner_id: model.partner_id,
             manager_id: model.manager_id,
             created_at: model.created_at,
             revoked_at: model.revoked_at,
-        })
+        }
     }
 }
 
@@ -129,7 +121,7 @@ pub async fn create(db: &impl ConnectionTrait, new: NewClient) -> Result<Created
         client_id: Set(secrets::new_client_id()),
         secret_hash: Set(secrets::hash_secret(&client_secret)),
         name: Set(name),
-        role: Set(new.role.as_str().to_owned()),
+        role: Set(new.role),
         partner_id: Set(new.partner_id),
         manager_id: Set(new.manager_id),
         created_at: Set(Utc::now()),
@@ -138,7 +130,7 @@ pub async fn create(db: &impl ConnectionTrait, new: NewClient) -> Result<Created
     .insert(db)
     .await?;
     Ok(CreatedClient {
-        client: model.try_into()?,
+        client: model.into(),
         client_secret,
     })
 }
@@ -198,7 +190,7 @@ pub async fn update(
             "the client is revoked; create a new one instead",
         ));
     }
-    let current = Client::try_from(model.clone())?;
+    let current = Client::from(model.clone());
     let role = change.role.unwrap_or(current.role);
     let kept = |given: Option<Option<Uuid>>, now: Option<Uuid>| match given {
         Some(value) => value,
@@ -214,10 +206,10 @@ pub async fn update(
         return Ok(current);
     }
     let mut active: api_client::ActiveModel = model.into();
-    active.role = Set(role.as_str().to_owned());
+    active.role = Set(role);
     active.partner_id = Set(partner_id);
     active.manager_id = Set(manager_id);
-    active.update(db).await?.try_into()
+    Ok(active.update(db).await?.into())
 }
 
 /// One page of clients, oldest first.
@@ -231,10 +223,7 @@ pub async fn list(
     }
     let rows = query.limit(page.fetch_limit()).all(db).await?;
     let (rows, next) = page.split(rows, |row| row.id);
-    let clients = rows
-        .into_iter()
-        .map(Client::try_from)
-        .collect::<Result<_, _>>()?;
+    let clients = rows.into_iter().map(Client::from).collect();
     Ok((clients, next.map(Cursor::encode)))
 }
 
@@ -245,11 +234,11 @@ pub async fn revoke(db: &impl ConnectionTrait, id: Uuid) -> Result<Client, ApiEr
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no client has the id {id}")))?;
     if model.revoked_at.is_some() {
-        return model.try_into();
+        return Ok(model.into());
     }
     let mut active: api_client::ActiveModel = model.into();
     active.revoked_at = Set(Some(Utc::now()));
-    active.update(db).await?.try_into()
+    Ok(active.update(db).await?.into())
 }
 
 /// The current standing of the client `client_id`, `None` when no client has that id.
@@ -261,16 +250,12 @@ pub async fn standing(
         .filter(api_client::Column::ClientId.eq(client_id))
         .one(db)
         .await?;
-    found
-        .map(|model| {
-            Client::try_from(model).map(|client| ClientStanding {
-                active: client.revoked_at.is_none(),
-                role: client.role,
-                partner_id: client.partner_id,
-                manager_id: client.manager_id,
-            })
-        })
-        .transpose()
+    Ok(found.map(|model| ClientStanding {
+        active: model.revoked_at.is_none(),
+        role: model.role,
+        partner_id: model.partner_id,
+        manager_id: model.manager_id,
+    }))
 }
 
 /// Checks client credentials and returns the claims of a new token. Unknown ids, wrong
@@ -299,7 +284,7 @@ pub async fn authenticate(
     if !secrets::verify_secret(client_secret, &model.secret_hash) || model.revoked_at.is_some() {
         return Err(refused());
     }
-    let client = Client::try_from(model)?;
+    let client = Client::from(model);
     Ok(keys.claims_for(
         &client.client_id,
         client.role,

@@ -41,21 +41,15 @@ pub struct Partner {
     pub created_at: DateTime<Utc>,
 }
 
-impl TryFrom<partner::Model> for Partner {
-    type Error = ApiError;
-
-    fn try_from(model: partner::Model) -> Result<Self, Self::Error> {
-        let corrupt = |what: String| {
-            ApiError::Internal(anyhow::anyhow!("partner {} has a bad {what}", model.id))
-        };
-        Ok(Self {
+impl From<partner::Model> for Partner {
+    fn from(model: partner::Model) -> Self {
+        Self {
             id: model.id,
-            kind: PartnerKind::parse(&model.kind).map_err(|_| corrupt("kind".into()))?,
-            prefecture: Prefecture::parse(&model.prefecture)
-                .map_err(|_| corrupt("prefecture".into()))?,
+            kind: model.kind,
+            prefecture: model.prefecture,
             name: model.name,
             created_at: model.created_at,
-        })
+        }
     }
 }
 
@@ -64,14 +58,14 @@ pub async fn create(db: &impl ConnectionTrait, new: NewPartner) -> Result<Partne
     let inserted = partner::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(new.name.clone()),
-        kind: Set(new.kind.as_str().to_owned()),
-        prefecture: Set(new.prefecture.code().to_owned()),
+        kind: Set(new.kind),
+        prefecture: Set(new.prefecture),
         created_at: Set(Utc::now()),
     }
     .insert(db)
     .await;
     match inserted {
-        Ok(model) => model.try_into(),
+        Ok(model) => Ok(model.into()),
         Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             Err(ApiError::conflict(
                 "duplicate-partner",
@@ -93,10 +87,7 @@ pub async fn list(
     }
     let rows = query.limit(page.fetch_limit()).all(db).await?;
     let (rows, next) = page.split(rows, |row| row.id);
-    let partners = rows
-        .into_iter()
-        .map(Partner::try_from)
-        .collect::<Result<_, _>>()?;
+    let partners = rows.into_iter().map(Partner::from).collect();
     Ok((partners, next.map(Cursor::encode)))
 }
 
@@ -105,8 +96,8 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Partner, ApiErro
     partner::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no partner has the id {id}")))?
-        .try_into()
+        .map(Partner::from)
+        .ok_or_else(|| ApiError::NotFound(format!("no partner has the id {id}")))
 }
 
 impl Create for NewPartner {

@@ -27,13 +27,21 @@ pub struct LinkRequest {
     pub reason: String,
 }
 
-impl LinkRequest {
-    fn reason(&self) -> Result<String, ApiError> {
-        let mut errors = FieldErrors::new();
-        let reason = check_text(&mut errors, "reason", &self.reason, REASON_MAX_CHARS);
-        errors.finish()?;
-        Ok(reason)
-    }
+/// What both requests check first, in this order: the role (403), the case within the
+/// caller's scope (404, before the body is read), then the reason (422).
+async fn checked_reason(
+    state: &AppState,
+    client: &Actor,
+    id: Uuid,
+    body: JsonBody<LinkRequest>,
+) -> Result<String, ApiError> {
+    let allowed = client.authorize(Action::RouteCase)?;
+    services::tickets::ensure_visible(&state.db, client, id).await?;
+    let request = body.read(&allowed)?;
+    let mut errors = FieldErrors::new();
+    let reason = check_text(&mut errors, "reason", &request.reason, REASON_MAX_CHARS);
+    errors.finish()?;
+    Ok(reason)
 }
 
 /// Opens the linked case on the other track (coordinator): same partner, company, contact and
@@ -59,10 +67,8 @@ pub async fn link_ticket(
     id: web::Path<Uuid>,
     body: JsonBody<LinkRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let allowed = client.authorize(Action::RouteCase)?;
     let id = id.into_inner();
-    services::tickets::ensure_visible(&state.db, &client, id).await?;
-    let reason = body.read(&allowed)?.reason()?;
+    let reason = checked_reason(&state, &client, id, body).await?;
     let twin = services::tickets::link(
         &state.db,
         &state.routing,
@@ -99,10 +105,8 @@ pub async fn dismiss_link(
     id: web::Path<Uuid>,
     body: JsonBody<LinkRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let allowed = client.authorize(Action::RouteCase)?;
     let id = id.into_inner();
-    services::tickets::ensure_visible(&state.db, &client, id).await?;
-    let reason = body.read(&allowed)?.reason()?;
+    let reason = checked_reason(&state, &client, id, body).await?;
     let ticket = services::tickets::dismiss_link(&state.db, &client, id, reason).await?;
     ticket_response(ticket)
 }

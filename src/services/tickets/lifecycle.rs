@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::{Contact, Ticket, get_visible, illegal_move, routed_data};
 use crate::{
     auth::{Actor, policy},
-    classifier::{RoutingDecision, RoutingInput, RoutingMethod},
+    classifier::RoutingInput,
     db::begin_write,
     domain::{
         business_days::{BusinessCalendar, jst_date},
@@ -346,16 +346,8 @@ pub async fn route(
     let from = current.row.status;
     let (decision, applies, reason) = match request {
         RoutingRequest::Manual { track, reason } => {
-            let router = routing.router(&tx).await?;
-            let decision = RoutingDecision {
-                track,
-                confidence: 1.0,
-                cross_track: current.routing().is_some_and(|d| d.cross_track),
-                method: RoutingMethod::Manual,
-                explanation: Vec::new(),
-                rule_set_version: router.rules().version,
-                model_version: router.model_version(),
-            };
+            let cross_track = current.routing().is_some_and(|d| d.cross_track);
+            let decision = routing.router(&tx).await?.manual(track, cross_track);
             // The coordinator's correction is a labelled example for the next model.
             routing_models::record_override(&tx, &current.row, track, &actor.client_id).await?;
             (decision, true, Some(reason))

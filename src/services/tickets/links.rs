@@ -2,7 +2,7 @@
 //! is one case per track: a coordinator opens the linked case on the other track, with the
 //! same partner, company, contact and question but its own reference, status and service
 //! levels; or says no twin is needed, which ends the suggestion.
-use chrono::{SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait};
 use serde_json::json;
 use uuid::Uuid;
@@ -10,7 +10,6 @@ use uuid::Uuid;
 use super::{Ticket, get_visible, reference::next_reference, routed_data};
 use crate::{
     auth::Actor,
-    classifier::{RoutingDecision, RoutingMethod},
     db::begin_write,
     domain::{
         business_days::jst_date, fiscal_year::FiscalYear, text::case_search_text as searchable,
@@ -92,6 +91,27 @@ fn twin_track(original: &Ticket) -> Result<Track, ApiError> {
         })
 }
 
+/// Starts the twin's service-level clocks at `now`, as a filing's: due dates from the
+/// center's calendar and levels, nothing met or paused yet. The center opens the twin
+/// itself, so it is in contact from the start.
+fn start_clocks(twin: &mut ticket::Model, workflow: &Workflow, now: DateTime<Utc>) {
+    let received = jst_date(now);
+    let (calendar, levels) = (&workflow.calendar, workflow.service_levels);
+    twin.first_contact_due = Some(calendar.add_business_days(received, levels.first_contact_days));
+    twin.assignment_due = Some(calendar.add_business_days(received, levels.assignment_days));
+    twin.first_contact_at = Some(now);
+    twin.first_contact_met = Some(true);
+    twin.first_assigned_at = None;
+    twin.assignment_met = None;
+    twin.on_hold_since = None;
+    twin.paused_business_days = 0;
+    twin.business_days_to_assign = None;
+    twin.received_on = Some(received);
+    twin.version = 1;
+    twin.created_at = now;
+    twin.updated_at = now;
+}
+
 /// Opens the twin of case `id` on the other track (coordinators), and answers with the twin.
 /// The twin is filed today: its service levels run from today by the center's calendar. Both
 /// cases get `ticket.linked`; the twin also gets `ticket.created` and `ticket.routed` (its
@@ -111,60 +131,33 @@ pub async fn link(
         return Err(refused);
     }
     let track = twin_track(&original)?;
-    let router = routing.router(&tx).await?;
-    let decision = RoutingDecision {
-        track,
-        confidence: 1.0,
-        cross_track: true,
-        method: RoutingMethod::Manual,
-        explanation: Vec::new(),
-        rule_set_version: router.rules().version,
-        model_version: router.model_version(),
-    };
+    let decision = routing.router(&tx).await?.manual(track, true);
     // Microseconds, as the databases keep them.
     let now = Utc::now().trunc_subsecs(6);
     let fiscal_year = FiscalYear::of_instant(now);
     let (reference, sequence) = next_reference(&tx, fiscal_year).await?;
-    let received = jst_date(now);
-    let (calendar, levels) = (&workflow.calendar, workflow.service_levels);
     let from = &original.row;
-    let reference = reference.to_string();
-    let twin = ticket::Model {
-        id: Uuid::now_v7(),
-        search_text: searchable(
-            &from.subject,
-            &from.description,
-            &from.company_name,
-            &reference,
-        ),
-        reference,
-        fiscal_year: fiscal_year.year(),
-        sequence,
-        status: TicketStatus::Triaged,
-        held_from: None,
-        track: Some(track),
-        routing: Some(Json(decision.clone())),
-        manager_id: None,
-        waiting_since: None,
-        assigned_at: None,
-        first_contact_due: Some(calendar.add_business_days(received, levels.first_contact_days)),
-        assignment_due: Some(calendar.add_business_days(received, levels.assignment_days)),
-        // The center opens the twin itself: it is in contact from the start.
-        first_contact_at: Some(now),
-        first_contact_met: Some(true),
-        first_assigned_at: None,
-        assignment_met: None,
-        on_hold_since: None,
-        paused_business_days: 0,
-        business_days_to_assign: None,
-        received_on: Some(received),
-        version: 1,
-        created_at: now,
-        updated_at: now,
-        linked_ticket_id: Some(from.id),
-        link_dismissed_at: None,
-        ..from.clone()
-    };
+    let mut twin = from.clone();
+    twin.id = Uuid::now_v7();
+    twin.reference = reference.to_string();
+    twin.search_text = searchable(
+        &from.subject,
+        &from.description,
+        &from.company_name,
+        &twin.reference,
+    );
+    twin.fiscal_year = fiscal_year.year();
+    twin.sequence = sequence;
+    twin.status = TicketStatus::Triaged;
+    twin.held_from = None;
+    twin.track = Some(track);
+    twin.routing = Some(Json(decision.clone()));
+    twin.manager_id = None;
+    twin.waiting_since = None;
+    twin.assigned_at = None;
+    twin.linked_ticket_id = Some(from.id);
+    twin.link_dismissed_at = None;
+    start_clocks(&mut twin, workflow, now);
     ticket::Entity::insert(ticket::ActiveModel::from(twin.clone()).reset_all())
         .exec_without_returning(&tx)
         .await?;
