@@ -9,6 +9,7 @@ pub mod corporate_number;
 pub mod fiscal_year;
 pub mod holidays;
 pub mod industry;
+pub mod limits;
 pub mod partner_kind;
 pub mod precondition;
 pub mod prefecture;

@@ -12,7 +12,7 @@ use crate::{
     },
     error::{ApiError, FieldErrors, Problem},
     extract::{JsonBody, parse_json},
-    routes::{etag, tickets::TicketView},
+    routes::{etag, fields::check_optional_reason, tickets::TicketView},
     services::{self},
     state::AppState,
 };
@@ -140,12 +140,6 @@ pub struct AssignmentView {
     pub ticket: TicketView,
 }
 
-fn check_reason(errors: &mut FieldErrors, reason: Option<&str>) {
-    if reason.is_some_and(|r| r.chars().count() > 2000) {
-        errors.add("reason", "must be at most 2000 characters");
-    }
-}
-
 /// Assigns a manager to a triaged case (coordinator): the one named, or without
 /// `manager_id` the best-ranked candidate with room. Capacity is reserved in the database,
 /// so concurrent assignments never push a manager over it.
@@ -175,7 +169,7 @@ pub async fn assign(
     let allowed = client.authorize(Action::AssignCase)?;
     let request = body.read(&allowed)?;
     let mut errors = FieldErrors::new();
-    check_reason(&mut errors, request.reason.as_deref());
+    check_optional_reason(&mut errors, request.reason.as_deref());
     errors.finish()?;
     let made = services::assignment::assign(
         &state.db,
@@ -246,7 +240,7 @@ pub async fn release(
         parse_json(&body)?
     };
     let mut errors = FieldErrors::new();
-    check_reason(&mut errors, request.reason.as_deref());
+    check_optional_reason(&mut errors, request.reason.as_deref());
     errors.finish()?;
     let released = services::assignment::release(
         &state.db,

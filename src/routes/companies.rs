@@ -12,6 +12,7 @@ use crate::{
     domain::{
         company_size::{CapitalJpy, Employees},
         industry::Industry,
+        limits::NAME_MAX_CHARS,
         prefecture::Prefecture,
     },
     entities::company,
@@ -136,10 +137,10 @@ impl CompanyChangesInput {
             if length == 0 {
                 errors.add(field("name"), "must not be empty");
                 None
-            } else if length > 200 {
+            } else if length > NAME_MAX_CHARS {
                 errors.add(
                     field("name"),
-                    format!("must be at most 200 characters (has {length})"),
+                    format!("must be at most {NAME_MAX_CHARS} characters (has {length})"),
                 );
                 None
             } else {

@@ -4,16 +4,20 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-use validator::ValidateEmail;
 
 use crate::{
     auth::{Action, Actor},
-    domain::{prefecture::Prefecture, topic::Topic, track::Track},
+    domain::{limits::PERSON_NAME_MAX_CHARS, prefecture::Prefecture, topic::Topic, track::Track},
     entities::manager,
     error::{ApiError, FieldErrors, Problem},
     extract::{IdempotencyKey, IfMatch, JsonBody},
     pagination::{Cursor, Page, PageParams},
-    routes::{etag, idempotent::created_response, tickets::parse_topics},
+    routes::{
+        etag,
+        fields::{check_email, check_text},
+        idempotent::created_response,
+        tickets::parse_topics,
+    },
     services::{
         self,
         idempotency::{self, StoredResponse},
@@ -148,19 +152,11 @@ impl From<manager::Model> for ManagerView {
 }
 
 fn parse_name(errors: &mut FieldErrors, raw: &str) -> String {
-    let name = raw.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
-        errors.add("name", "must be 1 to 100 characters");
-    }
-    name
+    check_text(errors, "name", raw, PERSON_NAME_MAX_CHARS)
 }
 
 fn parse_email(errors: &mut FieldErrors, raw: &str) -> String {
-    let email = raw.trim().to_owned();
-    if email.chars().count() > 254 || !email.validate_email() {
-        errors.add("email", "must be an e-mail address");
-    }
-    email
+    check_email(errors, "email", raw)
 }
 
 fn parse_tracks(errors: &mut FieldErrors, raw: &[String]) -> Vec<Track> {

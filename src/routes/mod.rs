@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod clients;
 pub mod companies;
 pub mod feed;
+pub mod fields;
 pub mod health;
 pub mod idempotent;
 pub mod managers;

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::{
     auth::{Claims, Role, TokenKeys, secrets},
+    domain::limits::NAME_MAX_CHARS,
     entities::{api_client, partner},
     error::{ApiError, FieldErrors, OAuthErrorCode},
     pagination::{Cursor, PageRequest},
@@ -109,8 +110,8 @@ impl From<api_client::Model> for Client {
 pub async fn create(db: &impl ConnectionTrait, new: NewClient) -> Result<CreatedClient, ApiError> {
     let mut errors = FieldErrors::new();
     let name = new.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 200 {
-        errors.add("name", "must be 1 to 200 characters");
+    if name.is_empty() || name.chars().count() > NAME_MAX_CHARS {
+        errors.add("name", format!("must be 1 to {NAME_MAX_CHARS} characters"));
     }
     check_bindings(db, new.role, new.partner_id, new.manager_id, &mut errors).await?;
     errors.finish()?;

@@ -5,18 +5,16 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{TicketView, requests::check_text, ticket_response};
+use super::{TicketView, ticket_response};
 use crate::{
     auth::{Action, Actor},
+    domain::limits::REASON_MAX_CHARS,
     error::{ApiError, FieldErrors, Problem},
     extract::JsonBody,
-    routes::etag,
+    routes::{etag, fields::check_text},
     services,
     state::AppState,
 };
-
-/// Longest reason kept with a link or a dismissal.
-const REASON_MAX_CHARS: usize = 2000;
 
 /// Why a coordinator links a case to a twin, or dismisses the suggestion.
 #[derive(Debug, Deserialize, ToSchema)]

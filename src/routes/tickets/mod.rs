@@ -12,14 +12,22 @@ pub use views::*;
 use actix_web::{HttpRequest, HttpResponse, get, http::header, patch, post, web};
 use uuid::Uuid;
 
-use self::requests::check_text;
 use crate::{
     auth::{Action, Actor, policy},
-    domain::{case::Visibility, ticket_status::TransitionTarget, track::Track},
+    domain::{
+        case::Visibility,
+        limits::{COMMENT_MAX_CHARS, REASON_MAX_CHARS},
+        ticket_status::TransitionTarget,
+        track::Track,
+    },
     error::{ApiError, FieldErrors, Problem},
     extract::{IdempotencyKey, IfMatch, JsonBody},
     pagination::{Page, PageParams},
-    routes::{etag, idempotent::created_response},
+    routes::{
+        etag,
+        fields::{check_optional_reason, check_text},
+        idempotent::created_response,
+    },
     services::{
         self,
         idempotency::{self, StoredResponse},
@@ -200,13 +208,7 @@ pub async fn transition_ticket(
         serde_json::from_value::<TransitionTarget>(serde_json::Value::String(request.to.clone()))
             .map_err(|_| "must be one of on_hold, closed, cancelled, reopened, resumed"),
     );
-    if request
-        .reason
-        .as_deref()
-        .is_some_and(|r| r.chars().count() > 2000)
-    {
-        errors.add("reason", "must be at most 2000 characters");
-    }
+    check_optional_reason(&mut errors, request.reason.as_deref());
     errors.finish()?;
     let target = target.ok_or_else(|| ApiError::invalid_field("to", "is required"))?;
     let ticket = services::tickets::transition(
@@ -263,8 +265,8 @@ pub async fn route_ticket(
             let reason = request.reason.unwrap_or_default().trim().to_owned();
             if reason.is_empty() {
                 errors.add("reason", "is required when setting the track by hand");
-            } else if reason.chars().count() > 2000 {
-                errors.add("reason", "must be at most 2000 characters");
+            } else {
+                check_text(&mut errors, "reason", &reason, REASON_MAX_CHARS);
             }
             errors.finish()?;
             let track = track.ok_or_else(|| ApiError::invalid_field("track", "is required"))?;
@@ -309,7 +311,7 @@ pub async fn add_comment(
     services::tickets::ensure_visible(&state.db, &client, id).await?;
     let (request, raw) = body.read_with_raw(&allowed)?;
     let mut errors = FieldErrors::new();
-    let text = check_text(&mut errors, "body", &request.body, 10_000);
+    let text = check_text(&mut errors, "body", &request.body, COMMENT_MAX_CHARS);
     let default_visibility = if !policy::reads_internal_notes(client.role) {
         Visibility::Partner
     } else {

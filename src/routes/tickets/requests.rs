@@ -4,7 +4,6 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-use validator::ValidateEmail;
 
 use crate::{
     auth::{Role, policy},
@@ -15,13 +14,17 @@ use crate::{
         corporate_number::CorporateNumber,
         holidays::check_known_date,
         industry::Industry,
+        limits::{NAME_MAX_CHARS, PERSON_NAME_MAX_CHARS, SEARCH_MAX_CHARS, SUBJECT_MAX_CHARS},
         prefecture::Prefecture,
         ticket_status::{TicketStatus, TransitionTarget},
         topic::Topic,
         track::Track,
     },
     error::{ApiError, FieldErrors},
-    routes::companies::CompanyChangesInput,
+    routes::{
+        companies::CompanyChangesInput,
+        fields::{check_email, check_text},
+    },
     services::{
         self,
         tickets::{Contact, NewCompany, NewTicket, TicketChanges, TicketFilter},
@@ -160,20 +163,6 @@ pub struct CommentRequest {
     pub visibility: Option<String>,
 }
 
-pub(super) fn check_text(errors: &mut FieldErrors, field: &str, value: &str, max: usize) -> String {
-    let trimmed = value.trim();
-    let length = trimmed.chars().count();
-    if length == 0 {
-        errors.add(field, "must not be empty");
-    } else if length > max {
-        errors.add(
-            field,
-            format!("must be at most {max} characters (has {length})"),
-        );
-    }
-    trimmed.to_owned()
-}
-
 /// Topic codes of a request, each checked, without repeats (cases and managers alike).
 pub(crate) fn parse_topics(errors: &mut FieldErrors, field: &str, codes: &[String]) -> Vec<Topic> {
     if codes.len() > Topic::ALL.len() {
@@ -201,14 +190,13 @@ pub(super) fn parse_contact(
     prefix: &str,
     input: ContactInput,
 ) -> Contact {
-    let name = check_text(errors, &format!("{prefix}.name"), &input.name, 100);
-    let email = input.email.trim().to_owned();
-    if email.chars().count() > 254 || !email.validate_email() {
-        errors.add(
-            format!("{prefix}.email"),
-            "must be an e-mail address like yamada@example.jp",
-        );
-    }
+    let name = check_text(
+        errors,
+        &format!("{prefix}.name"),
+        &input.name,
+        PERSON_NAME_MAX_CHARS,
+    );
+    let email = check_email(errors, &format!("{prefix}.email"), &input.email);
     let phone = input
         .phone
         .map(|p| p.trim().to_owned())
@@ -231,7 +219,12 @@ pub(super) fn parse_contact(
 impl CreateTicketRequest {
     pub(super) fn parse(self, role: Role) -> Result<NewTicket, ApiError> {
         let mut errors = FieldErrors::new();
-        let company_name = check_text(&mut errors, "company.name", &self.company.name, 200);
+        let company_name = check_text(
+            &mut errors,
+            "company.name",
+            &self.company.name,
+            NAME_MAX_CHARS,
+        );
         let corporate_number =
             self.company.corporate_number.as_deref().and_then(|raw| {
                 errors.check("company.corporate_number", CorporateNumber::parse(raw))
@@ -254,12 +247,12 @@ impl CreateTicketRequest {
             .capital_jpy
             .and_then(|n| errors.check("company.capital_jpy", CapitalJpy::parse(n)));
         let contact = parse_contact(&mut errors, "contact", self.contact);
-        let subject = check_text(&mut errors, "subject", &self.subject, 200);
+        let subject = check_text(&mut errors, "subject", &self.subject, SUBJECT_MAX_CHARS);
         let description = check_text(
             &mut errors,
             "description",
             &self.description,
-            MAX_TEXT_CHARS - subject.chars().count().min(200),
+            MAX_TEXT_CHARS - subject.chars().count().min(SUBJECT_MAX_CHARS),
         );
         let topics = parse_topics(&mut errors, "topics", &self.topics);
         let preferred_mode = match self.preferred_mode.as_deref() {
@@ -324,10 +317,15 @@ impl UpdateTicketRequest {
         let changes = TicketChanges {
             subject: self
                 .subject
-                .map(|s| check_text(&mut errors, "subject", &s, 200)),
-            description: self
-                .description
-                .map(|d| check_text(&mut errors, "description", &d, MAX_TEXT_CHARS - 200)),
+                .map(|s| check_text(&mut errors, "subject", &s, SUBJECT_MAX_CHARS)),
+            description: self.description.map(|d| {
+                check_text(
+                    &mut errors,
+                    "description",
+                    &d,
+                    MAX_TEXT_CHARS - SUBJECT_MAX_CHARS,
+                )
+            }),
             topics: self.topics.map(|t| parse_topics(&mut errors, "topics", &t)),
             preferred_mode: self
                 .preferred_mode
@@ -433,8 +431,15 @@ impl TicketQuery {
         {
             errors.add("created_to", "must not be before created_from");
         }
-        if self.q.as_deref().is_some_and(|q| q.chars().count() > 200) {
-            errors.add("q", "must be at most 200 characters");
+        if self
+            .q
+            .as_deref()
+            .is_some_and(|q| q.chars().count() > SEARCH_MAX_CHARS)
+        {
+            errors.add(
+                "q",
+                format!("must be at most {SEARCH_MAX_CHARS} characters"),
+            );
         }
         errors.finish()?;
         Ok(filter)
