@@ -54,14 +54,13 @@ const fn accepts_link(status: TicketStatus) -> bool {
 /// The 409 for a case that cannot take a link now, or `None` when it can.
 fn refusal(row: &ticket::Model) -> Option<ApiError> {
     if let Some(twin) = row.linked_ticket_id {
-        let mut refused = ApiError::conflict(
-            "already-linked",
-            format!("the case is already linked to the case {twin}"),
-        );
-        if let ApiError::Conflict { extensions, .. } = &mut refused {
-            extensions.insert("linked_ticket_id".into(), json!(twin));
-        }
-        return Some(refused);
+        let mut extensions = serde_json::Map::new();
+        extensions.insert("linked_ticket_id".into(), json!(twin));
+        return Some(ApiError::Conflict {
+            slug: "already-linked",
+            detail: format!("the case is already linked to the case {twin}"),
+            extensions,
+        });
     }
     if !accepts_link(row.status) {
         return Some(ApiError::conflict(
