@@ -71,6 +71,55 @@ pub struct Settings {
     /// and `ONESTOP_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS` (10000): the bounds PostgreSQL puts on
     /// every request connection's statements, lock waits and open transactions (0: none).
     pub db_timeouts: DbTimeouts,
+    /// Where lag-tolerant reads go (see [`ReplicaSettings`]); `None` without
+    /// `DATABASE_READ_URL`.
+    pub replica: Option<ReplicaSettings>,
+}
+
+/// A PostgreSQL streaming replica for lag-tolerant reads: summary reports (JSON and CSV),
+/// the event feed and the managers' calendar feeds. Everything else, and those reads for a
+/// client that wrote through this instance within `max_lag`, goes to the primary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplicaSettings {
+    /// `DATABASE_READ_URL`: a `postgres://` URL of the replica.
+    pub url: String,
+    /// `ONESTOP_REPLICA_MAX_LAG_MS` (default 5000): a replica further behind than this is
+    /// not read (503 `replica lagging` for those reads only); also how long after a write a
+    /// client's lag-tolerant reads go to the primary.
+    pub max_lag_ms: u64,
+    /// `ONESTOP_REPLICA_MAX_CONNECTIONS` (default 4): connections this instance opens to
+    /// the replica, shared out among its HTTP workers. Counted apart from
+    /// `ONESTOP_DB_MAX_CONNECTIONS`, which is the primary's budget.
+    pub max_connections: u32,
+    /// `ONESTOP_REPLICA_STATEMENT_TIMEOUT_MS` (default 30000): the statement bound of
+    /// replica reads; reports over a year of cases may take longer than a request's.
+    pub statement_ms: u64,
+}
+
+impl ReplicaSettings {
+    /// The replica `DATABASE_READ_URL` names, if any, with its bounds.
+    fn read(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Option<Self>> {
+        let Some(url) = get("DATABASE_READ_URL") else {
+            return Ok(None);
+        };
+        // A SQLite file has no replicas; reading another file would be silently stale.
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            anyhow::bail!(
+                "DATABASE_READ_URL must be a postgres:// URL of a streaming replica, not {}",
+                crate::db::redact(&url)
+            );
+        }
+        let max_connections = parse_number(get, "ONESTOP_REPLICA_MAX_CONNECTIONS", 4_u32)?;
+        if max_connections == 0 {
+            anyhow::bail!("ONESTOP_REPLICA_MAX_CONNECTIONS must be positive");
+        }
+        Ok(Some(Self {
+            url,
+            max_lag_ms: parse_number(get, "ONESTOP_REPLICA_MAX_LAG_MS", 5000)?,
+            max_connections,
+            statement_ms: parse_number(get, "ONESTOP_REPLICA_STATEMENT_TIMEOUT_MS", 30_000)?,
+        }))
+    }
 }
 
 /// Bounds on the waits of a request's database work, in milliseconds (0 turns one off).
@@ -231,6 +280,7 @@ impl Settings {
                     10_000,
                 )?,
             },
+            replica: ReplicaSettings::read(&get)?,
             http: HttpSettings {
                 cors_origins: get("ONESTOP_CORS_ORIGINS")
                     .map(|raw| parse_origins(&raw))
@@ -407,6 +457,40 @@ mod tests {
             ["https://app.example.jp", "http://localhost:5173"]
         );
         assert!(self::settings(&[]).unwrap().http.cors_origins.is_empty());
+    }
+
+    #[test]
+    fn a_read_replica_is_read_with_its_bounds_and_must_be_postgresql() {
+        assert_eq!(settings(&[]).unwrap().replica, None);
+        let settings = settings(&[
+            (
+                "DATABASE_READ_URL",
+                "postgres://reader:pw@replica:5432/onestop",
+            ),
+            ("ONESTOP_REPLICA_MAX_LAG_MS", "2500"),
+        ])
+        .unwrap();
+        assert_eq!(
+            settings.replica,
+            Some(ReplicaSettings {
+                url: "postgres://reader:pw@replica:5432/onestop".to_owned(),
+                max_lag_ms: 2500,
+                max_connections: 4,
+                statement_ms: 30_000,
+            })
+        );
+        let refusals: [&[(&str, &str)]; 2] = [
+            &[("DATABASE_READ_URL", "sqlite://copy.db")],
+            &[
+                ("DATABASE_READ_URL", "postgres://replica/onestop"),
+                ("ONESTOP_REPLICA_MAX_CONNECTIONS", "0"),
+            ],
+        ];
+        for environment in refusals {
+            let refused = self::settings(environment).unwrap_err().to_string();
+            let (named, _) = environment[environment.len() - 1];
+            assert!(refused.contains(named), "{refused}");
+        }
     }
 
     #[test]

@@ -14,8 +14,9 @@ use std::{
 };
 
 use crate::{
-    config::{DbTimeouts, Settings},
+    config::{DbTimeouts, ReplicaSettings, Settings},
     error::server_went_away,
+    services::replica::Reads,
 };
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
@@ -191,6 +192,58 @@ pub fn worker_pool(
     sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(
         postgres_pool_options(max_connections, pool).connect_lazy_with(options),
     )
+}
+
+/// A pool of `max_connections` to the replica, opened lazily: a replica that is down at
+/// start-up does not stop the service (its reads answer 503 until it is back). Its sessions
+/// have the request bounds, with the replica's own (longer) statement bound for reports.
+fn lazy_replica_pool(
+    settings: &Settings,
+    replica: &ReplicaSettings,
+    max_connections: u32,
+) -> anyhow::Result<DatabaseConnection> {
+    let mut pool = PoolSettings::from_settings(settings, true);
+    pool.timeouts = Some(DbTimeouts {
+        statement_ms: replica.statement_ms,
+        ..settings.db_timeouts
+    });
+    let options = postgres_connect_options(&replica.url, &pool)
+        .with_context(|| format!("cannot read DATABASE_READ_URL {}", redact(&replica.url)))?;
+    Ok(sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(
+        postgres_pool_options(max_connections, &pool).connect_lazy_with(options),
+    ))
+}
+
+/// The instance's shared pool to the replica (for work outside the HTTP workers). The
+/// primary must be PostgreSQL too: a replica of a SQLite file does not exist.
+pub fn replica_pool(
+    settings: &Settings,
+    replica: &ReplicaSettings,
+    primary: &DatabaseConnection,
+) -> anyhow::Result<DatabaseConnection> {
+    if primary.get_database_backend() != DbBackend::Postgres {
+        anyhow::bail!("DATABASE_READ_URL needs a PostgreSQL DATABASE_URL");
+    }
+    lazy_replica_pool(settings, replica, 1)
+}
+
+/// One HTTP worker's routing of lag-tolerant reads: its own pool to the replica (for the
+/// reason [`worker_pool`] gives), its share of `ONESTOP_REPLICA_MAX_CONNECTIONS`.
+pub fn worker_reads(settings: &Settings, reads: &Reads, workers: usize) -> Reads {
+    let Some(replica) = &settings.replica else {
+        return reads.clone();
+    };
+    let workers = u32::try_from(workers.max(1)).unwrap_or(u32::MAX);
+    match lazy_replica_pool(
+        settings,
+        replica,
+        (replica.max_connections / workers).max(1),
+    ) {
+        Ok(pool) => reads.with_pool(pool),
+        // The URL was read once at start-up (replica_pool); it cannot fail here, and the
+        // shared pool serves if it somehow does.
+        Err(_) => reads.clone(),
+    }
 }
 
 fn postgres_connect_options(

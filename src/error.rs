@@ -607,6 +607,15 @@ pub enum UnavailableCause {
     #[serde(rename = "no answer in time")]
     #[error("no answer in time")]
     NoAnswerInTime,
+    /// The read replica (`DATABASE_READ_URL`) is further behind the primary than
+    /// `ONESTOP_REPLICA_MAX_LAG_MS`, or cannot tell how far; only lag-tolerant reads get it.
+    #[serde(rename = "replica lagging")]
+    #[error("replica lagging")]
+    ReplicaLagging,
+    /// The read replica cannot be reached; only lag-tolerant reads get it.
+    #[serde(rename = "replica unreachable")]
+    #[error("replica unreachable")]
+    ReplicaUnreachable,
 }
 
 impl UnavailableCause {
@@ -669,6 +678,10 @@ impl UnavailableCause {
             Self::Unreachable | Self::NoAnswerInTime => {
                 "the database does not answer; try again shortly"
             }
+            Self::ReplicaLagging => {
+                "the read replica is further behind than allowed; try again shortly"
+            }
+            Self::ReplicaUnreachable => "the read replica does not answer; try again shortly",
         }
     }
 }

@@ -72,9 +72,11 @@ impl Application {
                 "gave older cases their service-level due dates"
             );
         }
+        let reads = lag_tolerant_reads(&settings, &db)?;
         let state = AppState {
             keys: Arc::new(TokenKeys::new(&secret, &settings.jwt)),
             db,
+            reads,
             revocations: Arc::new(services::clients::RevocationCache::default()),
             rate_limiter: Arc::new(RateLimiter::new(settings.rate_limit_per_second)),
             token_failures: Arc::new(TokenFailureLimiter::new(settings.token_failures.clone())),
@@ -106,6 +108,7 @@ impl Application {
                     &shared_state.db,
                     &request_pool,
                 ),
+                reads: db::worker_reads(&shared_state.settings, &shared_state.reads, workers),
                 ..shared_state.clone()
             });
             let (app, _) = App::new()
@@ -180,6 +183,20 @@ impl Application {
 }
 
 /// The HTTP workers the service runs: `ONESTOP_WORKERS`, or one per core.
+/// Where the instance sends its lag-tolerant reads: the configured replica, else the primary.
+fn lag_tolerant_reads(
+    settings: &Settings,
+    primary: &DatabaseConnection,
+) -> anyhow::Result<services::replica::Reads> {
+    Ok(match &settings.replica {
+        Some(replica) => services::replica::Reads::with_replica(
+            db::replica_pool(settings, replica, primary)?,
+            std::time::Duration::from_millis(replica.max_lag_ms),
+        ),
+        None => services::replica::Reads::primary_only(),
+    })
+}
+
 fn worker_count(settings: &Settings) -> usize {
     settings
         .workers

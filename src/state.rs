@@ -6,15 +6,17 @@ use sea_orm::DatabaseConnection;
 use crate::{
     auth::{TokenKeys, failure_limit::TokenFailureLimiter, rate_limit::RateLimiter},
     config::Settings,
-    services::{Workflow, clients::RevocationCache, routing::RoutingEngine},
+    services::{Workflow, clients::RevocationCache, replica::Reads, routing::RoutingEngine},
     telemetry::Metrics,
 };
 
 /// Application state, registered once as `web::Data<AppState>`.
 #[derive(Clone)]
 pub struct AppState {
-    /// The connection pool.
+    /// The connection pool (the primary).
     pub db: DatabaseConnection,
+    /// Where lag-tolerant reads go: a replica when one is configured, else `db`.
+    pub reads: Reads,
     /// The settings the service started with.
     pub settings: Arc<Settings>,
     /// Token signing and checking.
@@ -31,4 +33,15 @@ pub struct AppState {
     pub routing: Arc<RoutingEngine>,
     /// The center's calendar, service levels and hand-off rule.
     pub workflow: Arc<Workflow>,
+}
+
+impl AppState {
+    /// The connection for a lag-tolerant read (reports, the feed, calendars) by `actor`, or
+    /// by a caller without an account (`None`): see [`Reads::lag_tolerant`].
+    pub async fn lag_tolerant_db(
+        &self,
+        actor: Option<&crate::auth::Actor>,
+    ) -> Result<&DatabaseConnection, crate::error::ApiError> {
+        self.reads.lag_tolerant(&self.db, actor).await
+    }
 }

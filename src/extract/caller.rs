@@ -14,6 +14,9 @@ impl FromRequest for Actor {
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(req);
+        // A write (or an attempt at one) sends this client's lag-tolerant reads to the
+        // primary for a while, so it reads its own writes (services::replica).
+        let writes = !req.method().is_safe();
         Box::pin(async move {
             let state = state
                 .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("AppState is not registered")))?;
@@ -39,6 +42,9 @@ impl FromRequest for Actor {
                         "this client has been revoked".to_owned(),
                     ));
                 }
+            }
+            if writes {
+                state.reads.note_write(&claims.sub);
             }
             Ok(Actor::new(
                 claims.sub,

@@ -115,6 +115,14 @@ pub(super) const MESSAGES: &[(&str, &str)] = &[
         "データベースが応答しません。しばらくしてから再試行してください",
     ),
     (
+        "the read replica is further behind than allowed; try again shortly",
+        "読み取り用レプリカの遅延が許容範囲を超えています。しばらくしてから再試行してください",
+    ),
+    (
+        "the read replica does not answer; try again shortly",
+        "読み取り用レプリカが応答しません。しばらくしてから再試行してください",
+    ),
+    (
         "something went wrong on our side; it has been logged",
         "サーバー側で問題が発生しました。記録してあります",
     ),

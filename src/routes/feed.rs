@@ -137,7 +137,8 @@ pub async fn read_feed(
             format!("must be between 1 and {max}"),
         ));
     }
-    let items: Vec<FeedEvent> = services::feed::page(&state.db, after, limit)
+    let reader = state.lag_tolerant_db(Some(&client)).await?;
+    let items: Vec<FeedEvent> = services::feed::page(&state.db, reader, after, limit)
         .await?
         .into_iter()
         .filter_map(feed_event)

@@ -198,19 +198,21 @@ impl SummaryQuery {
     }
 }
 
-async fn labels(
-    state: &AppState,
-    group_by: GroupBy,
-    keys: &[GroupKey],
-) -> Result<Vec<String>, ApiError> {
-    let ids: Vec<Uuid> = keys
-        .iter()
+/// The partners' or managers' ids among a report's group keys, to look their names up.
+fn named_ids(keys: &[GroupKey]) -> Vec<Uuid> {
+    keys.iter()
         .filter_map(|k| match k {
             GroupKey::Id(id) => Some(*id),
             _ => None,
         })
-        .collect();
-    let names = reports::group_names(&state.db, group_by, ids).await?;
+        .collect()
+}
+
+fn labels(
+    group_by: GroupBy,
+    keys: &[GroupKey],
+    names: &[(Uuid, String)],
+) -> Result<Vec<String>, ApiError> {
     Ok(keys
         .iter()
         .map(|key| match (group_by, key) {
@@ -332,9 +334,11 @@ pub async fn summary(
         group_by,
         scope: policy::report_scope(client.role, client.scope()),
     };
-    let summary = reports::summary(&state.db, &request).await?;
+    let reader = state.lag_tolerant_db(Some(&client)).await?;
+    let summary = reports::summary(reader, &request).await?;
     let keys: Vec<GroupKey> = summary.rows.iter().map(|(k, _)| k.clone()).collect();
-    let names = labels(&state, group_by, &keys).await?;
+    let names = reports::group_names(reader, group_by, named_ids(&keys)).await?;
+    let names = labels(group_by, &keys, &names)?;
     let view = SummaryView {
         group_by: group_by.as_str().to_owned(),
         from,

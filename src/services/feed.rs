@@ -62,17 +62,27 @@ pub async fn sequence(db: &DatabaseConnection) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Up to `limit` events after feed position `after`, in feed order.
+/// Up to `limit` events after feed position `after`, in feed order: numbered on `primary`,
+/// read from `reader` (the primary, or a streaming replica).
+///
+/// A replica keeps the feed gapless. It applies the primary's WAL in commit order, so what
+/// it shows is always the state after some prefix of the primary's commits; positions are
+/// given only by sequencer commits, each numbering above every position committed before
+/// it, so any prefix of commits holds a gapless prefix of positions. A replica behind the
+/// primary shows fewer positions (a shorter page, the rest on a later one), never a gap,
+/// and never a position whose event it lacks: the event row committed before the
+/// sequencer that numbered it.
 pub async fn page(
-    db: &DatabaseConnection,
+    primary: &DatabaseConnection,
+    reader: &DatabaseConnection,
     after: i64,
     limit: u64,
 ) -> Result<Vec<event::Model>, ApiError> {
-    sequence(db).await?;
+    sequence(primary).await?;
     Ok(event::Entity::find()
         .filter(event::Column::FeedSeq.gt(after))
         .order_by_asc(event::Column::FeedSeq)
         .limit(limit)
-        .all(db)
+        .all(reader)
         .await?)
 }

@@ -12,6 +12,7 @@ pub mod managers;
 pub mod model_store;
 pub mod outcomes;
 pub mod partners;
+pub mod replica;
 pub mod reports;
 pub mod routing;
 pub mod routing_models;

@@ -25,6 +25,7 @@ mod links;
 mod managers;
 mod oauth_libraries;
 mod own_cluster;
+mod replica;
 mod reports;
 mod routing;
 mod routing_models;

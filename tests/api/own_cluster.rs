@@ -26,22 +26,7 @@ impl OwnCluster {
     /// Creates and starts a cluster, or says why it cannot. A test calls [`Self::required`]
     /// instead unless it has a reason not to.
     pub fn start() -> Result<Self, String> {
-        let bin = server_programs()
-            .ok_or("no PostgreSQL server programs (initdb, pg_ctl) found; set ONESTOP_PG_BIN")?;
-        let as_postgres = running_as_root();
-        let dir = tempfile::Builder::new()
-            .prefix("onestop-pg-")
-            .tempdir()
-            .map_err(|error| format!("no temp dir: {error}"))?;
-        if as_postgres {
-            run(Command::new("chown").arg("postgres:").arg(dir.path()))?;
-        }
-        let cluster = Self {
-            data: dir.path().join("data"),
-            bin,
-            dir,
-            as_postgres,
-        };
+        let cluster = Self::unstarted()?;
         cluster.pg(
             "initdb",
             &[
@@ -59,6 +44,54 @@ impl OwnCluster {
         )?;
         cluster.pg_ctl(&["start"])?;
         Ok(cluster)
+    }
+
+    /// A streaming replica of `primary`, made as an operator makes one (`pg_basebackup -R`:
+    /// a copy of the primary's files and the settings to follow it) and started as a hot
+    /// standby. Its socket is in its own directory, so it has the same port number.
+    pub fn standby_of(primary: &OwnCluster) -> Result<Self, String> {
+        let standby = Self::unstarted()?;
+        standby.pg(
+            "pg_basebackup",
+            &[
+                "-D",
+                path_str(&standby.data)?,
+                "-R",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+                "--no-sync",
+                "-h",
+                path_str(primary.dir.path())?,
+                "-p",
+                &PORT.to_string(),
+                "-U",
+                "postgres",
+            ],
+        )?;
+        standby.pg_ctl(&["start"])?;
+        Ok(standby)
+    }
+
+    /// A temp directory owned by the user the server programs run as, with no cluster yet.
+    fn unstarted() -> Result<Self, String> {
+        let bin = server_programs()
+            .ok_or("no PostgreSQL server programs (initdb, pg_ctl) found; set ONESTOP_PG_BIN")?;
+        let as_postgres = running_as_root();
+        let dir = tempfile::Builder::new()
+            .prefix("onestop-pg-")
+            .tempdir()
+            .map_err(|error| format!("no temp dir: {error}"))?;
+        if as_postgres {
+            run(Command::new("chown").arg("postgres:").arg(dir.path()))?;
+        }
+        Ok(Self {
+            data: dir.path().join("data"),
+            bin,
+            dir,
+            as_postgres,
+        })
     }
 
     /// A started cluster, or `None` with a printed notice when there is none to have and the
