@@ -71,6 +71,10 @@ pub struct Settings {
     /// and `ONESTOP_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS` (10000): the bounds PostgreSQL puts on
     /// every request connection's statements, lock waits and open transactions (0: none).
     pub db_timeouts: DbTimeouts,
+    /// `ONESTOP_CALENDAR_CONTACT_DETAILS` (default false): whether the managers' iCalendar
+    /// feeds name the case's contact person, e-mail and phone (off, a feed shows the company
+    /// name and the case reference only: a subscribed calendar is copied to other services).
+    pub calendar_contact_details: bool,
 }
 
 /// Bounds on the waits of a request's database work, in milliseconds (0 turns one off).
@@ -243,6 +247,7 @@ impl Settings {
                 )?),
                 max_connections_per_worker: parse_number(&get, "ONESTOP_MAX_CONNECTIONS", 1024)?,
             },
+            calendar_contact_details: parse_bool(&get, "ONESTOP_CALENDAR_CONTACT_DETAILS", false)?,
         })
     }
 }

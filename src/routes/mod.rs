@@ -3,11 +3,13 @@
 pub mod assignment;
 pub mod auth;
 pub mod calendar;
+pub mod consultant_calendars;
 pub mod clients;
 pub mod companies;
 pub mod feed;
 pub mod fields;
 pub mod health;
+pub mod ical;
 pub mod idempotent;
 pub mod managers;
 pub mod outcomes;
@@ -73,7 +75,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(webhooks::create_webhook)
         .service(webhooks::list_webhooks)
         .service(webhooks::delete_webhook)
-        .service(webhooks::list_deliveries);
+        .service(webhooks::list_deliveries)
+        .service(tickets::merge_ticket)
+        .service(consultant_calendars::list_all_sessions)
+        .service(consultant_calendars::issue_token)
+        .service(consultant_calendars::revoke_token)
+        .service(consultant_calendars::feed);
 }
 
 /// The strong `ETag` of a versioned resource (cases, the routing rule set).

@@ -1,10 +1,12 @@
 //! `/v1/tickets`: filing, following and working cases. Request bodies are in `requests`,
 //! answers in `views`.
 mod links;
+mod merge;
 mod requests;
 mod views;
 
 pub use links::{LinkRequest, dismiss_link, link_ticket};
+pub use merge::{MergeCaseRequest, merge_ticket};
 
 pub use requests::*;
 pub use views::*;

@@ -133,9 +133,11 @@ pub async fn list(
             .all(db)
             .await?
     };
+    let merges = super::merge::notices(db, actor, &rows).await?;
     let tickets = rows
         .into_iter()
-        .map(|row| {
+        .zip(merges)
+        .map(|(row, merge)| {
             let company_record = if sees_company_records(actor.role) {
                 let record = companies
                     .iter()
@@ -156,6 +158,7 @@ pub async fn list(
                 row,
                 company_record,
                 outcome,
+                merge,
             })
         })
         .collect::<Result<_, ApiError>>()?;
