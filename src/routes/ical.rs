@@ -1,14 +1,13 @@
 //! A manager's sessions as an RFC 5545 iCalendar feed, built with the `icalendar` crate
 //! (events, properties, text escaping, line folding, CRLF).
 //!
-//! Written by hand here, because the crate has no builder for them: the `VTIMEZONE` of
-//! Asia/Tokyo (the crate's own TODO; it is read in through the crate's parser, so the crate
-//! still writes it out) and the calendar-level `PRODID`, `METHOD` and `X-WR-*` values.
+//! Written by hand here, because the crate has no builder for it: the `VTIMEZONE` of
+//! Asia/Tokyo (a TODO of the crate; a component parsed into the crate would be written back
+//! with a `UID` and a `DTSTAMP`, which a `VTIMEZONE` does not have), placed between the
+//! calendar's properties and its events as RFC 5545 §3.6.5 has it. The crate writes
+//! everything else, including the calendar's properties and each `VEVENT`.
 use chrono::{DateTime, FixedOffset, Utc};
-use icalendar::{
-    Calendar, CalendarComponent, CalendarDateTime, Component, Event, EventLike, EventStatus,
-    Property,
-};
+use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike, EventStatus, Property};
 
 use crate::{domain::consulting::SessionStatus, error::ApiError, services::calendars::CalendarEntry};
 
@@ -94,9 +93,6 @@ fn event(entry: &CalendarEntry, host: &str, jst: FixedOffset) -> Result<Event, A
 /// `host` qualifies the events' UIDs (RFC 5545 suggests the domain of the producer).
 pub fn render(entries: &[CalendarEntry], manager_name: &str, host: &str) -> Result<String, ApiError> {
     let jst = jst()?;
-    let timezone: CalendarComponent = VTIMEZONE.parse().map_err(|error: String| {
-        ApiError::Internal(anyhow::anyhow!("the VTIMEZONE does not parse: {error}"))
-    })?;
     let mut calendar = Calendar::new();
     calendar
         .properties
@@ -105,12 +101,19 @@ pub fn render(entries: &[CalendarEntry], manager_name: &str, host: &str) -> Resu
         .append_property(Property::new("PRODID", "-//onestop//consultant calendar//JA"))
         .append_property(Property::new("METHOD", "PUBLISH"))
         .name(&format!("テレワーク相談 {manager_name}"))
-        .timezone(TZID)
-        .push(timezone);
+        .timezone(TZID);
+    let empty = calendar.done().to_string();
+    let head = empty.strip_suffix("END:VCALENDAR\r\n").ok_or_else(|| {
+        ApiError::Internal(anyhow::anyhow!("an empty calendar does not end as expected"))
+    })?;
+    let mut text = String::with_capacity(head.len() + VTIMEZONE.len() + entries.len() * 512);
+    text.push_str(head);
+    text.push_str(VTIMEZONE);
     for entry in entries {
-        calendar.push(event(entry, host, jst)?);
+        text.push_str(&event(entry, host, jst)?.to_string());
     }
-    Ok(calendar.done().to_string())
+    text.push_str("END:VCALENDAR\r\n");
+    Ok(text)
 }
 
 #[cfg(test)]
@@ -154,7 +157,10 @@ mod tests {
             "onestop.example",
         )
         .unwrap();
-        assert!(text.contains("BEGIN:VTIMEZONE\r\nTZID:Asia/Tokyo\r\n"), "{text}");
+        assert!(
+            text.contains(VTIMEZONE) && text.ends_with("END:VEVENT\r\nEND:VCALENDAR\r\n"),
+            "{text}"
+        );
         assert!(text.contains("DTSTART;TZID=Asia/Tokyo:20261201T100000"), "{text}");
         assert!(text.contains("DTEND;TZID=Asia/Tokyo:20261201T113000"), "{text}");
         assert!(!text.contains("社内メモ"), "notes stay internal: {text}");
