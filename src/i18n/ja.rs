@@ -164,7 +164,6 @@ pub(super) const MESSAGES: &[(&str, &str)] = &[
         "the manager {} has no calendar feed",
         "担当者 {0} にはカレンダーフィードがありません",
     ),
-    ("must not be before from", "from より前にはできません"),
     (
         "the case has no track nor routing suggestion yet; route it first",
         "案件にはまだトラックも振り分けの提案もありません。先に振り分けてください",
