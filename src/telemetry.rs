@@ -191,7 +191,10 @@ mod tests {
     #[test]
     fn secret_query_parameters_are_redacted_and_the_rest_kept() {
         let cases = [
-            ("/v1/managers/m/calendar.ics?token=ocf_abc", Some("/v1/managers/m/calendar.ics?token=REDACTED")),
+            (
+                "/v1/managers/m/calendar.ics?token=ocf_abc",
+                Some("/v1/managers/m/calendar.ics?token=REDACTED"),
+            ),
             ("/x?a=1&token=s&b=2", Some("/x?a=1&token=REDACTED&b=2")),
             ("/x?%74oken=s", Some("/x?%74oken=REDACTED")),
             ("/x?tokens=s", None),

@@ -244,7 +244,10 @@ pub async fn revoke_token(
 #[into_params(parameter_in = Query)]
 pub struct FeedQuery {
     /// The secret token of the URL `POST /v1/managers/{id}/calendar-token` gave (never logged).
-    #[param(required = true, example = "ocf_3q2-7wLk0c9mQeVn1bYxTgH4sJ8dFrA6uPzKiO5lWEM")]
+    #[param(
+        required = true,
+        example = "ocf_3q2-7wLk0c9mQeVn1bYxTgH4sJ8dFrA6uPzKiO5lWEM"
+    )]
     pub token: Option<String>,
 }
 

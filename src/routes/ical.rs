@@ -9,7 +9,9 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike, EventStatus, Property};
 
-use crate::{domain::consulting::SessionStatus, error::ApiError, services::calendars::CalendarEntry};
+use crate::{
+    domain::consulting::SessionStatus, error::ApiError, services::calendars::CalendarEntry,
+};
 
 /// The time zone every event is written in: Japan has kept +09:00 without daylight saving
 /// since 1951, so one `STANDARD` rule describes it completely.
@@ -41,10 +43,7 @@ fn in_tokyo(instant: DateTime<Utc>, jst: FixedOffset) -> CalendarDateTime {
 /// The summary of a session: its case and company, and its status when it is not simply
 /// scheduled (calendar programs show the summary, not the status, in their grids).
 fn summary(entry: &CalendarEntry, status: SessionStatus) -> String {
-    let base = format!(
-        "テレワーク相談 {} {}",
-        entry.company_name, entry.reference
-    );
+    let base = format!("テレワーク相談 {} {}", entry.company_name, entry.reference);
     match status {
         SessionStatus::Scheduled => base,
         SessionStatus::Held => format!("{base}（実施済み）"),
@@ -91,20 +90,29 @@ fn event(entry: &CalendarEntry, host: &str, jst: FixedOffset) -> Result<Event, A
 
 /// The feed of `entries` for the manager `manager_name`, as the text of a `.ics` file.
 /// `host` qualifies the events' UIDs (RFC 5545 suggests the domain of the producer).
-pub fn render(entries: &[CalendarEntry], manager_name: &str, host: &str) -> Result<String, ApiError> {
+pub fn render(
+    entries: &[CalendarEntry],
+    manager_name: &str,
+    host: &str,
+) -> Result<String, ApiError> {
     let jst = jst()?;
     let mut calendar = Calendar::new();
     calendar
         .properties
         .retain(|property| property.key() != "PRODID");
     calendar
-        .append_property(Property::new("PRODID", "-//onestop//consultant calendar//JA"))
+        .append_property(Property::new(
+            "PRODID",
+            "-//onestop//consultant calendar//JA",
+        ))
         .append_property(Property::new("METHOD", "PUBLISH"))
         .name(&format!("テレワーク相談 {manager_name}"))
         .timezone(TZID);
     let empty = calendar.done().to_string();
     let head = empty.strip_suffix("END:VCALENDAR\r\n").ok_or_else(|| {
-        ApiError::Internal(anyhow::anyhow!("an empty calendar does not end as expected"))
+        ApiError::Internal(anyhow::anyhow!(
+            "an empty calendar does not end as expected"
+        ))
     })?;
     let mut text = String::with_capacity(head.len() + VTIMEZONE.len() + entries.len() * 512);
     text.push_str(head);
@@ -161,8 +169,14 @@ mod tests {
             text.contains(VTIMEZONE) && text.ends_with("END:VEVENT\r\nEND:VCALENDAR\r\n"),
             "{text}"
         );
-        assert!(text.contains("DTSTART;TZID=Asia/Tokyo:20261201T100000"), "{text}");
-        assert!(text.contains("DTEND;TZID=Asia/Tokyo:20261201T113000"), "{text}");
+        assert!(
+            text.contains("DTSTART;TZID=Asia/Tokyo:20261201T100000"),
+            "{text}"
+        );
+        assert!(
+            text.contains("DTEND;TZID=Asia/Tokyo:20261201T113000"),
+            "{text}"
+        );
         assert!(!text.contains("社内メモ"), "notes stay internal: {text}");
         let parsed: Calendar = text.parse().unwrap();
         let events: Vec<&Event> = parsed.events().collect();

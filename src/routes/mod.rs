@@ -3,9 +3,9 @@
 pub mod assignment;
 pub mod auth;
 pub mod calendar;
-pub mod consultant_calendars;
 pub mod clients;
 pub mod companies;
+pub mod consultant_calendars;
 pub mod feed;
 pub mod fields;
 pub mod health;

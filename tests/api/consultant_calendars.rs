@@ -1,15 +1,13 @@
 //! Consultants' calendars: the sessions across cases (a manager's own, the center's every
 //! one), and the iCalendar feed at a secret URL, read back by the `icalendar` crate's parser.
 use icalendar::{
-    Calendar, CalendarComponent, CalendarDateTime, Component, DatePerhapsTime, EventLike,
-    EventStatus,
+    Calendar, CalendarComponent, CalendarDateTime, Component, DatePerhapsTime, EventStatus,
 };
 use onestop::auth::Role;
 use serde_json::{Value, json};
 
 use crate::consulting::{
-    assign_to, expect_json, id_of, intake_of_company, new_manager, routed_case,
-    unique_company,
+    assign_to, expect_json, id_of, intake_of_company, new_manager, routed_case, unique_company,
 };
 use crate::helpers::{TestApp, assert_problem, error_fields, spawn_app, spawn_app_with};
 
@@ -84,7 +82,11 @@ async fn a_manager_lists_their_own_sessions_across_cases_and_the_center_every_on
     assert_eq!(items[0]["company_name"], unique_company("カレンダー", 1));
     assert_eq!(items[0]["ticket_id"], one.as_str());
     assert_eq!(items[0]["sequence"], 0);
-    assert!(items.iter().all(|item| item["manager_id"] == first.as_str()));
+    assert!(
+        items
+            .iter()
+            .all(|item| item["manager_id"] == first.as_str())
+    );
     let (others, _) = page(&app, &own, &format!("/v1/sessions?manager_id={second}")).await;
     assert!(
         others.is_empty(),
@@ -97,8 +99,12 @@ async fn a_manager_lists_their_own_sessions_across_cases_and_the_center_every_on
         vec![id_of(&june_3), id_of(&june_4), id_of(&june_5), id_of(&july)],
         "the center sees every manager's sessions"
     );
-    let (of_second, _) =
-        page(&app, &coordinator, &format!("/v1/sessions?manager_id={second}")).await;
+    let (of_second, _) = page(
+        &app,
+        &coordinator,
+        &format!("/v1/sessions?manager_id={second}"),
+    )
+    .await;
     assert_eq!(ids(&of_second), vec![id_of(&june_4)]);
     let (june, _) = page(
         &app,
@@ -167,7 +173,8 @@ async fn a_manager_lists_their_own_sessions_across_cases_and_the_center_every_on
         ("limit=0", "limit"),
     ] {
         let problem = assert_problem(
-            app.get(&format!("/v1/sessions?{query}"), &coordinator).await,
+            app.get(&format!("/v1/sessions?{query}"), &coordinator)
+                .await,
             422,
             query,
         )
@@ -220,9 +227,7 @@ fn parse_feed(text: &str) -> Calendar {
         .components
         .iter()
         .filter_map(|component| match component {
-            CalendarComponent::Other(other) if other.component_kind() == "VTIMEZONE" => {
-                Some(other)
-            }
+            CalendarComponent::Other(other) if other.component_kind() == "VTIMEZONE" => Some(other),
             _ => None,
         })
         .collect();
@@ -250,8 +255,7 @@ fn tokyo_start(event: &icalendar::Event) -> String {
 }
 
 #[tokio::test]
-async fn the_feed_is_icalendar_that_follows_every_change_and_its_url_can_be_rotated_and_revoked()
-{
+async fn the_feed_is_icalendar_that_follows_every_change_and_its_url_can_be_rotated_and_revoked() {
     let app = spawn_app().await;
     let coordinator = app.token_with_role(Role::Coordinator).await;
     let partner = app.token_with_role(Role::Partner).await;
@@ -265,7 +269,10 @@ async fn the_feed_is_icalendar_that_follows_every_change_and_its_url_can_be_rota
 
     let url = feed_url(&app, &own, &manager).await;
     assert!(
-        url.starts_with(&format!("{}/v1/managers/{manager}/calendar.ics?token=", app.address)),
+        url.starts_with(&format!(
+            "{}/v1/managers/{manager}/calendar.ics?token=",
+            app.address
+        )),
         "{url}"
     );
     let token = url.split("token=").nth(1).unwrap().to_owned();
@@ -322,7 +329,10 @@ async fn the_feed_is_icalendar_that_follows_every_change_and_its_url_can_be_rota
     )
     .await;
     let (_, _, text) = fetch_feed(&app, &url).await;
-    assert!(!text.contains("資料を送付済み"), "notes stay out of the feed");
+    assert!(
+        !text.contains("資料を送付済み"),
+        "notes stay out of the feed"
+    );
     let calendar = parse_feed(&text);
     let events: Vec<_> = calendar.events().collect();
     assert_eq!(events.len(), 2, "a cancelled session stays, cancelled");

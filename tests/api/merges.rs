@@ -19,7 +19,14 @@ async fn merge(app: &TestApp, token: &str, id: &str, body: &Value) -> reqwest::R
 
 /// Files `body` as `partner`; returns the case id.
 async fn filed(app: &TestApp, partner: &str, body: &Value) -> String {
-    id_of(&expect_json(app.post_json("/v1/tickets", partner, body).await, 201, "filing").await)
+    id_of(
+        &expect_json(
+            app.post_json("/v1/tickets", partner, body).await,
+            201,
+            "filing",
+        )
+        .await,
+    )
 }
 
 async fn comment(app: &TestApp, token: &str, id: &str, body: &str, visibility: &str) -> String {
@@ -97,9 +104,30 @@ async fn a_duplicate_from_another_partner_is_merged_with_its_sessions_counted_on
     )
     .await;
     assert_eq!(on_survivor["free_sessions_remaining"], 1, "{on_survivor}");
-    let a_note = comment(&app, &partner_a, &duplicate, "先日の相談の続きです", "partner").await;
-    let internal = comment(&app, &coordinator, &duplicate, "B経由の案件と重複", "internal").await;
-    let b_note = comment(&app, &partner_b, &survivor, "よろしくお願いします", "partner").await;
+    let a_note = comment(
+        &app,
+        &partner_a,
+        &duplicate,
+        "先日の相談の続きです",
+        "partner",
+    )
+    .await;
+    let internal = comment(
+        &app,
+        &coordinator,
+        &duplicate,
+        "B経由の案件と重複",
+        "internal",
+    )
+    .await;
+    let b_note = comment(
+        &app,
+        &partner_b,
+        &survivor,
+        "よろしくお願いします",
+        "partner",
+    )
+    .await;
     let survivor_before = case_of(&app, &coordinator, &survivor).await;
 
     let merged = expect_json(
@@ -207,7 +235,8 @@ async fn a_duplicate_from_another_partner_is_merged_with_its_sessions_counted_on
     assert!(seen_by_a["merge"]["into"].is_null(), "{seen_by_a}");
     assert!(seen_by_a["merge"]["into_reference"].is_null());
     assert_problem(
-        app.get(&format!("/v1/tickets/{survivor}"), &partner_a).await,
+        app.get(&format!("/v1/tickets/{survivor}"), &partner_a)
+            .await,
         404,
         "A never sees B's case",
     )
@@ -261,7 +290,14 @@ async fn a_duplicate_from_the_same_partner_points_to_the_survivor_and_is_counted
     let survivor = filed(&app, &partner, &intake()).await;
     let duplicate = filed(&app, &partner, &intake()).await;
     let survivor_view = case_of(&app, &partner, &survivor).await;
-    let note = comment(&app, &partner, &duplicate, "二度目の問い合わせです", "partner").await;
+    let note = comment(
+        &app,
+        &partner,
+        &duplicate,
+        "二度目の問い合わせです",
+        "partner",
+    )
+    .await;
     let year = FiscalYear::of_instant(Utc::now()).year();
     let report = format!("/v1/reports/summary?fiscal_year={year}");
     let before = expect_json(app.get(&report, &coordinator).await, 200, "report").await;
@@ -284,13 +320,21 @@ async fn a_duplicate_from_the_same_partner_points_to_the_survivor_and_is_counted
     assert_eq!(seen["merged_into"], survivor.as_str(), "{seen}");
     assert_eq!(seen["merge"]["into_reference"], survivor_view["reference"]);
     let on_duplicate = merged_event(&app, &partner, &duplicate).await;
-    assert_eq!(on_duplicate["merged_into"], survivor.as_str(), "{on_duplicate}");
+    assert_eq!(
+        on_duplicate["merged_into"],
+        survivor.as_str(),
+        "{on_duplicate}"
+    );
     assert_eq!(
         on_duplicate["merged_into_reference"],
         survivor_view["reference"]
     );
     let on_survivor = merged_event(&app, &partner, &survivor).await;
-    assert_eq!(on_survivor["merged_from"], duplicate.as_str(), "{on_survivor}");
+    assert_eq!(
+        on_survivor["merged_from"],
+        duplicate.as_str(),
+        "{on_survivor}"
+    );
     let comments = comments_of(&app, &partner, &survivor).await;
     assert_eq!(comments.len(), 1);
     assert_eq!(comments[0]["id"], note.as_str());
@@ -397,7 +441,11 @@ async fn merges_that_cannot_be_made_are_refused_and_change_nothing() {
             "into",
             "no such case",
         ),
-        (json!({"into": two, "reason": "  "}), "reason", "a blank reason"),
+        (
+            json!({"into": two, "reason": "  "}),
+            "reason",
+            "a blank reason",
+        ),
         (
             json!({"into": two, "reason": "x".repeat(2001)}),
             "reason",
@@ -411,9 +459,15 @@ async fn merges_that_cannot_be_made_are_refused_and_change_nothing() {
     for (body, why) in [
         (json!({"reason": "重複"}), "no into"),
         (json!({"into": "not-a-uuid", "reason": "重複"}), "a bad id"),
-        (json!({"into": two, "reason": "重複", "extra": 1}), "an unknown field"),
+        (
+            json!({"into": two, "reason": "重複", "extra": 1}),
+            "an unknown field",
+        ),
     ] {
-        let status = merge(&app, &coordinator, &one, &body).await.status().as_u16();
+        let status = merge(&app, &coordinator, &one, &body)
+            .await
+            .status()
+            .as_u16();
         assert!(status == 400 || status == 422, "{why}: {status}");
     }
     for role in [Role::Partner, Role::Manager, Role::Admin, Role::Analyst] {
@@ -431,7 +485,10 @@ async fn merges_that_cannot_be_made_are_refused_and_change_nothing() {
     }
     let after = case_of(&app, &coordinator, &one).await;
     assert_eq!(after["status"], before["status"]);
-    assert_eq!(after["version"], before["version"], "refusals change nothing");
+    assert_eq!(
+        after["version"], before["version"],
+        "refusals change nothing"
+    );
 
     // With force, another company's case can be the survivor.
     let forced = expect_json(
@@ -447,7 +504,10 @@ async fn merges_that_cannot_be_made_are_refused_and_change_nothing() {
     )
     .await;
     assert_eq!(forced["merged_into"], other_company.as_str());
-    assert_eq!(merged_event(&app, &coordinator, &three).await["force"], true);
+    assert_eq!(
+        merged_event(&app, &coordinator, &three).await["force"],
+        true
+    );
 
     // Never into a merged case, and never a merged case again.
     let problem = assert_slug(

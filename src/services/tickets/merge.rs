@@ -284,14 +284,7 @@ pub async fn merge(
     if let Some(manager_id) = leaving_manager
         && workflow.auto_assign
     {
-        capacity::hand_off_waiting(
-            &tx,
-            workflow,
-            actor,
-            manager_id,
-            HandOffTrigger::Merge,
-        )
-        .await?;
+        capacity::hand_off_waiting(&tx, workflow, actor, manager_id, HandOffTrigger::Merge).await?;
     }
     let merged = get_visible(&tx, actor, id).await?;
     tx.commit().await?;
