@@ -114,6 +114,17 @@ pub async fn list(
         .all(db)
         .await?;
     let (rows, next) = page.split(rows, |row| row.id);
+    let tickets = with_details(db, actor, rows).await?;
+    Ok((tickets, next.map(Cursor::encode)))
+}
+
+/// The page's cases with their company records (for the roles that see them), outcomes and
+/// merge notices, each loaded for the whole page at once.
+async fn with_details(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    rows: Vec<ticket::Model>,
+) -> Result<Vec<Ticket>, ApiError> {
     let companies = if sees_company_records(actor.role) && !rows.is_empty() {
         let company_ids: Vec<Uuid> = rows.iter().map(|row| row.company_id).collect();
         company::Entity::find()
@@ -162,7 +173,7 @@ pub async fn list(
             })
         })
         .collect::<Result<_, ApiError>>()?;
-    Ok((tickets, next.map(Cursor::encode)))
+    Ok(tickets)
 }
 
 /// `domain::service_level::breached` in SQL, for `?sla_breached=`. Every term is written to
