@@ -199,7 +199,7 @@ pub struct CalendarFeedView {
 )]
 #[post("/v1/managers/{id}/calendar-token")]
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
-pub async fn issue_token(
+pub async fn issue_calendar_token(
     state: web::Data<AppState>,
     client: Actor,
     req: HttpRequest,
@@ -229,7 +229,7 @@ pub async fn issue_token(
 )]
 #[delete("/v1/managers/{id}/calendar-token")]
 #[tracing::instrument(skip_all, fields(client = %client.client_id))]
-pub async fn revoke_token(
+pub async fn revoke_calendar_token(
     state: web::Data<AppState>,
     client: Actor,
     id: web::Path<Uuid>,
@@ -269,7 +269,7 @@ pub struct FeedQuery {
 )]
 #[get("/v1/managers/{id}/calendar.ics")]
 #[tracing::instrument(skip_all)]
-pub async fn feed(
+pub async fn calendar_feed(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<Uuid>,

@@ -78,9 +78,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(webhooks::list_deliveries)
         .service(tickets::merge_ticket)
         .service(consultant_calendars::list_all_sessions)
-        .service(consultant_calendars::issue_token)
-        .service(consultant_calendars::revoke_token)
-        .service(consultant_calendars::feed);
+        .service(consultant_calendars::issue_calendar_token)
+        .service(consultant_calendars::revoke_calendar_token)
+        .service(consultant_calendars::calendar_feed);
 }
 
 /// The strong `ETag` of a versioned resource (cases, the routing rule set).
