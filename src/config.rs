@@ -74,6 +74,10 @@ pub struct Settings {
     /// Where lag-tolerant reads go (see [`ReplicaSettings`]); `None` without
     /// `DATABASE_READ_URL`.
     pub replica: Option<ReplicaSettings>,
+    /// `ONESTOP_CALENDAR_CONTACT_DETAILS` (default false): whether the managers' iCalendar
+    /// feeds name the case's contact person, e-mail and phone (off, a feed shows the company
+    /// name and the case reference only: a subscribed calendar is copied to other services).
+    pub calendar_contact_details: bool,
 }
 
 /// A PostgreSQL streaming replica for lag-tolerant reads: summary reports (JSON and CSV),
@@ -293,6 +297,7 @@ impl Settings {
                 )?),
                 max_connections_per_worker: parse_number(&get, "ONESTOP_MAX_CONNECTIONS", 1024)?,
             },
+            calendar_contact_details: parse_bool(&get, "ONESTOP_CALENDAR_CONTACT_DETAILS", false)?,
         })
     }
 }

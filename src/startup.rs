@@ -30,7 +30,7 @@ use crate::{
         webhook_delivery::{self, Worker},
     },
     state::AppState,
-    telemetry::Metrics,
+    telemetry::{Metrics, RedactingRootSpan},
 };
 
 /// A built, not yet running, service.
@@ -140,7 +140,8 @@ impl Application {
                     middleware::cors(&cors_origins),
                 ))
                 .wrap(from_fn(middleware::observe_requests))
-                .wrap(TracingLogger::default())
+                // Secret query parameters (a calendar feed's token) never reach the logs.
+                .wrap(TracingLogger::<RedactingRootSpan>::new())
                 // Outermost, so every problem, whichever layer answers it, is rendered in
                 // the negotiated language.
                 .wrap(from_fn(i18n::negotiate_language))

@@ -95,3 +95,150 @@ pub fn metrics_response(metrics: &Metrics) -> HttpResponse {
         }
     }
 }
+
+/// Query parameters whose values are secrets (a calendar feed's `token`): they never reach
+/// the logs.
+pub const SECRET_QUERY_PARAMETERS: [&str; 1] = ["token"];
+
+/// What replaces a secret in the logs.
+const REDACTED: &str = "REDACTED";
+
+/// The request target (`path?query`) of `uri` with the value of every
+/// [`SECRET_QUERY_PARAMETERS`] parameter replaced, or `None` when it carries none.
+pub fn redacted_target(uri: &actix_web::http::Uri) -> Option<String> {
+    let query = uri.query()?;
+    let is_secret = |pair: &str| {
+        let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+        let name = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
+        SECRET_QUERY_PARAMETERS.contains(&name.as_ref())
+    };
+    if !query.split('&').any(is_secret) {
+        return None;
+    }
+    let redacted: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if is_secret(pair) => format!("{name}={REDACTED}"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    Some(format!("{}?{}", uri.path(), redacted.join("&")))
+}
+
+/// The root span of every request: tracing-actix-web's own, except that a request carrying a
+/// secret in its query (a calendar feed URL) gets the same fields with the secret replaced in
+/// `http.target`. Every log line of a request repeats its root span's fields, so this is the
+/// one place a request's URL is written to the logs.
+pub struct RedactingRootSpan;
+
+impl tracing_actix_web::RootSpanBuilder for RedactingRootSpan {
+    fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
+        use actix_web::HttpMessage;
+        let Some(target) = redacted_target(request.uri()) else {
+            return tracing_actix_web::root_span!(request);
+        };
+        let route = request
+            .match_pattern()
+            .unwrap_or_else(|| "default".to_owned());
+        let method = request.method().as_str().to_owned();
+        let user_agent = request
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let request_id = request
+            .extensions()
+            .get::<tracing_actix_web::RequestId>()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let info = request.connection_info();
+        let empty = tracing::field::Empty;
+        tracing::info_span!(
+            "HTTP request",
+            http.method = %method,
+            http.route = %route,
+            http.flavor = ?request.version(),
+            http.scheme = %info.scheme(),
+            http.host = %info.host(),
+            http.client_ip = %info.realip_remote_addr().unwrap_or(""),
+            http.user_agent = %user_agent,
+            http.target = %target,
+            http.status_code = empty,
+            otel.name = %format!("{method} {route}"),
+            otel.kind = "server",
+            otel.status_code = empty,
+            trace_id = empty,
+            request_id = %request_id,
+            exception.message = empty,
+            exception.details = empty,
+        )
+    }
+
+    fn on_request_end<B: actix_web::body::MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<actix_web::dev::ServiceResponse<B>, actix_web::Error>,
+    ) {
+        tracing_actix_web::DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn secret_query_parameters_are_redacted_and_the_rest_kept() {
+        let cases = [
+            (
+                "/v1/managers/m/calendar.ics?token=ocf_abc",
+                Some("/v1/managers/m/calendar.ics?token=REDACTED"),
+            ),
+            ("/x?a=1&token=s&b=2", Some("/x?a=1&token=REDACTED&b=2")),
+            ("/x?%74oken=s", Some("/x?%74oken=REDACTED")),
+            ("/x?tokens=s", None),
+            ("/x?a=token", None),
+            ("/x", None),
+        ];
+        for (uri, expected) in cases {
+            let uri: actix_web::http::Uri = uri.parse().unwrap();
+            assert_eq!(redacted_target(&uri).as_deref(), expected, "{uri}");
+        }
+    }
+
+    /// A writer the test reads back.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_log_line_inside_a_feed_request_does_not_carry_its_token() {
+        use tracing_actix_web::RootSpanBuilder;
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let request = actix_web::test::TestRequest::get()
+                .uri("/v1/managers/m/calendar.ics?token=ocf_supersecret")
+                .to_srv_request();
+            let span = RedactingRootSpan::on_request_start(&request);
+            span.in_scope(|| tracing::info!("answered"));
+        });
+        let logged = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(logged.contains("token=REDACTED"), "{logged}");
+        assert!(!logged.contains("supersecret"), "{logged}");
+    }
+}

@@ -124,6 +124,13 @@ pub enum Action {
     ReadCompanies,
     /// `PATCH /v1/companies/{id}`: the center decides what the shared record says.
     EditCompanies,
+    /// `POST /v1/tickets/{id}/merge`: folding a duplicate case into another.
+    MergeCases,
+    /// `GET /v1/sessions`, the sessions across cases (managers: their own sessions only).
+    ReadCalendars,
+    /// `POST`/`DELETE /v1/managers/{id}/calendar-token`, a manager's secret feed URL
+    /// (managers: their own only, checked per manager).
+    ManageCalendarFeeds,
 }
 
 /// Proof that the caller's role may perform the request's action: only
@@ -159,6 +166,9 @@ pub fn roles_for(action: Action) -> &'static [Role] {
         Action::ManageWebhooks => &[Partner, Analyst, Admin],
         Action::ReadReports => &[Analyst, Coordinator, Admin, Partner],
         Action::ReadCompanies | Action::EditCompanies => &[Coordinator, Admin],
+        Action::MergeCases => &[Coordinator],
+        Action::ReadCalendars => &[Manager, Coordinator],
+        Action::ManageCalendarFeeds => &[Manager, Coordinator, Admin],
     }
 }
 
@@ -222,9 +232,12 @@ pub const ACCESS: &[AccessRule] = {
         rule("cases", "change", Action::EditCase,                         [OwnPartner, Every,      No,       No,        No],    "partners while received or triaged; no delete: cases are cancelled"),
         rule("cases", "transition", Action::TransitionCase,               [OwnPartner, Every,      No,       No,        No],    "partners may only cancel"),
         rule("cases", "route, link", Action::RouteCase,                   [No,         Every,      No,       No,        No],    "a linked twin keeps the partner, who sees both"),
+        rule("cases", "merge", Action::MergeCases,                        [No,         Every,      No,       No,        No],    "each partner keeps its case; the survivor is named only to those who see it"),
         rule("comments", "list, create", Action::Comment,                 [OwnPartner, Every,      Assigned, No,        Every], "partners read and write partner-visible comments only"),
         rule("assignment", "candidates, assign, release", Action::AssignCase, [No,     Every,      No,       No,        No],    ""),
         rule("sessions", "list, create, change", Action::ScheduleSessions, [No,        Every,      Assigned, No,        No],    ""),
+        rule("sessions", "list across cases", Action::ReadCalendars,      [No,         Every,      Itself,   No,        No],    "a manager's own sessions; another manager's filter lists nothing"),
+        rule("calendar feeds", "issue, rotate, revoke", Action::ManageCalendarFeeds, [No, Every,   Itself,   No,        Every], "the feed URL itself needs no token; only its hash is kept"),
         rule("outcomes", "record", Action::RecordOutcome,                 [No,         Every,      Assigned, No,        No],    ""),
         rule("companies", "read", Action::ReadCompanies,                  [No,         Every,      No,       No,        Every], "partners and managers see only the details their case's filer gave"),
         rule("companies", "change", Action::EditCompanies,                [No,         Every,      No,       No,        Every], "with its company.updated event; no delete"),
@@ -468,7 +481,7 @@ mod tests {
     #[test]
     fn the_policy_table_matches_the_api_contract() {
         use Role::*;
-        let cases: [(Action, &[Role]); 24] = [
+        let cases: [(Action, &[Role]); 27] = [
             (Action::ReadFeed, &[Analyst, Coordinator, Admin]),
             (Action::ManageWebhooks, &[Partner, Analyst, Admin]),
             (Action::ReadReports, &[Analyst, Coordinator, Admin, Partner]),
@@ -493,6 +506,9 @@ mod tests {
             (Action::ManageRoutingModels, &[Coordinator, Admin]),
             (Action::ReadCompanies, &[Coordinator, Admin]),
             (Action::EditCompanies, &[Coordinator, Admin]),
+            (Action::MergeCases, &[Coordinator]),
+            (Action::ReadCalendars, &[Manager, Coordinator]),
+            (Action::ManageCalendarFeeds, &[Manager, Coordinator, Admin]),
         ];
         for (action, allowed) in cases {
             for role in Role::ALL {

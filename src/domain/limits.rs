@@ -16,3 +16,8 @@ pub const REASON_MAX_CHARS: usize = 2_000;
 pub const COMMENT_MAX_CHARS: usize = 10_000;
 /// A case search (`q`).
 pub const SEARCH_MAX_CHARS: usize = 200;
+/// How far back a manager's calendar feed reaches: sessions that started more than this many
+/// days ago are left out (calendar clients keep what they already have).
+pub const CALENDAR_FEED_PAST_DAYS: i64 = 400;
+/// The most sessions one calendar feed holds (the earliest are dropped beyond it).
+pub const CALENDAR_FEED_MAX_EVENTS: u64 = 5_000;

@@ -12,6 +12,7 @@
 //! | hold | received, triaged, assigned, in_consultation | on_hold |
 //! | resume | on_hold | the status it was held from |
 //! | reopen | resolved, closed | triaged |
+//! | merge | received, triaged, assigned, in_consultation, on_hold | merged |
 //!
 //! Choices beyond the product diagram, and why:
 //! - **Route** is legal from `received` and from `triaged` (a coordinator overriding the
@@ -33,6 +34,10 @@
 //!   than guessed.
 //! - **Reopen** from `resolved` and `closed` to `triaged` (a coordinator looks again and
 //!   assigns). `cancelled` is final.
+//! - **Merge** folds a duplicate into another case of the same company (a coordinator's
+//!   decision, `POST /v1/tickets/{id}/merge`): only a case still being worked can be the
+//!   duplicate (a resolved one has its own outcome, a closed or cancelled one is over), and
+//!   `merged` is final like `cancelled`: the surviving case carries the work on.
 
 use std::fmt;
 use std::str::FromStr;
@@ -62,19 +67,21 @@ pub enum TicketStatus {
     Closed,
     /// Withdrawn before an outcome; final.
     Cancelled,
+    /// A duplicate folded into another case (`merged_into`); final.
+    Merged,
 }
 
 /// Why a status could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "unknown status: use one of received, triaged, assigned, in_consultation, on_hold, \
-     resolved, closed, cancelled"
+     resolved, closed, cancelled, merged"
 )]
 pub struct UnknownTicketStatus;
 
 impl TicketStatus {
     /// Every status, in the order a case usually goes through them.
-    pub const ALL: [TicketStatus; 8] = [
+    pub const ALL: [TicketStatus; 9] = [
         TicketStatus::Received,
         TicketStatus::Triaged,
         TicketStatus::Assigned,
@@ -83,6 +90,7 @@ impl TicketStatus {
         TicketStatus::Resolved,
         TicketStatus::Closed,
         TicketStatus::Cancelled,
+        TicketStatus::Merged,
     ];
 
     /// Parses the snake_case name, e.g. for a `?status=` filter.
@@ -104,14 +112,18 @@ impl TicketStatus {
             TicketStatus::Resolved => "resolved",
             TicketStatus::Closed => "closed",
             TicketStatus::Cancelled => "cancelled",
+            TicketStatus::Merged => "merged",
         }
     }
 
-    /// Whether the case still needs work (not resolved, closed or cancelled).
+    /// Whether the case still needs work (not resolved, closed, cancelled or merged).
     pub const fn is_open(self) -> bool {
         !matches!(
             self,
-            TicketStatus::Resolved | TicketStatus::Closed | TicketStatus::Cancelled
+            TicketStatus::Resolved
+                | TicketStatus::Closed
+                | TicketStatus::Cancelled
+                | TicketStatus::Merged
         )
     }
 
@@ -167,11 +179,13 @@ pub enum Transition {
     Resume,
     /// A resolved or closed case opened again.
     Reopen,
+    /// A duplicate folded into another case.
+    Merge,
 }
 
 impl Transition {
     /// Every transition.
-    pub const ALL: [Transition; 10] = [
+    pub const ALL: [Transition; 11] = [
         Transition::Route,
         Transition::Assign,
         Transition::Release,
@@ -182,6 +196,7 @@ impl Transition {
         Transition::Hold,
         Transition::Resume,
         Transition::Reopen,
+        Transition::Merge,
     ];
 
     /// The snake_case name.
@@ -197,6 +212,7 @@ impl Transition {
             Transition::Hold => "hold",
             Transition::Resume => "resume",
             Transition::Reopen => "reopen",
+            Transition::Merge => "merge",
         }
     }
 }
@@ -223,6 +239,7 @@ const fn table(from: TicketStatus, action: Transition) -> Option<TicketStatus> {
         (Hold, Received | Triaged | Assigned | InConsultation) => Some(OnHold),
         (Resume, OnHold) => Some(OnHold),
         (Reopen, Resolved | Closed) => Some(Triaged),
+        (Merge, Received | Triaged | Assigned | InConsultation | OnHold) => Some(Merged),
         _ => None,
     }
 }
@@ -430,16 +447,17 @@ mod tests {
     /// Every (status, action) pair and where it leads; `None` is illegal. Resume is tested
     /// separately because its target depends on `held_from`.
     #[rustfmt::skip]
-    const EXPECTED: [(TicketStatus, [Option<TicketStatus>; 10]); 8] = [
-        //               Route          Assign          Release         StartConsultation     RecordOutcome   Close         Cancel           Hold          Resume Reopen
-        (Received,       [Some(Triaged), None,           None,           None,                 None,           None,         Some(Cancelled), Some(OnHold), None, None]),
-        (Triaged,        [Some(Triaged), Some(Assigned), None,           None,                 None,           None,         Some(Cancelled), Some(OnHold), None, None]),
-        (Assigned,       [None,          None,           Some(Triaged),  Some(InConsultation), Some(Resolved), None,         Some(Cancelled), Some(OnHold), None, None]),
-        (InConsultation, [None,          None,           Some(Triaged),  None,                 Some(Resolved), None,         Some(Cancelled), Some(OnHold), None, None]),
-        (OnHold,         [None,          None,           None,           None,                 None,           None,         Some(Cancelled), None,         None, None]),
-        (Resolved,       [None,          None,           None,           None,                 Some(Resolved), Some(Closed), None,            None,         None, Some(Triaged)]),
-        (Closed,         [None,          None,           None,           None,                 None,           None,         None,            None,         None, Some(Triaged)]),
-        (Cancelled,      [None,          None,           None,           None,                 None,           None,         None,            None,         None, None]),
+    const EXPECTED: [(TicketStatus, [Option<TicketStatus>; 11]); 9] = [
+        //               Route          Assign          Release         StartConsultation     RecordOutcome   Close         Cancel           Hold          Resume Reopen         Merge
+        (Received,       [Some(Triaged), None,           None,           None,                 None,           None,         Some(Cancelled), Some(OnHold), None, None,          Some(Merged)]),
+        (Triaged,        [Some(Triaged), Some(Assigned), None,           None,                 None,           None,         Some(Cancelled), Some(OnHold), None, None,          Some(Merged)]),
+        (Assigned,       [None,          None,           Some(Triaged),  Some(InConsultation), Some(Resolved), None,         Some(Cancelled), Some(OnHold), None, None,          Some(Merged)]),
+        (InConsultation, [None,          None,           Some(Triaged),  None,                 Some(Resolved), None,         Some(Cancelled), Some(OnHold), None, None,          Some(Merged)]),
+        (OnHold,         [None,          None,           None,           None,                 None,           None,         Some(Cancelled), None,         None, None,          Some(Merged)]),
+        (Resolved,       [None,          None,           None,           None,                 Some(Resolved), Some(Closed), None,            None,         None, Some(Triaged), None]),
+        (Closed,         [None,          None,           None,           None,                 None,           None,         None,            None,         None, Some(Triaged), None]),
+        (Cancelled,      [None,          None,           None,           None,                 None,           None,         None,            None,         None, None,          None]),
+        (Merged,         [None,          None,           None,           None,                 None,           None,         None,            None,         None, None,          None]),
     ];
 
     #[test]
@@ -501,6 +519,7 @@ mod tests {
             assert_eq!(allowed_actions(from), expected, "from {from}");
         }
         assert!(allowed_actions(Cancelled).is_empty(), "cancelled is final");
+        assert!(allowed_actions(Merged).is_empty(), "merged is final");
     }
 
     #[test]
@@ -510,13 +529,13 @@ mod tests {
         assert_eq!(err.action(), Assign);
         assert_eq!(
             err.allowed_targets(),
-            vec![Triaged, Resolved, Cancelled, OnHold]
+            vec![Triaged, Resolved, Cancelled, OnHold, Merged]
         );
         assert_eq!(
             err.to_string(),
             "assign is not allowed while the case is in_consultation; from in_consultation the \
              case can move to: triaged (release), resolved (record_outcome), cancelled (cancel), \
-             on_hold (hold)"
+             on_hold (hold), merged (merge)"
         );
 
         let err = apply(Cancelled, Reopen, None).unwrap_err();
@@ -527,15 +546,15 @@ mod tests {
         );
 
         let err = apply(OnHold, Resume, None).unwrap_err();
-        assert_eq!(err.allowed_actions(), vec![Cancel]);
+        assert_eq!(err.allowed_actions(), vec![Cancel, Merge]);
         assert_eq!(
             err.to_string(),
             "resume is not possible: the status the case was put on hold from is not recorded; \
-             from on_hold the case can move to: cancelled (cancel)"
+             from on_hold the case can move to: cancelled (cancel), merged (merge)"
         );
 
         let err = apply(OnHold, Close, Some(Assigned)).unwrap_err();
-        assert_eq!(err.allowed_targets(), vec![Cancelled, Assigned]);
+        assert_eq!(err.allowed_targets(), vec![Cancelled, Assigned, Merged]);
     }
 
     #[test]
@@ -581,6 +600,7 @@ mod tests {
             (Resolved, vec![T::Closed, T::Reopened]),
             (Closed, vec![T::Reopened]),
             (Cancelled, vec![]),
+            (Merged, vec![]),
         ];
         for (from, expected) in cases {
             assert_eq!(
@@ -619,7 +639,7 @@ mod tests {
     }
 
     #[test]
-    fn only_resolved_closed_and_cancelled_cases_are_not_open() {
+    fn only_resolved_closed_cancelled_and_merged_cases_are_not_open() {
         let open: Vec<TicketStatus> = TicketStatus::ALL
             .into_iter()
             .filter(|s| s.is_open())

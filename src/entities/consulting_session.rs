@@ -35,6 +35,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last changed.
     pub updated_at: DateTimeUtc,
+    /// Bumped by every change, so calendar clients replace their copy (iCalendar `SEQUENCE`).
+    pub sequence: i32,
 }
 
 /// No relations are navigated from here.

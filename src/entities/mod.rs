@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table. They never leave the service layer: routes answer with
 //! their own response types.
 pub mod api_client;
+pub mod calendar_feed;
 pub mod comment;
 pub mod company;
 pub mod consulting_session;

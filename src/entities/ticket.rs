@@ -111,6 +111,10 @@ pub struct Model {
     pub linked_ticket_id: Option<Uuid>,
     /// When a coordinator decided a cross-track case needs no twin.
     pub link_dismissed_at: Option<DateTimeUtc>,
+    /// The surviving case a `merged` duplicate was merged into.
+    pub merged_into: Option<Uuid>,
+    /// When the case was merged into another.
+    pub merged_at: Option<DateTimeUtc>,
 }
 
 /// No relations are navigated from here.

@@ -138,6 +138,40 @@ pub(super) const MESSAGES: &[(&str, &str)] = &[
         "the case is {}; reopen it before linking or dismissing",
         "案件は {0} です。関連付けや提案の取り下げの前に再開してください",
     ),
+    // --- Merging duplicates (services/tickets/merge.rs, routes/tickets/merge.rs) ---
+    (
+        "the case was merged into another; link the case it was merged into",
+        "この案件は別の案件に統合されています。統合先の案件を関連付けてください",
+    ),
+    (
+        "names the case itself; name the case the duplicate should be merged into",
+        "案件自身を指しています。重複案件の統合先となる案件を指定してください",
+    ),
+    (
+        "only a case still being worked can be merged into another",
+        "別の案件に統合できるのは対応中の案件だけです",
+    ),
+    (
+        "the case {} was itself merged into another case; merge into the case it was merged into",
+        "案件 {0} 自体が別の案件に統合されています。その統合先の案件に統合してください",
+    ),
+    (
+        "the case {} is {}; a case can only be merged into one that is still open or resolved",
+        "案件 {0} は {1} です。統合先にできるのは対応中または解決済みの案件だけです",
+    ),
+    (
+        "the cases are about different companies ({} and {}); send \"force\": true to merge them anyway",
+        "別々の企業の案件です（{0} と {1}）。それでも統合する場合は \"force\": true を送信してください",
+    ),
+    // --- Consultants' calendars (services/calendars.rs, routes/consultant_calendars.rs) ---
+    (
+        "no calendar feed is found at this address",
+        "このアドレスにはカレンダーフィードがありません",
+    ),
+    (
+        "the manager {} has no calendar feed",
+        "担当者 {0} にはカレンダーフィードがありません",
+    ),
     (
         "the case has no track nor routing suggestion yet; route it first",
         "案件にはまだトラックも振り分けの提案もありません。先に振り分けてください",
@@ -474,8 +508,8 @@ pub(super) const MESSAGES: &[(&str, &str)] = &[
         "{0} はトピックコードではありません（GET /v1/topics を参照）",
     ),
     (
-        "unknown status: use one of received, triaged, assigned, in_consultation, on_hold, resolved, closed, cancelled",
-        "不明なステータスです。received, triaged, assigned, in_consultation, on_hold, resolved, closed, cancelled のいずれかを使ってください",
+        "unknown status: use one of received, triaged, assigned, in_consultation, on_hold, resolved, closed, cancelled, merged",
+        "不明なステータスです。received, triaged, assigned, in_consultation, on_hold, resolved, closed, cancelled, merged のいずれかを使ってください",
     ),
     (
         "industry must be a JSIC major division letter from A to T, e.g. \"E\" for manufacturing",

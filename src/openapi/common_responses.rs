@@ -18,8 +18,15 @@ use utoipa::openapi::{
 use crate::error::PROBLEM_JSON;
 
 /// Paths anyone may call without a token (API.md: roles "none"). Their operations get
-/// `security: []` and no 401/403/429; every other operation needs the Bearer token.
-pub const PUBLIC_PATHS: [&str; 4] = ["/healthz", "/readyz", "/metrics", "/v1/auth/token"];
+/// `security: []` and no 401/403/429; every other operation needs the Bearer token. A
+/// manager's calendar feed is public too: the secret token in its URL is its credential.
+pub const PUBLIC_PATHS: [&str; 5] = [
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/v1/auth/token",
+    "/v1/managers/{id}/calendar.ics",
+];
 
 /// Paths whose handlers never touch the database, so they cannot answer 503.
 const WITHOUT_DATABASE: [&str; 2] = ["/healthz", "/metrics"];

@@ -5,9 +5,11 @@ pub mod auth;
 pub mod calendar;
 pub mod clients;
 pub mod companies;
+pub mod consultant_calendars;
 pub mod feed;
 pub mod fields;
 pub mod health;
+pub mod ical;
 pub mod idempotent;
 pub mod managers;
 pub mod outcomes;
@@ -73,7 +75,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(webhooks::create_webhook)
         .service(webhooks::list_webhooks)
         .service(webhooks::delete_webhook)
-        .service(webhooks::list_deliveries);
+        .service(webhooks::list_deliveries)
+        .service(tickets::merge_ticket)
+        .service(consultant_calendars::list_all_sessions)
+        .service(consultant_calendars::issue_calendar_token)
+        .service(consultant_calendars::revoke_calendar_token)
+        .service(consultant_calendars::calendar_feed);
 }
 
 /// The strong `ETag` of a versioned resource (cases, the routing rule set).

@@ -38,6 +38,8 @@ pub enum HandOffTrigger {
     Cancellation,
     /// The manager's capacity was raised, or the manager made active again.
     CapacityRaised,
+    /// One of the manager's cases was merged into another case.
+    Merge,
 }
 
 impl HandOffTrigger {
@@ -48,6 +50,7 @@ impl HandOffTrigger {
             HandOffTrigger::Outcome => "outcome",
             HandOffTrigger::Cancellation => "cancellation",
             HandOffTrigger::CapacityRaised => "capacity_raised",
+            HandOffTrigger::Merge => "merge",
         }
     }
 }
@@ -203,6 +206,10 @@ pub async fn cancel_scheduled_sessions(
         .col_expr(
             consulting_session::Column::UpdatedAt,
             Expr::value(Utc::now()),
+        )
+        .col_expr(
+            consulting_session::Column::Sequence,
+            Expr::col(consulting_session::Column::Sequence).add(1),
         )
         .filter(consulting_session::Column::TicketId.eq(ticket_id))
         .filter(consulting_session::Column::Status.eq(SessionStatus::Scheduled.as_str()))

@@ -44,10 +44,12 @@ pub mod types {
     pub const COMPANY_UPDATED: &str = "company.updated";
     /// A cross-track case and its twin on the other track were linked (one event on each).
     pub const TICKET_LINKED: &str = "ticket.linked";
+    /// A duplicate case was merged into a surviving case (one event on each).
+    pub const TICKET_MERGED: &str = "ticket.merged";
 
     /// Every event type, in the order API.md lists them and the ones added since after
     /// (webhook subscriptions choose among these).
-    pub const ALL: [&str; 12] = [
+    pub const ALL: [&str; 13] = [
         TICKET_CREATED,
         TICKET_UPDATED,
         TICKET_ROUTED,
@@ -60,6 +62,7 @@ pub mod types {
         COMMENT_ADDED,
         COMPANY_UPDATED,
         TICKET_LINKED,
+        TICKET_MERGED,
     ];
 }
 

@@ -138,6 +138,17 @@ pub async fn get_visible(
         .ok_or_else(not_found)
 }
 
+/// The name of manager `id` (for the title of their calendar feed, which needs no caller).
+pub async fn name_of(db: &impl ConnectionTrait, id: Uuid) -> Result<String, ApiError> {
+    manager::Entity::find_by_id(id)
+        .select_only()
+        .column(manager::Column::Name)
+        .into_tuple::<String>()
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no calendar feed is found at this address".into()))
+}
+
 /// One page of the roster, in order of registration.
 pub async fn list(
     db: &impl ConnectionTrait,

@@ -1,6 +1,7 @@
 //! The service layer: rules, transactions and queries, one module per resource. All database
 //! access of the service lives under here.
 pub mod assignment;
+pub mod calendars;
 pub mod capacity;
 pub mod clients;
 pub mod companies;

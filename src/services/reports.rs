@@ -257,6 +257,12 @@ pub async fn summary(
         }
         Scope::Nothing => filter.push_str(" AND 1 = 0"),
     }
+    // A merged duplicate is the same question as the case it was merged into, which the
+    // report counts: counted again, one company's question would be two received cases.
+    filter.push_str(&format!(
+        " AND t.status <> '{}'",
+        crate::domain::ticket_status::TicketStatus::Merged.as_str()
+    ));
     let group = request.group_by.column();
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(

@@ -8,8 +8,10 @@
 //! one at a time.
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait},
 };
 use sea_orm::{DatabaseTransaction, QueryResult};
 use serde_json::json;
@@ -189,6 +191,7 @@ pub async fn schedule(
         created_by: Set(actor.client_id.clone()),
         created_at: Set(now),
         updated_at: Set(now),
+        sequence: Set(0),
     };
     let row = consulting_session::Entity::insert(row)
         .exec_with_returning(tx)
@@ -338,6 +341,10 @@ pub async fn update(
         .col_expr(
             consulting_session::Column::UpdatedAt,
             Expr::value(Utc::now()),
+        )
+        .col_expr(
+            consulting_session::Column::Sequence,
+            Expr::col(consulting_session::Column::Sequence).add(1),
         )
         .filter(consulting_session::Column::Id.eq(session_id))
         .filter(consulting_session::Column::Status.eq(from.as_str()));

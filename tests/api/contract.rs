@@ -123,6 +123,22 @@ fn public_operations_need_no_token_and_every_other_needs_the_bearer_token() {
 }
 
 #[test]
+fn every_operation_has_an_operation_id_of_its_own() {
+    let document = generated();
+    let mut seen = std::collections::HashSet::new();
+    for (method, path, operation) in operations(&document) {
+        let id = operation["operationId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            !id.is_empty() && seen.insert(id.clone()),
+            "{method} {path}: operationId {id:?} is missing or repeated"
+        );
+    }
+}
+
+#[test]
 fn every_operation_documents_the_shared_problem_answers_that_apply_to_it() {
     let document = generated();
     let mut missing = Vec::new();

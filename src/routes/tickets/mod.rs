@@ -1,10 +1,12 @@
 //! `/v1/tickets`: filing, following and working cases. Request bodies are in `requests`,
 //! answers in `views`.
 mod links;
+mod merge;
 mod requests;
 mod views;
 
 pub use links::{LinkRequest, dismiss_link, link_ticket};
+pub use merge::{MergeCaseRequest, merge_ticket};
 
 pub use requests::*;
 pub use views::*;
@@ -337,7 +339,9 @@ pub async fn add_comment(
     created_response(answer)
 }
 
-/// The comments of a case (partners see `partner` comments only).
+/// The comments of a case (partners see `partner` comments only), oldest first, with those
+/// of the duplicates merged into it (`ticket_id` names the case each was written on; a
+/// partner sees only its own duplicates' comments).
 #[utoipa::path(
     tag = "cases",
     security(("bearer" = [])),

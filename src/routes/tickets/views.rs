@@ -100,6 +100,13 @@ pub struct TicketView {
     /// The linked cases: a cross-track case's twin on the other track (each lists the
     /// other).
     pub linked_ticket_ids: Vec<Uuid>,
+    /// The case this one was merged into (status `merged`), when the caller may see it; `null`
+    /// otherwise (see `merge`).
+    pub merged_into: Option<Uuid>,
+    /// For a `merged` case: when and into what the center merged it (`null` for every other
+    /// status). A partner that may not see the surviving case reads only that the center
+    /// merged it.
+    pub merge: Option<MergeView>,
     /// `true` while the router marked the case `cross_track` and nobody has linked it
     /// (`POST /v1/tickets/{id}/links`) or dismissed the suggestion
     /// (`POST /v1/tickets/{id}/links/dismissal`).
@@ -141,6 +148,22 @@ pub struct TicketView {
     pub updated_at: DateTime<Utc>,
     /// Version for `If-Match` (also the `ETag`).
     pub version: i32,
+}
+
+/// How a duplicate case was merged.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"merged_by": "center", "merged_at": "2026-12-14T01:02:03Z", "into": "0193a4b2-6f2d-7c4e-9a1b-2c3d4e5f6a7b", "into_reference": "TW-2026-000124"}))]
+pub struct MergeView {
+    /// Who merged it: always `center` (coordinators merge cases).
+    #[schema(example = "center")]
+    pub merged_by: &'static str,
+    /// When.
+    pub merged_at: DateTime<Utc>,
+    /// The surviving case, when the caller may see it (else `null`).
+    pub into: Option<Uuid>,
+    /// The surviving case's reference, when the caller may see it (else `null`).
+    #[schema(example = "TW-2026-000124")]
+    pub into_reference: Option<String>,
 }
 
 /// What came of a case.
@@ -197,6 +220,15 @@ impl TicketView {
         let prefecture = ticket.row.prefecture;
         let (linked_ticket_ids, suggested_link) =
             (ticket.linked_ticket_ids(), ticket.suggested_link());
+        let merge = ticket.merge.map(|notice| {
+            let (into, into_reference) = notice.into.unzip();
+            MergeView {
+                merged_by: "center",
+                merged_at: notice.merged_at,
+                into,
+                into_reference,
+            }
+        });
         Ok(Self {
             id: ticket.row.id,
             reference: ticket.row.reference,
@@ -205,6 +237,8 @@ impl TicketView {
             track: ticket.row.track,
             routing,
             linked_ticket_ids,
+            merged_into: merge.as_ref().and_then(|merge| merge.into),
+            merge,
             suggested_link,
             partner_id: ticket.row.partner_id,
             channel: ticket.row.channel,
@@ -265,6 +299,8 @@ impl TicketView {
 pub struct CommentView {
     /// Id.
     pub id: Uuid,
+    /// The case it was written on: the case listed, or a duplicate merged into it.
+    pub ticket_id: Uuid,
     /// Text.
     pub body: String,
     /// Who may read it.
@@ -279,6 +315,7 @@ impl From<comment::Model> for CommentView {
     fn from(model: comment::Model) -> Self {
         Self {
             id: model.id,
+            ticket_id: model.ticket_id,
             body: model.body,
             visibility: model.visibility,
             author_role: model.author_role,
@@ -323,6 +360,14 @@ const PARTNER_SAFE_KEYS: &[&str] = &[
     // A linked twin is the partner's own case too.
     "linked_ticket_id",
     "linked_reference",
+    // A merge names the other case only when the case's filer may see it (see
+    // services::tickets::merge), so these are safe as stored.
+    "side",
+    "merged_by_center",
+    "merged_into",
+    "merged_into_reference",
+    "merged_from",
+    "merged_from_reference",
 ];
 
 pub(super) fn event_view(model: event::Model, partner_view: bool) -> Option<EventView> {

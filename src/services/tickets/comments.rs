@@ -2,17 +2,18 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use sea_orm::{DatabaseTransaction, QueryResult};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::get_visible;
+use super::{get_visible, in_scope};
 use crate::services::idempotency::{Create, Made};
 use crate::{
     auth::{Actor, policy},
     domain::case::Visibility,
-    entities::comment,
+    entities::{comment, ticket},
     error::ApiError,
     services::{events, events::types},
 };
@@ -55,14 +56,25 @@ pub async fn add_comment(
     Ok(model)
 }
 
-/// The comments of a case the actor may read, oldest first.
+/// The comments of a case the actor may read, oldest first, with those of the duplicates
+/// merged into it: every duplicate's for the center, which works the surviving case on; for a
+/// partner only its own duplicates' (another partner's words stay with that partner's case).
 pub async fn comments(
     db: &impl ConnectionTrait,
     actor: &Actor,
     ticket_id: Uuid,
 ) -> Result<Vec<comment::Model>, ApiError> {
     get_visible(db, actor, ticket_id).await?;
-    let mut query = comment::Entity::find().filter(comment::Column::TicketId.eq(ticket_id));
+    let mut duplicates = ticket::Entity::find()
+        .select_only()
+        .column(ticket::Column::Id)
+        .filter(ticket::Column::MergedInto.eq(ticket_id));
+    if !policy::reads_internal_notes(actor.role) {
+        duplicates = duplicates.filter(in_scope(actor.scope()));
+    }
+    let mut cases: Vec<Uuid> = duplicates.into_tuple::<Uuid>().all(db).await?;
+    cases.push(ticket_id);
+    let mut query = comment::Entity::find().filter(comment::Column::TicketId.is_in(cases));
     if !policy::reads_internal_notes(actor.role) {
         query = query.filter(comment::Column::Visibility.eq(Visibility::Partner.as_str()));
     }

@@ -295,6 +295,8 @@ pub async fn create(
         search_text,
         linked_ticket_id: None,
         link_dismissed_at: None,
+        merged_into: None,
+        merged_at: None,
     };
     let mut filed = vec![(
         types::TICKET_CREATED,
@@ -319,6 +321,7 @@ pub async fn create(
             row,
             company_record: sees_company_records(actor.role).then_some(company),
             outcome: None,
+            merge: None,
         },
         writes,
     })

@@ -38,7 +38,9 @@ impl Ticket {
 }
 
 /// Whether a case in `status` may still open or decline a twin: not once it is closed or
-/// cancelled (reopen it first). Every status is named, so a new one must be decided here.
+/// cancelled (reopen it first), nor once it was merged into another case (final, like
+/// cancelled: the survivor is the one to link). Every status is named, so a new one must be
+/// decided here.
 const fn accepts_link(status: TicketStatus) -> bool {
     match status {
         TicketStatus::Received
@@ -47,7 +49,7 @@ const fn accepts_link(status: TicketStatus) -> bool {
         | TicketStatus::InConsultation
         | TicketStatus::OnHold
         | TicketStatus::Resolved => true,
-        TicketStatus::Closed | TicketStatus::Cancelled => false,
+        TicketStatus::Closed | TicketStatus::Cancelled | TicketStatus::Merged => false,
     }
 }
 
@@ -65,10 +67,14 @@ fn refusal(row: &ticket::Model) -> Option<ApiError> {
     if !accepts_link(row.status) {
         return Some(ApiError::conflict(
             "not-linkable",
-            format!(
-                "the case is {}; reopen it before linking or dismissing",
-                row.status
-            ),
+            if row.status == TicketStatus::Merged {
+                "the case was merged into another; link the case it was merged into".to_owned()
+            } else {
+                format!(
+                    "the case is {}; reopen it before linking or dismissing",
+                    row.status
+                )
+            },
         ));
     }
     None
@@ -156,6 +162,8 @@ pub async fn link(
     twin.assigned_at = None;
     twin.linked_ticket_id = Some(from.id);
     twin.link_dismissed_at = None;
+    twin.merged_into = None;
+    twin.merged_at = None;
     start_clocks(&mut twin, workflow, now);
     ticket::Entity::insert(ticket::ActiveModel::from(twin.clone()).reset_all())
         .exec_without_returning(&tx)
@@ -229,7 +237,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_closed_and_cancelled_cases_refuse_a_link() {
+    fn only_closed_cancelled_and_merged_cases_refuse_a_link() {
         let cases = [
             (TicketStatus::Received, true),
             (TicketStatus::Triaged, true),
@@ -239,6 +247,7 @@ mod tests {
             (TicketStatus::Resolved, true),
             (TicketStatus::Closed, false),
             (TicketStatus::Cancelled, false),
+            (TicketStatus::Merged, false),
         ];
         for (status, accepts) in cases {
             assert_eq!(accepts_link(status), accepts, "{status}");

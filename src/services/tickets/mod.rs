@@ -4,6 +4,7 @@ mod comments;
 mod intake;
 mod lifecycle;
 mod links;
+mod merge;
 mod query;
 mod reference;
 
@@ -11,6 +12,7 @@ pub use comments::{NewComment, add_comment, comments};
 pub use intake::{Contact, FileCase, FilingStart, NewCompany, NewTicket, create};
 pub use lifecycle::{RoutingRequest, TicketChanges, route, transition, update};
 pub use links::{dismiss_link, link};
+pub use merge::{MergeNotice, MergeRequest, merge};
 pub use query::{TicketFilter, jst_day_start, list};
 
 use sea_orm::{
@@ -46,6 +48,8 @@ pub struct Ticket {
     pub company_record: Option<company::Model>,
     /// The recorded outcome, if any.
     pub outcome: Option<outcome::Model>,
+    /// For a `merged` case: where it went, as far as the caller may know.
+    pub merge: Option<MergeNotice>,
 }
 
 impl Ticket {
@@ -159,10 +163,15 @@ pub async fn get_visible(
         None
     };
     let outcome = outcome::Entity::find_by_id(id).one(db).await?;
+    let merge = merge::notices(db, actor, std::slice::from_ref(&row))
+        .await?
+        .pop()
+        .flatten();
     Ok(Ticket {
         row,
         company_record,
         outcome,
+        merge,
     })
 }
 

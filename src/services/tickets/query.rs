@@ -114,6 +114,17 @@ pub async fn list(
         .all(db)
         .await?;
     let (rows, next) = page.split(rows, |row| row.id);
+    let tickets = with_details(db, actor, rows).await?;
+    Ok((tickets, next.map(Cursor::encode)))
+}
+
+/// The page's cases with their company records (for the roles that see them), outcomes and
+/// merge notices, each loaded for the whole page at once.
+async fn with_details(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    rows: Vec<ticket::Model>,
+) -> Result<Vec<Ticket>, ApiError> {
     let companies = if sees_company_records(actor.role) && !rows.is_empty() {
         let company_ids: Vec<Uuid> = rows.iter().map(|row| row.company_id).collect();
         company::Entity::find()
@@ -133,9 +144,11 @@ pub async fn list(
             .all(db)
             .await?
     };
+    let merges = super::merge::notices(db, actor, &rows).await?;
     let tickets = rows
         .into_iter()
-        .map(|row| {
+        .zip(merges)
+        .map(|(row, merge)| {
             let company_record = if sees_company_records(actor.role) {
                 let record = companies
                     .iter()
@@ -156,10 +169,11 @@ pub async fn list(
                 row,
                 company_record,
                 outcome,
+                merge,
             })
         })
         .collect::<Result<_, ApiError>>()?;
-    Ok((tickets, next.map(Cursor::encode)))
+    Ok(tickets)
 }
 
 /// `domain::service_level::breached` in SQL, for `?sla_breached=`. Every term is written to
