@@ -57,9 +57,15 @@ impl Application {
 
     /// Builds the service on an already migrated database.
     pub async fn build_with_database(
-        settings: Settings,
+        mut settings: Settings,
         db: DatabaseConnection,
     ) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.bind)?;
+        if settings.survey.public_url.is_none() {
+            // The links a company is sent point here unless ONESTOP_PUBLIC_URL says where
+            // the service is reached from outside.
+            settings.survey.public_url = Some(format!("http://{}", listener.local_addr()?));
+        }
         let secret = services::settings::token_secret(&db, &settings.jwt).await?;
         services::routing::ensure_default_rules(&db).await?;
         let workflow = services::Workflow::from_settings(&settings);
@@ -83,7 +89,6 @@ impl Application {
             workflow: Arc::new(workflow),
             settings: Arc::new(settings.clone()),
         };
-        let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
         let document = openapi::document();
         let document_json = web::Bytes::from(openapi::to_committed_json(&document)?);

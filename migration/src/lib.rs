@@ -15,6 +15,8 @@ pub mod m20261208_000011_case_search_text;
 mod m20261209_000012_create_routing_models;
 mod m20261210_000013_idempotent_answer_etag;
 mod m20261212_000026_ticket_links;
+mod m20261213_000030_company_forms;
+mod m20261213_000031_outcome_surveys;
 
 /// Every migration of the service, in the order they apply.
 pub struct Migrator;
@@ -37,6 +39,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000012_create_routing_models::Migration),
             Box::new(m20261210_000013_idempotent_answer_etag::Migration),
             Box::new(m20261212_000026_ticket_links::Migration),
+            Box::new(m20261213_000030_company_forms::Migration),
+            Box::new(m20261213_000031_outcome_surveys::Migration),
         ]
     }
 }

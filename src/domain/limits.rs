@@ -16,3 +16,9 @@ pub const REASON_MAX_CHARS: usize = 2_000;
 pub const COMMENT_MAX_CHARS: usize = 10_000;
 /// A case search (`q`).
 pub const SEARCH_MAX_CHARS: usize = 200;
+/// A company name's reading (フリガナ).
+pub const NAME_KANA_MAX_CHARS: usize = 200;
+/// A municipality (市区町村) of an address.
+pub const CITY_MAX_CHARS: usize = 50;
+/// A line of an address: 町域・番地, 建物名.
+pub const ADDRESS_LINE_MAX_CHARS: usize = 100;

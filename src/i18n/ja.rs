@@ -579,12 +579,12 @@ pub(super) const MESSAGES: &[(&str, &str)] = &[
         "パートナーの案件は常に partner チャネルで受け付けます。指定しないでください",
     ),
     (
-        "is required: phone, web or email",
-        "必須です（phone, web, email のいずれか）",
+        "is required: phone, walk_in, web or email",
+        "必須です（phone, walk_in, web, email のいずれか）",
     ),
     (
-        "only partner clients file partner cases; use phone, web or email",
-        "パートナーの案件を登録できるのはパートナーのクライアントだけです。phone, web, email のいずれかを使ってください",
+        "only partner clients file partner cases; use phone, walk_in, web or email",
+        "パートナーの案件を登録できるのはパートナーのクライアントだけです。phone, walk_in, web, email のいずれかを使ってください",
     ),
     (
         "must not be before created_from",

@@ -19,7 +19,14 @@ use crate::error::PROBLEM_JSON;
 
 /// Paths anyone may call without a token (API.md: roles "none"). Their operations get
 /// `security: []` and no 401/403/429; every other operation needs the Bearer token.
-pub const PUBLIC_PATHS: [&str; 4] = ["/healthz", "/readyz", "/metrics", "/v1/auth/token"];
+pub const PUBLIC_PATHS: [&str; 5] = [
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/v1/auth/token",
+    // A company answers its survey through the link alone (the token in the path).
+    "/v1/surveys/{token}",
+];
 
 /// Paths whose handlers never touch the database, so they cannot answer 503.
 const WITHOUT_DATABASE: [&str; 2] = ["/healthz", "/metrics"];

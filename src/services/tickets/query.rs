@@ -40,6 +40,8 @@ pub struct TicketFilter {
     pub q: Option<String>,
     /// Breached a service level (true) or not (false), as of today in Japan.
     pub sla_breached: Option<bool>,
+    /// The municipality of the company's address.
+    pub city: Option<String>,
 }
 
 /// The start of a Japan calendar day, as an instant.
@@ -68,6 +70,9 @@ pub async fn list(
     }
     if let Some(prefecture) = filter.prefecture {
         condition = condition.add(ticket::Column::Prefecture.eq(prefecture.code()));
+    }
+    if let Some(city) = &filter.city {
+        condition = condition.add(ticket::Column::CompanyCity.eq(city.as_str()));
     }
     if let Some(partner_id) = filter.partner_id {
         condition = condition.add(ticket::Column::PartnerId.eq(partner_id));
