@@ -942,7 +942,10 @@ pub(super) const MESSAGES: &[(&str, &str)] = &[
         "the company has answered the survey of this case already",
         "この案件のアンケートには会社がすでに回答しています",
     ),
-    ("no survey has this link", "このリンクのアンケートはありません"),
+    (
+        "no survey has this link",
+        "このリンクのアンケートはありません",
+    ),
     (
         "this survey has been answered already; thank you",
         "このアンケートにはすでに回答いただいています。ご協力ありがとうございました",
