@@ -214,16 +214,20 @@ async fn unmatched(
 }
 
 /// Any error response that is not problem+json yet (actix's own, a middleware's) is rendered
-/// as problem+json with the same status, so clients never see a bare text body.
+/// as problem+json with the same status, so clients never see a bare text body (HTML pages
+/// rendered for browsers excepted).
 fn render_as_problem<B: MessageBody>(
     response: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = response
+    let content_type = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with(PROBLEM_JSON));
-    if is_problem {
+        .and_then(|value| value.to_str().ok());
+    let is_problem = content_type.is_some_and(|value| value.starts_with(PROBLEM_JSON));
+    // A page a handler rendered for a browser on purpose (the survey form's error pages,
+    // asked for with `Accept: text/html`) stays that page; actix's own answers are plain text.
+    let is_page = content_type.is_some_and(|value| value.starts_with("text/html"));
+    if is_problem || is_page {
         return Ok(ErrorHandlerResponse::Response(
             response.map_into_left_body(),
         ));

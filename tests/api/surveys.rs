@@ -380,13 +380,10 @@ async fn an_expired_link_is_410_gone_in_json_and_in_html() {
         .send()
         .await
         .unwrap();
-    assert_eq!(page.status().as_u16(), 410);
-    assert!(
-        page.text()
-            .await
-            .unwrap()
-            .contains("有効期限が切れています")
-    );
+    let status = page.status().as_u16();
+    let text = page.text().await.unwrap();
+    assert_eq!(status, 410, "{text}");
+    assert!(text.contains("有効期限が切れています"), "{text}");
     let case = read_case(&app, &desk.coordinator, &id).await;
     assert_eq!(case["outcome"]["survey"], Value::Null, "nothing recorded");
 }
