@@ -4,7 +4,7 @@
 //! `company.updated` event in the same transaction.
 use chrono::{SubsecRound, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, SqlErr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, SqlErr, UpdateMany,
     sea_query::{Expr, ExprTrait},
 };
 use serde_json::{Map, Value, json};
@@ -199,6 +199,67 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<company::Model, 
         .ok_or_else(|| ApiError::NotFound(format!("no company has the id {id}")))
 }
 
+/// Checks `changes` to a record against what it holds now.
+fn check_record(changes: &CompanyChanges, current: &company::Model) -> Result<(), ApiError> {
+    let prefecture = Prefecture::parse(&current.prefecture).map_err(|_| {
+        ApiError::Internal(anyhow::anyhow!(
+            "company {} has a bad prefecture",
+            current.id
+        ))
+    })?;
+    changes.check_against(
+        CurrentDetails {
+            prefecture,
+            employees: current.employees,
+            total_employees: current.total_employees,
+        },
+        "",
+    )
+}
+
+/// Adds the changed fields Japanese forms ask for (reading, address, total head count) to
+/// `update`, noting each one's value before and after for the event.
+fn set_forms(
+    mut update: UpdateMany<company::Entity>,
+    changes: &CompanyChanges,
+    current: &company::Model,
+    before: &mut Map<String, Value>,
+    after: &mut Map<String, Value>,
+) -> UpdateMany<company::Entity> {
+    use company::Column as C;
+    if let Some(kana) = &changes.name_kana {
+        let reading = kana.as_ref().map(|k| k.as_str().to_owned());
+        update = update.col_expr(C::NameKana, Expr::value(reading.clone()));
+        before.insert("name_kana".into(), json!(current.name_kana));
+        after.insert("name_kana".into(), json!(reading));
+    }
+    if let Some(address) = &changes.address {
+        let parts = AddressColumns::of(address.as_ref().map(|(a, _)| a));
+        update = update
+            .col_expr(C::PostalCode, Expr::value(parts.postal_code.clone()))
+            .col_expr(C::City, Expr::value(parts.city.clone()))
+            .col_expr(C::Street, Expr::value(parts.street.clone()))
+            .col_expr(C::Building, Expr::value(parts.building.clone()));
+        before.insert(
+            "address".into(),
+            json!({"postal_code": current.postal_code, "city": current.city,
+                   "street": current.street, "building": current.building}),
+        );
+        after.insert(
+            "address".into(),
+            json!({"postal_code": parts.postal_code, "city": parts.city,
+                   "street": parts.street, "building": parts.building}),
+        );
+    }
+    if let Some(total) = changes.total_employees {
+        let count = total.map(Employees::count);
+        update = update.col_expr(C::TotalEmployees, Expr::value(count));
+        before.insert("total_employees".into(), json!(current.total_employees));
+        after.insert("total_employees".into(), json!(count));
+    }
+    update
+}
+
 /// Applies `changes` to the record when it is still at `expected_version` (412 otherwise),
 /// with its `company.updated` event in the same transaction. The cases about the company keep
 /// the details their filers gave. A record without a corporate number is known by its
@@ -221,16 +282,7 @@ pub async fn update(
         )));
     }
     let expected_version = current.version;
-    let prefecture = Prefecture::parse(&current.prefecture)
-        .map_err(|_| ApiError::Internal(anyhow::anyhow!("company {id} has a bad prefecture")))?;
-    changes.check_against(
-        CurrentDetails {
-            prefecture,
-            employees: current.employees,
-            total_employees: current.total_employees,
-        },
-        "",
-    )?;
+    check_record(&changes, &current)?;
     let mut update = company::Entity::update_many()
         .col_expr(C::Version, Expr::col(C::Version).add(1))
         .col_expr(C::UpdatedAt, Expr::value(Utc::now().trunc_subsecs(6)))
@@ -268,36 +320,7 @@ pub async fn update(
         before.insert("capital_jpy".into(), json!(current.capital_jpy));
         after.insert("capital_jpy".into(), json!(yen));
     }
-    if let Some(kana) = &changes.name_kana {
-        let reading = kana.as_ref().map(|k| k.as_str().to_owned());
-        update = update.col_expr(C::NameKana, Expr::value(reading.clone()));
-        before.insert("name_kana".into(), json!(current.name_kana));
-        after.insert("name_kana".into(), json!(reading));
-    }
-    if let Some(address) = &changes.address {
-        let parts = AddressColumns::of(address.as_ref().map(|(a, _)| a));
-        update = update
-            .col_expr(C::PostalCode, Expr::value(parts.postal_code.clone()))
-            .col_expr(C::City, Expr::value(parts.city.clone()))
-            .col_expr(C::Street, Expr::value(parts.street.clone()))
-            .col_expr(C::Building, Expr::value(parts.building.clone()));
-        before.insert(
-            "address".into(),
-            json!({"postal_code": current.postal_code, "city": current.city,
-                   "street": current.street, "building": current.building}),
-        );
-        after.insert(
-            "address".into(),
-            json!({"postal_code": parts.postal_code, "city": parts.city,
-                   "street": parts.street, "building": parts.building}),
-        );
-    }
-    if let Some(total) = changes.total_employees {
-        let count = total.map(Employees::count);
-        update = update.col_expr(C::TotalEmployees, Expr::value(count));
-        before.insert("total_employees".into(), json!(current.total_employees));
-        after.insert("total_employees".into(), json!(count));
-    }
+    update = set_forms(update, &changes, &current, &mut before, &mut after);
     let result = match update.exec(&tx).await {
         Ok(result) => result,
         Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {

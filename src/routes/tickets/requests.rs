@@ -9,7 +9,7 @@ use crate::{
     auth::{Role, policy},
     classifier::MAX_TEXT_CHARS,
     domain::{
-        address::{parse_city, prefecture_agrees},
+        address::{Address, parse_city, prefecture_agrees},
         case::{Channel, PreferredMode, Visibility},
         company_size::{CapitalJpy, Employees},
         corporate_number::CorporateNumber,
@@ -231,8 +231,47 @@ pub(super) fn parse_contact(
     Contact { name, email, phone }
 }
 
+/// The company's fields Japanese forms ask for: the reading, the address (whose prefecture,
+/// when it states one, must be the company's) and the total head count (at least the
+/// regular `employees`).
+fn parse_forms(
+    errors: &mut FieldErrors,
+    company: &mut CompanyInput,
+    prefecture: Option<Prefecture>,
+    employees: Option<Employees>,
+) -> (Option<NameKana>, Option<Address>, Option<Employees>) {
+    let name_kana = company
+        .name_kana
+        .as_deref()
+        .and_then(|raw| errors.check("company.name_kana", NameKana::parse(raw)));
+    let address = company
+        .address
+        .take()
+        .and_then(|input| input.parse(errors, "company.address"));
+    if let (Some((_, Some(stated))), Some(prefecture)) = (&address, prefecture) {
+        errors.check(
+            "company.address.prefecture",
+            prefecture_agrees(*stated, prefecture),
+        );
+    }
+    let total_employees = company
+        .total_employees
+        .and_then(|n| errors.check("company.total_employees", Employees::parse(n)));
+    if let Some(message) = total_below_regular(
+        employees.map(Employees::count),
+        total_employees.map(Employees::count),
+    ) {
+        errors.add("company.total_employees", message);
+    }
+    (
+        name_kana,
+        address.map(|(address, _)| address),
+        total_employees,
+    )
+}
+
 impl CreateTicketRequest {
-    pub(super) fn parse(self, role: Role) -> Result<NewTicket, ApiError> {
+    pub(super) fn parse(mut self, role: Role) -> Result<NewTicket, ApiError> {
         let mut errors = FieldErrors::new();
         let company_name = check_text(
             &mut errors,
@@ -261,31 +300,8 @@ impl CreateTicketRequest {
             .company
             .capital_jpy
             .and_then(|n| errors.check("company.capital_jpy", CapitalJpy::parse(n)));
-        let name_kana = self
-            .company
-            .name_kana
-            .as_deref()
-            .and_then(|raw| errors.check("company.name_kana", NameKana::parse(raw)));
-        let address = self
-            .company
-            .address
-            .and_then(|input| input.parse(&mut errors, "company.address"));
-        if let (Some((_, Some(stated))), Some(prefecture)) = (&address, prefecture) {
-            errors.check(
-                "company.address.prefecture",
-                prefecture_agrees(*stated, prefecture),
-            );
-        }
-        let total_employees = self
-            .company
-            .total_employees
-            .and_then(|n| errors.check("company.total_employees", Employees::parse(n)));
-        if let Some(message) = total_below_regular(
-            employees.map(Employees::count),
-            total_employees.map(Employees::count),
-        ) {
-            errors.add("company.total_employees", message);
-        }
+        let (name_kana, address, total_employees) =
+            parse_forms(&mut errors, &mut self.company, prefecture, employees);
         let contact = parse_contact(&mut errors, "contact", self.contact);
         let subject = check_text(&mut errors, "subject", &self.subject, SUBJECT_MAX_CHARS);
         let description = check_text(
@@ -337,7 +353,7 @@ impl CreateTicketRequest {
                     employees,
                     capital_jpy,
                     name_kana,
-                    address: address.map(|(address, _)| address),
+                    address,
                     total_employees,
                 },
                 contact,

@@ -19,7 +19,7 @@ use super::{
 use crate::services::idempotency::{Create, Made};
 use crate::{
     auth::{Actor, policy::sees_company_records},
-    classifier::RoutingInput,
+    classifier::{RoutingDecision, RoutingInput},
     db::Writes,
     domain::{
         address::Address,
@@ -324,13 +324,7 @@ pub async fn create(
         company_building: address.building,
         company_total_employees: new.company.total_employees.map(Employees::count),
     };
-    let mut filed = vec![(
-        types::TICKET_CREATED,
-        json!({"reference": row.reference, "channel": row.channel, "status": row.status}),
-    )];
-    if apply_now {
-        filed.push((types::TICKET_ROUTED, routed_data(&decision, None)));
-    }
+    let filed = filed_events(&row, apply_now.then_some(&decision));
     let mut writes = Writes::new();
     writes.push(
         ticket::Entity::insert(ticket::ActiveModel::from(row.clone()).reset_all()).into_query(),
@@ -350,6 +344,21 @@ pub async fn create(
         },
         writes,
     })
+}
+
+/// The events of a filing: `ticket.created`, and `ticket.routed` when the decision applied.
+fn filed_events(
+    row: &ticket::Model,
+    applied: Option<&RoutingDecision>,
+) -> Vec<(&'static str, serde_json::Value)> {
+    let mut filed = vec![(
+        types::TICKET_CREATED,
+        json!({"reference": row.reference, "channel": row.channel, "status": row.status}),
+    )];
+    if let Some(decision) = applied {
+        filed.push((types::TICKET_ROUTED, routed_data(decision, None)));
+    }
+    filed
 }
 
 /// A case being filed, under the idempotency protocol: its opening is the company upsert (sent
