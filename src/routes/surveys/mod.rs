@@ -278,8 +278,12 @@ fn form_page(token: &str, form: &SurveyForm) -> HttpResponse {
                 (String = "text/html"),
             ),
         ),
-        (status = 409, description = "`survey-answered`: the survey is answered already", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The link expired", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No survey has this link (an HTML page in the HTML flow)",
+            content((Problem = "application/problem+json"), (String = "text/html"))),
+        (status = 409, description = "`survey-answered`: the survey is answered already (an HTML page in the HTML flow)",
+            content((Problem = "application/problem+json"), (String = "text/html"))),
+        (status = 410, description = "The link expired (an HTML page in the HTML flow)",
+            content((Problem = "application/problem+json"), (String = "text/html"))),
     )
 )]
 #[get("/v1/surveys/{token}")]
@@ -370,8 +374,14 @@ fn form_answers(body: &[u8]) -> Result<SurveyAnswers, ApiError> {
     responses(
         (status = 200, description = "The HTML form's post was answered: a thank-you page", content_type = "text/html", body = String),
         (status = 204, description = "Answered (JSON)"),
-        (status = 409, description = "`survey-answered`: the survey is answered already", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The link expired", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No survey has this link (an HTML page for a form post)",
+            content((Problem = "application/problem+json"), (String = "text/html"))),
+        (status = 409, description = "`survey-answered`: the survey is answered already (an HTML page for a form post)",
+            content((Problem = "application/problem+json"), (String = "text/html"))),
+        (status = 410, description = "The link expired (an HTML page for a form post)",
+            content((Problem = "application/problem+json"), (String = "text/html"))),
+        (status = 422, description = "Answers missing, not yes/no, or not fitting the questions asked (an HTML page for a form post)",
+            content((Problem = "application/problem+json"), (String = "text/html"))),
     )
 )]
 #[post("/v1/surveys/{token}")]
