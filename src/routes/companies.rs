@@ -244,7 +244,11 @@ pub struct CompanyChangesInput {
     /// The name's reading (フリガナ): full-width katakana, ー and spaces; half-width katakana
     /// are converted (`null` clears it).
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, example = "カブシキガイシャ サンプルセイサクショ")]
+    #[schema(
+        value_type = Option<String>,
+        example = "カブシキガイシャ サンプルセイサクショ",
+        max_length = 200
+    )]
     pub name_kana: Option<Option<String>>,
     /// The whole head-office address, replacing the old one (`null` clears it).
     #[serde(default, deserialize_with = "present")]
