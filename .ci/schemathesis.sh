@@ -186,6 +186,22 @@ EOF
         "$work/session.json"
     FUZZ_SESSION="$(field "$work/session.json" id)"
     FUZZ_COMPANY="$(field "$work/session.json" company_id)"
+    # Two resolved cases for the outcome survey: one whose link the fuzzer issues again and
+    # again, one whose link (issued here) it reads and answers without a token.
+    local resolved=() id
+    for n in 7 8; do
+        post "$FUZZ_COORDINATOR_TOKEN" /v1/tickets "$filing" "$work/c$n.json"
+        id="$(field "$work/c$n.json" id)"
+        post "$FUZZ_COORDINATOR_TOKEN" "/v1/tickets/$id/assignment" '{}' "$work/assigned.json"
+        curl -sS -f -o "$work/outcome.json" -X PUT -H "Authorization: Bearer $FUZZ_COORDINATOR_TOKEN" \
+            -H 'Content-Type: application/json' -d '{"result":"planned"}' \
+            "$base/v1/tickets/$id/outcome"
+        resolved+=("$id")
+    done
+    FUZZ_CASE_FOR_SURVEY_LINK="${resolved[0]}"
+    post "$FUZZ_COORDINATOR_TOKEN" "/v1/tickets/${resolved[1]}/survey-link" '{}' "$work/link.json"
+    FUZZ_SURVEY_TOKEN="$(field "$work/link.json" url)"
+    FUZZ_SURVEY_TOKEN="${FUZZ_SURVEY_TOKEN##*/}"
     # Webhook subscriptions to literal, globally routed addresses: no name to resolve, and no
     # worker delivers.
     post "$FUZZ_ADMIN_TOKEN" /v1/webhooks \
@@ -198,7 +214,8 @@ EOF
         FUZZ_ADMIN_BASIC FUZZ_PARTNER FUZZ_MANAGER \
         FUZZ_REVOKED_CLIENT FUZZ_EDITED_CLIENT FUZZ_CASE FUZZ_CASE_WITH_SESSION \
         FUZZ_CASE_FOR_OUTCOME FUZZ_CASE_FOR_TRANSITIONS FUZZ_CASE_FOR_ASSIGNMENT \
-        FUZZ_CASE_FOR_RELEASE FUZZ_SESSION FUZZ_COMPANY FUZZ_WEBHOOK FUZZ_DELETED_WEBHOOK
+        FUZZ_CASE_FOR_RELEASE FUZZ_SESSION FUZZ_COMPANY FUZZ_WEBHOOK FUZZ_DELETED_WEBHOOK \
+        FUZZ_CASE_FOR_SURVEY_LINK FUZZ_SURVEY_TOKEN
 
     local status=0
     # From the work directory, so schemathesis' example database and reports stay out of the

@@ -78,6 +78,8 @@ pub struct Settings {
     /// feeds name the case's contact person, e-mail and phone (off, a feed shows the company
     /// name and the case reference only: a subscribed calendar is copied to other services).
     pub calendar_contact_details: bool,
+    /// The outcome survey companies answer through a link.
+    pub survey: SurveySettings,
 }
 
 /// A PostgreSQL streaming replica for lag-tolerant reads: summary reports (JSON and CSV),
@@ -124,6 +126,20 @@ impl ReplicaSettings {
             statement_ms: parse_number(get, "ONESTOP_REPLICA_STATEMENT_TIMEOUT_MS", 30_000)?,
         }))
     }
+}
+
+/// The outcome survey: where its links point, how long they last, the rates' target.
+#[derive(Debug, Clone)]
+pub struct SurveySettings {
+    /// `ONESTOP_PUBLIC_URL`: the base of the links given to companies
+    /// (`https://onestop.example.jp`). Unset: `http://` and the address the service listens
+    /// on, filled in when it binds.
+    pub public_url: Option<String>,
+    /// `ONESTOP_SURVEY_LINK_DAYS` (default 30): how long a survey link can be answered.
+    pub link_lifetime: chrono::Duration,
+    /// `ONESTOP_SURVEY_TARGET` (default 0.8): the share the ministries expect of each survey
+    /// rate; the report says whether each reaches it.
+    pub target: f64,
 }
 
 /// Bounds on the waits of a request's database work, in milliseconds (0 turns one off).
@@ -298,8 +314,39 @@ impl Settings {
                 max_connections_per_worker: parse_number(&get, "ONESTOP_MAX_CONNECTIONS", 1024)?,
             },
             calendar_contact_details: parse_bool(&get, "ONESTOP_CALENDAR_CONTACT_DETAILS", false)?,
+            survey: survey_settings(&get)?,
         })
     }
+}
+
+/// The survey's settings (`ONESTOP_PUBLIC_URL`, `ONESTOP_SURVEY_*`).
+fn survey_settings(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<SurveySettings> {
+    let public_url = get("ONESTOP_PUBLIC_URL")
+        .map(|raw| {
+            let url = url::Url::parse(raw.trim())
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            match url {
+                Some(url) => Ok(url.as_str().trim_end_matches('/').to_owned()),
+                None => Err(anyhow::anyhow!(
+                    "ONESTOP_PUBLIC_URL={raw} is not an http(s) URL like https://onestop.example.jp"
+                )),
+            }
+        })
+        .transpose()?;
+    let days: u32 = parse_number(get, "ONESTOP_SURVEY_LINK_DAYS", 30)?;
+    if days == 0 {
+        anyhow::bail!("ONESTOP_SURVEY_LINK_DAYS must be 1 or more");
+    }
+    let target: f64 = parse_number(get, "ONESTOP_SURVEY_TARGET", 0.8)?;
+    if !(0.0..=1.0).contains(&target) {
+        anyhow::bail!("ONESTOP_SURVEY_TARGET={target} must be between 0 and 1");
+    }
+    Ok(SurveySettings {
+        public_url,
+        link_lifetime: chrono::Duration::days(i64::from(days)),
+        target,
+    })
 }
 
 /// The token endpoint's failure limits (`ONESTOP_TOKEN_FAILURE*`).

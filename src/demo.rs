@@ -266,6 +266,9 @@ async fn seed_cases(db: &DatabaseConnection, partner_ids: &[Uuid]) -> anyhow::Re
                 capital_jpy: Some(
                     CapitalJpy::parse(10_000_000).map_err(|e| anyhow::anyhow!("{e}"))?,
                 ),
+                name_kana: None,
+                address: None,
+                total_employees: None,
             },
             contact: Contact {
                 name: "山田 太郎".to_owned(),

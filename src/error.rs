@@ -169,6 +169,9 @@ pub enum ApiError {
         /// Problem-specific members.
         extensions: Map<String, Value>,
     },
+    /// 410: the thing existed and is gone for good (an expired survey link).
+    #[error("gone: {0}")]
+    Gone(String),
     /// 412: `If-Match` names a version that is no longer current.
     #[error("precondition failed: {0}")]
     PreconditionFailed(String),
@@ -311,6 +314,11 @@ impl ApiError {
                 "The request conflicts with the current state",
                 "現在の状態と矛盾するリクエストです",
             ),
+            Self::Gone(_) => (
+                "gone",
+                "This is no longer available",
+                "有効期限が切れたか、利用できなくなりました",
+            ),
             Self::PreconditionFailed(_) => (
                 "precondition-failed",
                 "The resource has changed",
@@ -384,6 +392,7 @@ impl ApiError {
             | Self::NotFound(detail)
             | Self::RequestTimeout(detail)
             | Self::PreconditionFailed(detail)
+            | Self::Gone(detail)
             | Self::PayloadTooLarge(detail)
             | Self::UnsupportedMediaType(detail)
             | Self::PreconditionRequired(detail) => detail.clone(),
@@ -481,6 +490,7 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Gone(_) => StatusCode::GONE,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -845,6 +855,7 @@ mod tests {
                 428,
                 "precondition-required",
             ),
+            (ApiError::Gone("x".into()), 410, "gone"),
             (
                 ApiError::Internal(anyhow::anyhow!("secret cause")),
                 500,
@@ -904,6 +915,7 @@ mod tests {
             ApiError::PreconditionRequired(
                 "send If-Match with the ETag of the case you read".into(),
             ),
+            ApiError::Gone("this survey link expired on 2026-12-01".into()),
             ApiError::TooManyRequests {
                 retry_after_seconds: 3,
             },
@@ -937,6 +949,7 @@ mod tests {
             ApiError::OAuth { .. } => 13,
             ApiError::Unavailable(_) => 14,
             ApiError::Internal(_) => 15,
+            ApiError::Gone(_) => 16,
         }
     }
 
@@ -948,7 +961,7 @@ mod tests {
         seen.dedup();
         assert_eq!(
             seen,
-            (0..16).collect::<Vec<_>>(),
+            (0..17).collect::<Vec<_>>(),
             "a variant has no case here"
         );
         let japanese_char = |text: &str| {

@@ -40,6 +40,7 @@ deliveries alike, and a 409 for a status move that is not allowed lists the move
         (name = "managers", description = "The roster of telework managers"),
         (name = "assignment", description = "Candidates, assignment, release and the waiting queue"),
         (name = "sessions", description = "Consulting sessions and outcomes"),
+        (name = "surveys", description = "The ministries' success measures: one-time survey links a company answers without an account (JSON, or a Japanese HTML form)"),
         (name = "reports", description = "The global event feed for reporting integrations"),
         (name = "webhooks", description = "Signed event deliveries to subscribers' URLs (Standard Webhooks), retried with backoff from a transactional outbox"),
         (name = "operations", description = "Health, readiness and metrics"),

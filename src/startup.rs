@@ -57,21 +57,16 @@ impl Application {
 
     /// Builds the service on an already migrated database.
     pub async fn build_with_database(
-        settings: Settings,
+        mut settings: Settings,
         db: DatabaseConnection,
     ) -> anyhow::Result<Self> {
-        let secret = services::settings::token_secret(&db, &settings.jwt).await?;
-        services::routing::ensure_default_rules(&db).await?;
-        let workflow = services::Workflow::from_settings(&settings);
-        let backfilled = services::tickets::backfill_due_dates(&db, &workflow)
-            .await
-            .map_err(|error| anyhow::anyhow!("{error}"))?;
-        if backfilled > 0 {
-            tracing::info!(
-                cases = backfilled,
-                "gave older cases their service-level due dates"
-            );
+        let listener = TcpListener::bind(settings.bind)?;
+        if settings.survey.public_url.is_none() {
+            // The links a company is sent point here unless ONESTOP_PUBLIC_URL says where
+            // the service is reached from outside.
+            settings.survey.public_url = Some(format!("http://{}", listener.local_addr()?));
         }
+        let (secret, workflow) = prepare_database(&settings, &db).await?;
         let reads = lag_tolerant_reads(&settings, &db)?;
         let state = AppState {
             keys: Arc::new(TokenKeys::new(&secret, &settings.jwt)),
@@ -85,7 +80,6 @@ impl Application {
             workflow: Arc::new(workflow),
             settings: Arc::new(settings.clone()),
         };
-        let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
         let document = openapi::document();
         let document_json = web::Bytes::from(openapi::to_committed_json(&document)?);
@@ -184,6 +178,27 @@ impl Application {
 }
 
 /// The HTTP workers the service runs: `ONESTOP_WORKERS`, or one per core.
+/// What the service needs from its database before it serves: the token key, the default
+/// routing rules, the workflow, and due dates for older cases that have none.
+async fn prepare_database(
+    settings: &Settings,
+    db: &DatabaseConnection,
+) -> anyhow::Result<(Vec<u8>, services::Workflow)> {
+    let secret = services::settings::token_secret(db, &settings.jwt).await?;
+    services::routing::ensure_default_rules(db).await?;
+    let workflow = services::Workflow::from_settings(settings);
+    let backfilled = services::tickets::backfill_due_dates(db, &workflow)
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
+    if backfilled > 0 {
+        tracing::info!(
+            cases = backfilled,
+            "gave older cases their service-level due dates"
+        );
+    }
+    Ok((secret, workflow))
+}
+
 /// Where the instance sends its lag-tolerant reads: the configured replica, else the primary.
 fn lag_tolerant_reads(
     settings: &Settings,
@@ -227,16 +242,20 @@ async fn unmatched(
 }
 
 /// Any error response that is not problem+json yet (actix's own, a middleware's) is rendered
-/// as problem+json with the same status, so clients never see a bare text body.
+/// as problem+json with the same status, so clients never see a bare text body (HTML pages
+/// rendered for browsers excepted).
 fn render_as_problem<B: MessageBody>(
     response: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = response
+    let content_type = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with(PROBLEM_JSON));
-    if is_problem {
+        .and_then(|value| value.to_str().ok());
+    let is_problem = content_type.is_some_and(|value| value.starts_with(PROBLEM_JSON));
+    // A page a handler rendered for a browser on purpose (the survey form's error pages,
+    // asked for with `Accept: text/html`) stays that page; actix's own answers are plain text.
+    let is_page = content_type.is_some_and(|value| value.starts_with("text/html"));
+    if is_problem || is_page {
         return Ok(ErrorHandlerResponse::Response(
             response.map_into_left_body(),
         ));

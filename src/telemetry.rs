@@ -103,10 +103,42 @@ pub const SECRET_QUERY_PARAMETERS: [&str; 1] = ["token"];
 /// What replaces a secret in the logs.
 const REDACTED: &str = "REDACTED";
 
-/// The request target (`path?query`) of `uri` with the value of every
-/// [`SECRET_QUERY_PARAMETERS`] parameter replaced, or `None` when it carries none.
+/// Paths whose next segment is a secret (a survey link's token): the segment never reaches
+/// the logs.
+pub const SECRET_PATH_PREFIXES: [&str; 1] = ["/v1/surveys/"];
+
+/// The request target (`path?query`) of `uri` with every secret replaced (the segment after
+/// a [`SECRET_PATH_PREFIXES`] prefix, the value of every [`SECRET_QUERY_PARAMETERS`]
+/// parameter), or `None` when it carries none.
 pub fn redacted_target(uri: &actix_web::http::Uri) -> Option<String> {
-    let query = uri.query()?;
+    let path = redacted_path(uri.path());
+    let query = uri.query().map(|query| (query, redacted_query(query)));
+    let query_redacted = query
+        .as_ref()
+        .is_some_and(|(_, redacted)| redacted.is_some());
+    if path.is_none() && !query_redacted {
+        return None;
+    }
+    let path = path.unwrap_or_else(|| uri.path().to_owned());
+    Some(match query {
+        Some((query, redacted)) => {
+            format!("{path}?{}", redacted.unwrap_or_else(|| query.to_owned()))
+        }
+        None => path,
+    })
+}
+
+fn redacted_path(path: &str) -> Option<String> {
+    SECRET_PATH_PREFIXES.iter().find_map(|prefix| {
+        let secret_and_rest = path.strip_prefix(prefix)?;
+        let rest = secret_and_rest
+            .find('/')
+            .map_or("", |at| &secret_and_rest[at..]);
+        (secret_and_rest.len() > rest.len()).then(|| format!("{prefix}{REDACTED}{rest}"))
+    })
+}
+
+fn redacted_query(query: &str) -> Option<String> {
     let is_secret = |pair: &str| {
         let name = pair.split_once('=').map_or(pair, |(name, _)| name);
         let name = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
@@ -122,11 +154,11 @@ pub fn redacted_target(uri: &actix_web::http::Uri) -> Option<String> {
             _ => pair.to_owned(),
         })
         .collect();
-    Some(format!("{}?{}", uri.path(), redacted.join("&")))
+    Some(redacted.join("&"))
 }
 
 /// The root span of every request: tracing-actix-web's own, except that a request carrying a
-/// secret in its query (a calendar feed URL) gets the same fields with the secret replaced in
+/// secret in its path or query (a survey link, a calendar feed URL) gets the same fields with the secret replaced in
 /// `http.target`. Every log line of a request repeats its root span's fields, so this is the
 /// one place a request's URL is written to the logs.
 pub struct RedactingRootSpan;
@@ -198,6 +230,14 @@ mod tests {
             ("/x?a=1&token=s&b=2", Some("/x?a=1&token=REDACTED&b=2")),
             ("/x?%74oken=s", Some("/x?%74oken=REDACTED")),
             ("/x?tokens=s", None),
+            ("/v1/surveys/sv_secret", Some("/v1/surveys/REDACTED")),
+            (
+                "/v1/surveys/sv_secret?lang=ja",
+                Some("/v1/surveys/REDACTED?lang=ja"),
+            ),
+            ("/v1/surveys/sv_secret/x", Some("/v1/surveys/REDACTED/x")),
+            ("/v1/surveys/", None),
+            ("/v1/survey/abc", None),
             ("/x?a=token", None),
             ("/x", None),
         ];

@@ -15,6 +15,8 @@ pub mod m20261208_000011_case_search_text;
 mod m20261209_000012_create_routing_models;
 mod m20261210_000013_idempotent_answer_etag;
 mod m20261212_000026_ticket_links;
+mod m20261213_000030_company_forms;
+mod m20261213_000031_outcome_surveys;
 mod m20261214_000040_consultant_calendars;
 mod m20261214_000041_merged_cases;
 
@@ -41,6 +43,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000026_ticket_links::Migration),
             Box::new(m20261214_000040_consultant_calendars::Migration),
             Box::new(m20261214_000041_merged_cases::Migration),
+            Box::new(m20261213_000030_company_forms::Migration),
+            Box::new(m20261213_000031_outcome_surveys::Migration),
         ]
     }
 }

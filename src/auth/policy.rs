@@ -376,7 +376,7 @@ pub fn acts_for_center(role: Role) -> bool {
 }
 
 /// Whether cases `role` files arrive on the partner channel (and only there); the center's
-/// own intake names its channel (phone, web, e-mail).
+/// own intake names its channel (phone, walk-in, web, e-mail).
 pub fn files_on_partner_channel(role: Role) -> bool {
     role == Role::Partner
 }

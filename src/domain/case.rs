@@ -48,6 +48,9 @@ wire_enum!(
         Web => "web",
         /// By e-mail.
         Email => "email",
+        /// At the center's consultation desk (窓口), in person; like the phone, the center is
+        /// in contact on receipt.
+        WalkIn => "walk_in",
     }
 );
 
@@ -79,9 +82,11 @@ mod tests {
 
     #[test]
     fn wire_names_parse_and_others_are_refused() {
-        let cases: [(&str, bool); 6] = [
+        let cases: [(&str, bool); 8] = [
             ("partner", true),
             ("phone", true),
+            ("walk_in", true),
+            ("walk-in", false),
             ("email", true),
             ("Phone", false),
             ("fax", false),

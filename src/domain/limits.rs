@@ -21,3 +21,9 @@ pub const SEARCH_MAX_CHARS: usize = 200;
 pub const CALENDAR_FEED_PAST_DAYS: i64 = 400;
 /// The most sessions one calendar feed holds (the earliest are dropped beyond it).
 pub const CALENDAR_FEED_MAX_EVENTS: u64 = 5_000;
+/// A company name's reading (フリガナ).
+pub const NAME_KANA_MAX_CHARS: usize = 200;
+/// A municipality (市区町村) of an address.
+pub const CITY_MAX_CHARS: usize = 50;
+/// A line of an address: 町域・番地, 建物名.
+pub const ADDRESS_LINE_MAX_CHARS: usize = 100;

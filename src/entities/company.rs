@@ -23,6 +23,18 @@ pub struct Model {
     pub employees: Option<i64>,
     /// Capital in yen.
     pub capital_jpy: Option<i64>,
+    /// The name's reading (フリガナ, full-width katakana).
+    pub name_kana: Option<String>,
+    /// The head office's postal code, `NNN-NNNN`.
+    pub postal_code: Option<String>,
+    /// The head office's municipality (市区町村); set exactly when there is an address.
+    pub city: Option<String>,
+    /// The head office's 町域・番地.
+    pub street: Option<String>,
+    /// The head office's building (建物名).
+    pub building: Option<String>,
+    /// Total head count (regular employees are `employees`).
+    pub total_employees: Option<i64>,
     /// Optimistic concurrency version (the `ETag` of coordinators' edits).
     pub version: i32,
     /// First filed.

@@ -16,6 +16,7 @@ pub mod routing_override;
 pub mod routing_rule_set;
 pub mod setting;
 pub mod stored;
+pub mod survey_link;
 pub mod ticket;
 pub mod ticket_counter;
 pub mod webhook_attempt;

@@ -26,6 +26,15 @@ pub struct Model {
     pub recorded_by: String,
     /// Recorded.
     pub recorded_at: DateTimeUtc,
+    /// Survey: the purpose of the consultation was achieved (目的が達成できた).
+    pub survey_purpose_achieved: Option<bool>,
+    /// Survey: satisfied with the response (対応に満足した).
+    pub survey_satisfied: Option<bool>,
+    /// Survey: will actively consider introducing telework (asked only after an on-site
+    /// session).
+    pub survey_will_consider: Option<bool>,
+    /// When the survey was answered (null: not yet).
+    pub survey_responded_at: Option<DateTimeUtc>,
 }
 
 /// No relations are navigated from here.

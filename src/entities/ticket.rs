@@ -115,6 +115,18 @@ pub struct Model {
     pub merged_into: Option<Uuid>,
     /// When the case was merged into another.
     pub merged_at: Option<DateTimeUtc>,
+    /// The company's name reading (フリガナ, full-width katakana) as the case's filer gave it.
+    pub company_name_kana: Option<String>,
+    /// The head office's postal code, `NNN-NNNN` (with an address).
+    pub company_postal_code: Option<String>,
+    /// The head office's municipality (市区町村); set exactly when the case has an address.
+    pub company_city: Option<String>,
+    /// The head office's 町域・番地.
+    pub company_street: Option<String>,
+    /// The head office's building (建物名).
+    pub company_building: Option<String>,
+    /// The company's total head count (regular employees are `company_employees`).
+    pub company_total_employees: Option<i64>,
 }
 
 /// No relations are navigated from here.

@@ -621,12 +621,12 @@ pub(super) const MESSAGES: &[(&str, &str)] = &[
         "パートナーの案件は常に partner チャネルで受け付けます。指定しないでください",
     ),
     (
-        "is required: phone, web or email",
-        "必須です（phone, web, email のいずれか）",
+        "is required: phone, walk_in, web or email",
+        "必須です（phone, walk_in, web, email のいずれか）",
     ),
     (
-        "only partner clients file partner cases; use phone, web or email",
-        "パートナーの案件を登録できるのはパートナーのクライアントだけです。phone, web, email のいずれかを使ってください",
+        "only partner clients file partner cases; use phone, walk_in, web or email",
+        "パートナーの案件を登録できるのはパートナーのクライアントだけです。phone, walk_in, web, email のいずれかを使ってください",
     ),
     (
         "must not be before created_from",
@@ -931,5 +931,69 @@ pub(super) const MESSAGES: &[(&str, &str)] = &[
     (
         "a request with this Idempotency-Key is still being processed; retry shortly",
         "この Idempotency-Key のリクエストはまだ処理中です。しばらくしてから再試行してください",
+    ),
+    // --- The company as forms record it, and the outcome survey (issue 16) ---
+    (
+        "must be a postal code like 100-0001 (7 digits, the hyphen optional)",
+        "100-0001 のような郵便番号を指定してください（7桁、ハイフンは省略可）",
+    ),
+    (
+        "must be one line of text without control characters",
+        "改行や制御文字を含まない1行で指定してください",
+    ),
+    (
+        "must name a municipality ending in 市, 区, 町 or 村 (e.g. 千代田区, 西多摩郡瑞穂町)",
+        "市・区・町・村で終わる市区町村名を指定してください（例: 千代田区、西多摩郡瑞穂町）",
+    ),
+    (
+        "must be the company's prefecture ({}), not {}",
+        "会社の都道府県（{0}）と同じにしてください（指定された値: {1}）",
+    ),
+    (
+        "must be written in katakana (フリガナ), the long-vowel mark ー and spaces; {} is not",
+        "カタカナ（フリガナ）、長音記号「ー」、空白で入力してください。{0} は使えません",
+    ),
+    (
+        "must be at least employees ({}): the total head count includes the regular employees",
+        "常時雇用する従業員数（{0}）以上にしてください。総従業員数は常時雇用する従業員を含みます",
+    ),
+    (
+        "is asked only when the case had an on-site session; send null",
+        "訪問による相談があった場合だけの質問です。null を送ってください",
+    ),
+    (
+        "is asked because the case had an on-site session: answer true or false",
+        "訪問による相談があったため回答が必要です。true か false で答えてください",
+    ),
+    ("must not be in the future", "未来の日時は指定できません"),
+    ("must be yes or no", "yes か no を指定してください"),
+    ("is required: yes or no", "必須です（yes か no）"),
+    (
+        "is not a question of this survey",
+        "このアンケートの質問ではありません",
+    ),
+    (
+        "send the answers as application/json or application/x-www-form-urlencoded",
+        "回答は application/json か application/x-www-form-urlencoded で送信してください",
+    ),
+    (
+        "a survey link is issued for a case with a recorded outcome; record it first",
+        "アンケートのリンクは結果を記録した案件に発行します。先に結果を記録してください",
+    ),
+    (
+        "the company has answered the survey of this case already",
+        "この案件のアンケートには会社がすでに回答しています",
+    ),
+    (
+        "no survey has this link",
+        "このリンクのアンケートはありません",
+    ),
+    (
+        "this survey has been answered already; thank you",
+        "このアンケートにはすでに回答いただいています。ご協力ありがとうございました",
+    ),
+    (
+        "this survey link expired on {}",
+        "このアンケートのリンクは {0} に有効期限が切れました",
     ),
 ];

@@ -19,13 +19,16 @@ use crate::error::PROBLEM_JSON;
 
 /// Paths anyone may call without a token (API.md: roles "none"). Their operations get
 /// `security: []` and no 401/403/429; every other operation needs the Bearer token. A
-/// manager's calendar feed is public too: the secret token in its URL is its credential.
-pub const PUBLIC_PATHS: [&str; 5] = [
+/// manager's calendar feed is public too: the secret token in its URL is its credential, and a
+/// company answers its survey through the link alone (the token in the path).
+pub const PUBLIC_PATHS: [&str; 6] = [
     "/healthz",
     "/readyz",
     "/metrics",
     "/v1/auth/token",
     "/v1/managers/{id}/calendar.ics",
+    // A company answers its survey through the link alone (the token in the path).
+    "/v1/surveys/{token}",
 ];
 
 /// Paths whose handlers never touch the database, so they cannot answer 503.

@@ -10,8 +10,10 @@ use uuid::Uuid;
 use crate::{
     auth::{Action, Actor},
     domain::{
+        address::{Address, PostalCode, parse_city, parse_line},
         company_size::{CapitalJpy, Employees},
         industry::Industry,
+        kana::NameKana,
         limits::NAME_MAX_CHARS,
         prefecture::Prefecture,
     },
@@ -21,7 +23,7 @@ use crate::{
     routes::etag,
     services::{
         self,
-        companies::{CompanyChanges, size_of},
+        companies::{AddressColumns, CompanyChanges, size_of},
     },
     state::AppState,
 };
@@ -45,6 +47,15 @@ pub struct CompanyRecordView {
     pub employees: Option<i64>,
     /// Capital in yen.
     pub capital_jpy: Option<i64>,
+    /// The name's reading (フリガナ, full-width katakana).
+    #[schema(example = "カブシキガイシャ　サンプルセイサクショ")]
+    pub name_kana: Option<String>,
+    /// The head-office address (null when none was given).
+    pub address: Option<AddressView>,
+    /// Total head count (regular employees are `employees`, the figure the SME definition
+    /// counts).
+    #[schema(example = 60)]
+    pub total_employees: Option<i64>,
     /// SME under the SME Basic Act (null when the figures do not tell).
     pub is_sme: Option<bool>,
     /// Small enterprise (小規模企業者).
@@ -77,6 +88,17 @@ impl CompanyRecordView {
             industry: model.industry,
             employees: model.employees,
             capital_jpy: model.capital_jpy,
+            name_kana: model.name_kana,
+            address: AddressView::of(
+                prefecture,
+                AddressColumns {
+                    postal_code: model.postal_code,
+                    city: model.city,
+                    street: model.street,
+                    building: model.building,
+                },
+            ),
+            total_employees: model.total_employees,
             is_sme: size.is_sme,
             is_small: size.is_small,
             version: model.version,
@@ -86,8 +108,117 @@ impl CompanyRecordView {
     }
 }
 
+/// A head-office address as Japanese forms ask for it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"postal_code": "100-0001", "prefecture": "13", "city": "千代田区",
+    "street": "千代田1-1", "building": "サンプルビル3階"}))]
+pub struct AddressInput {
+    /// 郵便番号: `NNN-NNNN`; also accepted as 7 digits, in full width, or after `〒`, and
+    /// answered as `NNN-NNNN`.
+    #[schema(example = "100-0001")]
+    pub postal_code: Option<String>,
+    /// 都道府県 (code or name): when given, it must be the company's prefecture.
+    #[schema(example = "13")]
+    pub prefecture: Option<String>,
+    /// 市区町村 (required; up to 50 characters, ending in 市, 区, 町 or 村).
+    #[schema(example = "千代田区", max_length = 50)]
+    pub city: Option<String>,
+    /// 町域・番地 (up to 100 characters).
+    #[schema(example = "千代田1-1", max_length = 100)]
+    pub street: Option<String>,
+    /// 建物名 (up to 100 characters).
+    #[schema(example = "サンプルビル3階", max_length = 100)]
+    pub building: Option<String>,
+}
+
+impl AddressInput {
+    /// The checked address and the prefecture it states; every bad part is added to
+    /// `errors` under `prefix` (`company.address.city`).
+    pub(crate) fn parse(
+        self,
+        errors: &mut FieldErrors,
+        prefix: &str,
+    ) -> Option<(Address, Option<Prefecture>)> {
+        let field = |name: &str| format!("{prefix}.{name}");
+        let postal_code = match self.postal_code {
+            Some(raw) => errors
+                .check(field("postal_code"), PostalCode::parse(&raw))
+                .map(Some),
+            None => Some(None),
+        };
+        let prefecture = match self.prefecture {
+            Some(raw) => errors
+                .check(field("prefecture"), Prefecture::parse(&raw))
+                .map(Some),
+            None => Some(None),
+        };
+        let city = match self.city {
+            Some(raw) => errors.check(field("city"), parse_city(&raw)),
+            None => {
+                errors.add(field("city"), "is required");
+                None
+            }
+        };
+        let street = match self.street {
+            Some(raw) => errors.check(field("street"), parse_line(&raw)).map(Some),
+            None => Some(None),
+        };
+        let building = match self.building {
+            Some(raw) => errors.check(field("building"), parse_line(&raw)).map(Some),
+            None => Some(None),
+        };
+        Some((
+            Address {
+                postal_code: postal_code?,
+                city: city?,
+                street: street?,
+                building: building?,
+            },
+            prefecture?,
+        ))
+    }
+}
+
+/// A head-office address.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AddressView {
+    /// 郵便番号, `NNN-NNNN`.
+    #[schema(example = "100-0001")]
+    pub postal_code: Option<String>,
+    /// 都道府県 code (the company's).
+    #[schema(example = "13")]
+    pub prefecture: String,
+    /// 都道府県 name.
+    #[schema(example = "東京都")]
+    pub prefecture_name: String,
+    /// 市区町村.
+    #[schema(example = "千代田区")]
+    pub city: String,
+    /// 町域・番地.
+    #[schema(example = "千代田1-1")]
+    pub street: Option<String>,
+    /// 建物名.
+    #[schema(example = "サンプルビル3階")]
+    pub building: Option<String>,
+}
+
+impl AddressView {
+    /// The address stored in `columns` (none when it has no city), in `prefecture`.
+    pub fn of(prefecture: Prefecture, columns: AddressColumns) -> Option<Self> {
+        Some(Self {
+            prefecture: prefecture.code().to_owned(),
+            prefecture_name: prefecture.name_ja().to_owned(),
+            city: columns.city?,
+            postal_code: columns.postal_code,
+            street: columns.street,
+            building: columns.building,
+        })
+    }
+}
+
 /// Changes to company details; send only what changes. `null` clears `industry`,
-/// `employees` or `capital_jpy`. The corporate number is the company's identity and is not
+/// `employees`, `capital_jpy`, `name_kana`, `address` or `total_employees`. The corporate number is the company's identity and is not
 /// changed here.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -110,6 +241,23 @@ pub struct CompanyChangesInput {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i64>, example = 10000000)]
     pub capital_jpy: Option<Option<i64>>,
+    /// The name's reading (フリガナ): full-width katakana, ー and spaces; half-width katakana
+    /// are converted (`null` clears it).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(
+        value_type = Option<String>,
+        example = "カブシキガイシャ サンプルセイサクショ",
+        max_length = 200
+    )]
+    pub name_kana: Option<Option<String>>,
+    /// The whole head-office address, replacing the old one (`null` clears it).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<AddressInput>)]
+    pub address: Option<Option<AddressInput>>,
+    /// Total head count, at least `employees` (`null` clears it).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, example = 60)]
+    pub total_employees: Option<Option<i64>>,
 }
 
 /// A field that is present, `null` or not: absent fields stay `None` through
@@ -169,12 +317,31 @@ impl CompanyChangesInput {
                 .check(field("capital_jpy"), CapitalJpy::parse(n))
                 .map(Some),
         });
+        let name_kana = self.name_kana.and_then(|raw| match raw {
+            None => Some(None),
+            Some(raw) => errors
+                .check(field("name_kana"), NameKana::parse(&raw))
+                .map(Some),
+        });
+        let address = self.address.and_then(|raw| match raw {
+            None => Some(None),
+            Some(input) => input.parse(errors, &field("address")).map(Some),
+        });
+        let total_employees = self.total_employees.and_then(|raw| match raw {
+            None => Some(None),
+            Some(n) => errors
+                .check(field("total_employees"), Employees::parse(n))
+                .map(Some),
+        });
         CompanyChanges {
             name,
             prefecture,
             industry,
             employees,
             capital_jpy,
+            name_kana,
+            address,
+            total_employees,
         }
     }
 }

@@ -128,6 +128,11 @@ mod tests {
             ("LinkRequest", "reason", REASON_MAX_CHARS),
             ("CreateManagerRequest", "name", PERSON_NAME_MAX_CHARS),
             ("CreateManagerRequest", "email", EMAIL_MAX_CHARS),
+            ("CompanyInput", "name_kana", NAME_KANA_MAX_CHARS),
+            ("CompanyChangesInput", "name_kana", NAME_KANA_MAX_CHARS),
+            ("AddressInput", "city", CITY_MAX_CHARS),
+            ("AddressInput", "street", ADDRESS_LINE_MAX_CHARS),
+            ("AddressInput", "building", ADDRESS_LINE_MAX_CHARS),
         ];
         for (schema, property, limit) in cases {
             let stated = &schemas[schema]["properties"][property]["maxLength"];

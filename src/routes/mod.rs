@@ -17,6 +17,7 @@ pub mod partners;
 pub mod reports;
 pub mod routing;
 pub mod sessions;
+pub mod surveys;
 pub mod tickets;
 pub mod topics;
 pub mod webhooks;
@@ -69,6 +70,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(sessions::list_sessions)
         .service(sessions::update_session)
         .service(outcomes::record_outcome)
+        .service(surveys::issue_survey_link)
+        .service(surveys::read_survey)
+        .service(surveys::answer_survey)
         .service(feed::read_feed)
         .service(reports::summary)
         .service(calendar::business_days)

@@ -1,5 +1,6 @@
 //! What came of a case: recording its outcome.
 use actix_web::{HttpResponse, put, web};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -7,7 +8,10 @@ use uuid::Uuid;
 use super::sessions::check_notes;
 use crate::{
     auth::{Action, Actor},
-    domain::consulting::{Measure, OutcomeResult, check_satisfaction},
+    domain::{
+        consulting::{Measure, OutcomeResult, check_satisfaction},
+        survey::SurveyAnswers,
+    },
     error::{ApiError, FieldErrors, Problem},
     extract::JsonBody,
     routes::tickets::{TicketView, ticket_response},
@@ -34,6 +38,27 @@ pub struct OutcomeRequest {
     pub satisfaction: Option<i64>,
     /// Summary (up to 5,000 characters).
     pub summary: Option<String>,
+    /// The company's survey answers, when the recorder has them (a paper form, a call);
+    /// omitted, any answers already recorded stay. Companies answer themselves through
+    /// `POST /v1/tickets/{id}/survey-link`.
+    pub survey: Option<SurveyInput>,
+}
+
+/// The ministries' success measures, as the company answered them.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"purpose_achieved": true, "satisfied": true,
+    "will_consider_introduction": null, "responded_at": "2026-12-10T01:02:03Z"}))]
+pub struct SurveyInput {
+    /// 相談の目的が達成できた: the purpose of the consultation was achieved.
+    pub purpose_achieved: bool,
+    /// 対応に満足した: satisfied with the response.
+    pub satisfied: bool,
+    /// テレワーク導入を積極的に検討する: asked only when the case had a held on-site session
+    /// (then required, `true` or `false`); otherwise it must be `null` or omitted (422).
+    pub will_consider_introduction: Option<bool>,
+    /// When the company answered (default: now; not in the future).
+    pub responded_at: Option<DateTime<Utc>>,
 }
 
 impl OutcomeRequest {
@@ -61,6 +86,21 @@ impl OutcomeRequest {
             .satisfaction
             .and_then(|score| errors.check("satisfaction", check_satisfaction(score)));
         let summary = check_notes(&mut errors, "summary", self.summary);
+        let now = Utc::now();
+        let survey = self.survey.map(|input| {
+            let responded_at = input.responded_at.unwrap_or(now);
+            if responded_at > now + chrono::Duration::minutes(5) {
+                errors.add("survey.responded_at", "must not be in the future");
+            }
+            (
+                SurveyAnswers {
+                    purpose_achieved: input.purpose_achieved,
+                    satisfied: input.satisfied,
+                    will_consider_introduction: input.will_consider_introduction,
+                },
+                responded_at,
+            )
+        });
         errors.finish()?;
         let result = result
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("parsed result went missing")))?;
@@ -70,6 +110,7 @@ impl OutcomeRequest {
             teleworkers: self.teleworkers,
             satisfaction,
             summary,
+            survey,
         })
     }
 }
@@ -86,6 +127,7 @@ impl OutcomeRequest {
     responses(
         (status = 200, body = TicketView, headers(("ETag" = String))),
         (status = 409, description = "`illegal-transition`: no outcome can be recorded in the case's status", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, among them `survey.will_consider_introduction` given for a case without a held on-site session (or missing for one with it)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/v1/tickets/{id}/outcome")]

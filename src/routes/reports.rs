@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::{
     auth::{Action, Actor, policy},
     domain::{
+        case::Channel,
         fiscal_year::FiscalYear,
         holidays::{KNOWN_YEARS, check_known_date},
         industry::Industry,
@@ -52,7 +53,10 @@ fn group_by_schema() -> utoipa::openapi::Object {
     utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::Type::String)
         .description(Some(
-            "`track` (default), `prefecture`, `partner`, `month`, `industry` or `manager`.",
+            "`track` (default), `prefecture`, `partner`, `month`, `industry`, `manager`, \
+             `channel` (`partner`, `phone`, `walk_in`, `web`, `email`) or `city` (the \
+             municipality of the company's address, keyed `<prefecture code>:<city>`, e.g. \
+             `13:千代田区`; cases without an address are the `null` row).",
         ))
         .enum_values(Some(GroupBy::ALL.iter().map(|g| g.as_str())))
         .default(Some(serde_json::Value::from(GroupBy::Track.as_str())))
@@ -78,6 +82,32 @@ pub struct MeasuresView {
     pub sla_met_rate: Option<f64>,
     /// Mean satisfaction (1–5) of the outcomes that give one.
     pub avg_satisfaction: Option<f64>,
+    /// Of the resolved cases, outcomes whose survey was answered.
+    #[schema(example = 5)]
+    pub survey_responses: Option<i64>,
+    /// `survey_responses / resolved`: the share of cases with an outcome whose company
+    /// answered (every case with an outcome can be sent a link, so the cases that could
+    /// answer are the denominator, not the links issued).
+    #[schema(example = 0.8)]
+    pub response_rate: Option<f64>,
+    /// Whether `response_rate` reaches the target (`survey_target`); null with the rate.
+    pub response_rate_meets_target: Option<bool>,
+    /// Share of the answers saying the purpose was achieved (目的が達成できた).
+    #[schema(example = 0.8)]
+    pub purpose_achieved_rate: Option<f64>,
+    /// Whether `purpose_achieved_rate` reaches the target.
+    pub purpose_achieved_meets_target: Option<bool>,
+    /// Share of the answers saying they were satisfied with the response (対応に満足した).
+    #[schema(example = 0.6)]
+    pub satisfied_rate: Option<f64>,
+    /// Whether `satisfied_rate` reaches the target.
+    pub satisfied_meets_target: Option<bool>,
+    /// Share saying they will actively consider introducing telework, of the answers where
+    /// it was asked (cases with an on-site session).
+    #[schema(example = 1.0)]
+    pub will_consider_rate: Option<f64>,
+    /// Whether `will_consider_rate` reaches the target.
+    pub will_consider_meets_target: Option<bool>,
 }
 
 /// One group of the report.
@@ -105,6 +135,10 @@ pub struct SummaryView {
     pub to: NaiveDate,
     /// Counts below this are `null`.
     pub suppress_below: Option<u64>,
+    /// The survey rates' target (`ONESTOP_SURVEY_TARGET`, 0.8 by default): a rate meets it
+    /// when it is at least this.
+    #[schema(example = 0.8)]
+    pub survey_target: f64,
     /// The groups, by key.
     pub rows: Vec<SummaryRow>,
     /// Over every case of the period.
@@ -116,7 +150,13 @@ fn rate(numerator: i64, denominator: i64) -> Option<f64> {
     (denominator > 0).then(|| (numerator as f64 / denominator as f64 * 10_000.0).round() / 10_000.0)
 }
 
-fn view(measures: &Measures, suppress_below: Option<u64>) -> MeasuresView {
+/// Whether `numerator / denominator` reaches `target`, compared without dividing (so 4 of 5
+/// meets 0.8 whatever the rounding of 4 / 5 would be).
+fn meets(numerator: i64, denominator: i64, target: f64) -> bool {
+    denominator > 0 && numerator as f64 >= target * denominator as f64 - 1e-9
+}
+
+fn view(measures: &Measures, suppress_below: Option<u64>, target: f64) -> MeasuresView {
     let shown = |count: i64| match suppress_below {
         Some(limit) if u64::try_from(count).unwrap_or(0) < limit => None,
         _ => Some(count),
@@ -126,6 +166,18 @@ fn view(measures: &Measures, suppress_below: Option<u64>) -> MeasuresView {
     let resolved = shown(measures.resolved);
     let introduced = shown(measures.introduced);
     let sla_decided = shown(measures.sla_decided);
+    let responses = shown(measures.survey_responses);
+    let asked = shown(measures.survey_will_consider_asked);
+    // A rate and its verdict, over a shown denominator only.
+    let judged = |numerator: i64, denominator: Option<i64>| {
+        denominator
+            .and_then(|d| rate(numerator, d))
+            .map(|r| (r, denominator.is_some_and(|d| meets(numerator, d, target))))
+    };
+    let response = responses.and(judged(measures.survey_responses, resolved));
+    let purpose = judged(measures.survey_purpose_achieved, responses);
+    let satisfied = judged(measures.survey_satisfied, responses);
+    let consider = judged(measures.survey_will_consider, asked);
     let round = |value: f64| (value * 100.0).round() / 100.0;
     MeasuresView {
         received,
@@ -138,6 +190,15 @@ fn view(measures: &Measures, suppress_below: Option<u64>) -> MeasuresView {
             .map(round),
         sla_met_rate: sla_decided.and_then(|decided| rate(measures.sla_met, decided)),
         avg_satisfaction: resolved.and(measures.avg_satisfaction).map(round),
+        survey_responses: responses,
+        response_rate: response.map(|(r, _)| r),
+        response_rate_meets_target: response.map(|(_, m)| m),
+        purpose_achieved_rate: purpose.map(|(r, _)| r),
+        purpose_achieved_meets_target: purpose.map(|(_, m)| m),
+        satisfied_rate: satisfied.map(|(r, _)| r),
+        satisfied_meets_target: satisfied.map(|(_, m)| m),
+        will_consider_rate: consider.map(|(r, _)| r),
+        will_consider_meets_target: consider.map(|(_, m)| m),
     }
 }
 
@@ -230,15 +291,35 @@ fn labels(
             (GroupBy::Industry, GroupKey::Text(code)) => {
                 Industry::parse(code).map_or_else(|_| code.clone(), |i| i.label_ja().to_owned())
             }
+            (GroupBy::Channel, GroupKey::Text(code)) => channel_label(code),
+            (GroupBy::City, GroupKey::Text(key)) => match key.split_once(':') {
+                Some((code, city)) => Prefecture::parse(code)
+                    .map_or_else(|_| key.clone(), |p| format!("{}{city}", p.name_ja())),
+                None => key.clone(),
+            },
             (_, GroupKey::Text(text)) => text.clone(),
             (GroupBy::Track, GroupKey::None) => "未振分 (not routed)".to_owned(),
             (GroupBy::Partner, GroupKey::None) => {
-                "センター直接受付 (phone, web, e-mail)".to_owned()
+                "センター直接受付 (phone, walk-in, web, e-mail)".to_owned()
             }
             (GroupBy::Manager, GroupKey::None) => "未割当 (unassigned)".to_owned(),
+            (GroupBy::City, GroupKey::None) => "住所なし (no address)".to_owned(),
             (_, GroupKey::None) => "不明 (unknown)".to_owned(),
         })
         .collect())
+}
+
+/// The Japanese name of a channel, with its wire name.
+fn channel_label(code: &str) -> String {
+    let name = match Channel::parse(code) {
+        Ok(Channel::Partner) => "パートナー経由",
+        Ok(Channel::Phone) => "電話",
+        Ok(Channel::WalkIn) => "窓口",
+        Ok(Channel::Web) => "Webフォーム",
+        Ok(Channel::Email) => "電子メール",
+        Err(_) => return code.to_owned(),
+    };
+    format!("{name} ({code})")
 }
 
 /// Neutralizes a CSV cell that a spreadsheet would run as a formula, and quotes it when it
@@ -259,6 +340,7 @@ pub fn csv_cell(raw: &str) -> String {
 fn csv(view: &SummaryView) -> String {
     let number = |value: Option<i64>| value.map(|v| v.to_string()).unwrap_or_default();
     let decimal = |value: Option<f64>| value.map(|v| v.to_string()).unwrap_or_default();
+    let verdict = |value: Option<bool>| value.map(|v| v.to_string()).unwrap_or_default();
     let line = |key: &str, label: &str, m: &MeasuresView| {
         [
             csv_cell(key),
@@ -271,6 +353,15 @@ fn csv(view: &SummaryView) -> String {
             decimal(m.median_business_days_to_assign),
             decimal(m.sla_met_rate),
             decimal(m.avg_satisfaction),
+            number(m.survey_responses),
+            decimal(m.response_rate),
+            verdict(m.response_rate_meets_target),
+            decimal(m.purpose_achieved_rate),
+            verdict(m.purpose_achieved_meets_target),
+            decimal(m.satisfied_rate),
+            verdict(m.satisfied_meets_target),
+            decimal(m.will_consider_rate),
+            verdict(m.will_consider_meets_target),
         ]
         .join(",")
     };
@@ -278,7 +369,10 @@ fn csv(view: &SummaryView) -> String {
     let mut out = String::from("\u{feff}");
     out.push_str(&format!(
         "{},label,received,assigned,resolved,introduced,introduction_rate,\
-         median_business_days_to_assign,sla_met_rate,avg_satisfaction\r\n",
+         median_business_days_to_assign,sla_met_rate,avg_satisfaction,survey_responses,\
+         response_rate,response_rate_meets_target,purpose_achieved_rate,\
+         purpose_achieved_meets_target,satisfied_rate,satisfied_meets_target,\
+         will_consider_rate,will_consider_meets_target\r\n",
         view.group_by
     ));
     for row in &view.rows {
@@ -328,6 +422,7 @@ pub async fn summary(
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ReadReports)?;
     let (from, to, group_by) = query.parse()?;
+    let target = state.settings.survey.target;
     let request = ReportRequest {
         from,
         to,
@@ -344,6 +439,7 @@ pub async fn summary(
         from,
         to,
         suppress_below: query.suppress_below,
+        survey_target: target,
         rows: summary
             .rows
             .iter()
@@ -355,10 +451,10 @@ pub async fn summary(
                     GroupKey::None => None,
                 },
                 label,
-                measures: view(measures, query.suppress_below),
+                measures: view(measures, query.suppress_below, target),
             })
             .collect(),
-        totals: view(&summary.totals, query.suppress_below),
+        totals: view(&summary.totals, query.suppress_below, target),
     };
     let wants_csv = req
         .headers()
@@ -411,11 +507,23 @@ mod tests {
             sla_met: 6,
             median_business_days_to_assign: Some(3.0),
             avg_satisfaction: Some(4.5),
+            survey_responses: 5,
+            survey_purpose_achieved: 4,
+            survey_satisfied: 3,
+            survey_will_consider_asked: 4,
+            survey_will_consider: 4,
         };
-        let open = view(&measures, None);
+        let open = view(&measures, None, 0.8);
+        assert_eq!(open.purpose_achieved_rate, Some(0.8));
+        assert_eq!(open.purpose_achieved_meets_target, Some(true));
+        assert_eq!(open.satisfied_rate, Some(0.6));
+        assert_eq!(open.satisfied_meets_target, Some(false));
+        assert_eq!(open.will_consider_meets_target, Some(true));
         assert_eq!(open.introduction_rate, Some(0.5));
         assert_eq!(open.sla_met_rate, Some(0.75));
-        let published = view(&measures, Some(5));
+        let published = view(&measures, Some(5), 0.8);
+        assert_eq!(published.survey_responses, Some(5));
+        assert_eq!(published.will_consider_rate, None, "4 asked is under 5");
         assert_eq!(published.received, Some(12));
         assert_eq!(published.resolved, None);
         assert_eq!(published.introduced, None);

@@ -4,7 +4,7 @@
 //! `company.updated` event in the same transaction.
 use chrono::{SubsecRound, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, SqlErr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, SqlErr, UpdateMany,
     sea_query::{Expr, ExprTrait},
 };
 use serde_json::{Map, Value, json};
@@ -14,8 +14,10 @@ use crate::{
     auth::Actor,
     db::begin_write,
     domain::{
+        address::{Address, prefecture_agrees},
         company_size::{CapitalJpy, CompanySize, Employees, classify_industry},
         industry::Industry,
+        kana::NameKana,
         precondition::Precondition,
         prefecture::Prefecture,
     },
@@ -39,6 +41,11 @@ pub fn company_name_key(name: &str) -> String {
 
 /// SME classification from stored figures (a case's or a record's). Figures that no longer
 /// parse count as not given: the classification is shown, never relied on for a write.
+///
+/// `employees` is the regular head count (常時使用する従業員), the figure the SME Basic Act
+/// counts; a company's `total_employees` (part-timers and the like included) never enters
+/// the classification, or a company of 40 regular and 80 part-time staff would be judged by
+/// a number the Act does not use.
 pub fn size_of(
     industry: Option<&str>,
     capital_jpy: Option<i64>,
@@ -67,6 +74,24 @@ pub struct CompanyChanges {
     pub employees: Option<Option<Employees>>,
     /// Capital.
     pub capital_jpy: Option<Option<CapitalJpy>>,
+    /// The name's reading (フリガナ).
+    pub name_kana: Option<Option<NameKana>>,
+    /// The head-office address, with the prefecture it states (when it states one), checked
+    /// against the company's by [`CompanyChanges::check_against`].
+    pub address: Option<Option<(Address, Option<Prefecture>)>>,
+    /// Total head count.
+    pub total_employees: Option<Option<Employees>>,
+}
+
+/// The figures of stored company details that changes are checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct CurrentDetails {
+    /// The prefecture now.
+    pub prefecture: Prefecture,
+    /// Regular employees now.
+    pub employees: Option<i64>,
+    /// Total head count now.
+    pub total_employees: Option<i64>,
 }
 
 impl CompanyChanges {
@@ -77,6 +102,39 @@ impl CompanyChanges {
             && self.industry.is_none()
             && self.employees.is_none()
             && self.capital_jpy.is_none()
+            && self.name_kana.is_none()
+            && self.address.is_none()
+            && self.total_employees.is_none()
+    }
+
+    /// Checks the rules that join changed fields to unchanged ones (422 naming the field
+    /// under `prefix`): an address's prefecture is the company's, and the total head count is
+    /// at least the regular employees.
+    pub fn check_against(&self, current: CurrentDetails, prefix: &str) -> Result<(), ApiError> {
+        let field = |name: &str| {
+            if prefix.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{prefix}.{name}")
+            }
+        };
+        let prefecture = self.prefecture.unwrap_or(current.prefecture);
+        if let Some(Some((_, Some(stated)))) = &self.address {
+            prefecture_agrees(*stated, prefecture)
+                .map_err(|message| ApiError::invalid_field(field("address.prefecture"), message))?;
+        }
+        let employees = match self.employees {
+            Some(changed) => changed.map(Employees::count),
+            None => current.employees,
+        };
+        let total = match self.total_employees {
+            Some(changed) => changed.map(Employees::count),
+            None => current.total_employees,
+        };
+        if let Some(message) = total_below_regular(employees, total) {
+            return Err(ApiError::invalid_field(field("total_employees"), message));
+        }
+        Ok(())
     }
 
     /// The wire names of the fields that change, in a fixed order.
@@ -87,10 +145,49 @@ impl CompanyChanges {
             ("industry", self.industry.is_some()),
             ("employees", self.employees.is_some()),
             ("capital_jpy", self.capital_jpy.is_some()),
+            ("name_kana", self.name_kana.is_some()),
+            ("address", self.address.is_some()),
+            ("total_employees", self.total_employees.is_some()),
         ]
         .into_iter()
         .filter_map(|(field, changes)| changes.then_some(field))
         .collect()
+    }
+}
+
+/// Why a total head count cannot stand beside the regular employees, if it cannot.
+pub fn total_below_regular(employees: Option<i64>, total: Option<i64>) -> Option<String> {
+    match (employees, total) {
+        (Some(regular), Some(total)) if total < regular => Some(format!(
+            "must be at least employees ({regular}): the total head count includes the regular \
+             employees"
+        )),
+        _ => None,
+    }
+}
+
+/// An address as its four nullable columns (all null: no address).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AddressColumns {
+    /// `NNN-NNNN`.
+    pub postal_code: Option<String>,
+    /// 市区町村.
+    pub city: Option<String>,
+    /// 町域・番地.
+    pub street: Option<String>,
+    /// 建物名.
+    pub building: Option<String>,
+}
+
+impl AddressColumns {
+    /// The columns of `address` (or of none).
+    pub fn of(address: Option<&Address>) -> Self {
+        address.map_or_else(Self::default, |a| Self {
+            postal_code: a.postal_code.as_ref().map(|p| p.as_str().to_owned()),
+            city: Some(a.city.clone()),
+            street: a.street.clone(),
+            building: a.building.clone(),
+        })
     }
 }
 
@@ -100,6 +197,67 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<company::Model, 
         .one(db)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no company has the id {id}")))
+}
+
+/// Checks `changes` to a record against what it holds now.
+fn check_record(changes: &CompanyChanges, current: &company::Model) -> Result<(), ApiError> {
+    let prefecture = Prefecture::parse(&current.prefecture).map_err(|_| {
+        ApiError::Internal(anyhow::anyhow!(
+            "company {} has a bad prefecture",
+            current.id
+        ))
+    })?;
+    changes.check_against(
+        CurrentDetails {
+            prefecture,
+            employees: current.employees,
+            total_employees: current.total_employees,
+        },
+        "",
+    )
+}
+
+/// Adds the changed fields Japanese forms ask for (reading, address, total head count) to
+/// `update`, noting each one's value before and after for the event.
+fn set_forms(
+    mut update: UpdateMany<company::Entity>,
+    changes: &CompanyChanges,
+    current: &company::Model,
+    before: &mut Map<String, Value>,
+    after: &mut Map<String, Value>,
+) -> UpdateMany<company::Entity> {
+    use company::Column as C;
+    if let Some(kana) = &changes.name_kana {
+        let reading = kana.as_ref().map(|k| k.as_str().to_owned());
+        update = update.col_expr(C::NameKana, Expr::value(reading.clone()));
+        before.insert("name_kana".into(), json!(current.name_kana));
+        after.insert("name_kana".into(), json!(reading));
+    }
+    if let Some(address) = &changes.address {
+        let parts = AddressColumns::of(address.as_ref().map(|(a, _)| a));
+        update = update
+            .col_expr(C::PostalCode, Expr::value(parts.postal_code.clone()))
+            .col_expr(C::City, Expr::value(parts.city.clone()))
+            .col_expr(C::Street, Expr::value(parts.street.clone()))
+            .col_expr(C::Building, Expr::value(parts.building.clone()));
+        before.insert(
+            "address".into(),
+            json!({"postal_code": current.postal_code, "city": current.city,
+                   "street": current.street, "building": current.building}),
+        );
+        after.insert(
+            "address".into(),
+            json!({"postal_code": parts.postal_code, "city": parts.city,
+                   "street": parts.street, "building": parts.building}),
+        );
+    }
+    if let Some(total) = changes.total_employees {
+        let count = total.map(Employees::count);
+        update = update.col_expr(C::TotalEmployees, Expr::value(count));
+        before.insert("total_employees".into(), json!(current.total_employees));
+        after.insert("total_employees".into(), json!(count));
+    }
+    update
 }
 
 /// Applies `changes` to the record when it is still at `expected_version` (412 otherwise),
@@ -124,6 +282,7 @@ pub async fn update(
         )));
     }
     let expected_version = current.version;
+    check_record(&changes, &current)?;
     let mut update = company::Entity::update_many()
         .col_expr(C::Version, Expr::col(C::Version).add(1))
         .col_expr(C::UpdatedAt, Expr::value(Utc::now().trunc_subsecs(6)))
@@ -161,6 +320,7 @@ pub async fn update(
         before.insert("capital_jpy".into(), json!(current.capital_jpy));
         after.insert("capital_jpy".into(), json!(yen));
     }
+    update = set_forms(update, &changes, &current, &mut before, &mut after);
     let result = match update.exec(&tx).await {
         Ok(result) => result,
         Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {

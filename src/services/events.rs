@@ -88,8 +88,8 @@ pub async fn record_all(
 ) -> Result<(), ApiError> {
     let now = Utc::now();
     // The center's first action on a case is its first contact (a service level); the
-    // filing itself counts only for cases the center took by phone, web or e-mail, which
-    // are marked when created.
+    // filing itself counts only for cases the center took by phone, at its desk, on the web
+    // or by e-mail, which are marked when created.
     let by_center = policy::acts_for_center(actor.role);
     let first_action = events
         .iter()

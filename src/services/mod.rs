@@ -19,6 +19,7 @@ pub mod routing;
 pub mod routing_models;
 pub mod sessions;
 pub mod settings;
+pub mod surveys;
 pub mod tickets;
 pub mod versioned;
 pub mod webhook_delivery;

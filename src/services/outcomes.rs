@@ -1,5 +1,5 @@
 //! Outcomes: recording what came of a case resolves it and frees its manager's place.
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, sea_query::OnConflict};
 use serde_json::json;
 use uuid::Uuid;
@@ -9,6 +9,7 @@ use crate::{
     db::begin_write,
     domain::{
         consulting::{Measure, OutcomeResult},
+        survey::SurveyAnswers,
         ticket_status::{TicketStatus, Transition, apply},
     },
     entities::{outcome, ticket},
@@ -18,6 +19,7 @@ use crate::{
         Workflow,
         capacity::{self, HandOffTrigger},
         events::{self, types},
+        surveys,
         tickets::{self, Ticket, illegal_move},
     },
 };
@@ -35,6 +37,9 @@ pub struct NewOutcome {
     pub satisfaction: Option<i16>,
     /// Summary.
     pub summary: Option<String>,
+    /// The company's survey answers when the recorder has them (a paper form, a call), with
+    /// when they were given; `None` leaves any answers already recorded as they are.
+    pub survey: Option<(SurveyAnswers, DateTime<Utc>)>,
 }
 
 /// Records (or replaces) the outcome of a case; the case becomes `resolved`. The first
@@ -63,6 +68,13 @@ pub async fn record(
     if let Some(manager_id) = freed {
         capacity::free(&tx, manager_id).await?;
     }
+    if let Some((answers, _)) = &new.survey {
+        surveys::fits(
+            surveys::had_onsite_session(&tx, ticket_id).await?,
+            answers,
+            "survey.will_consider_introduction",
+        )?;
+    }
     let now = Utc::now();
     VersionedUpdate::<ticket::Entity>::of(ticket_id, current.row.version)
         .set(ticket::Column::Status, to.as_str())
@@ -79,6 +91,11 @@ pub async fn record(
         manager_id: Set(current.row.manager_id),
         recorded_by: Set(actor.client_id.clone()),
         recorded_at: Set(now),
+        // An outcome replaced keeps its answers (they are not in the update below).
+        survey_purpose_achieved: Set(None),
+        survey_satisfied: Set(None),
+        survey_will_consider: Set(None),
+        survey_responded_at: Set(None),
     };
     outcome::Entity::insert(row)
         .on_conflict(
@@ -97,6 +114,9 @@ pub async fn record(
         )
         .exec_without_returning(&tx)
         .await?;
+    if let Some((answers, responded_at)) = &new.survey {
+        surveys::write_answers(&tx, ticket_id, answers, *responded_at).await?;
+    }
     let mut recorded = vec![(
         types::OUTCOME_RECORDED,
         json!({

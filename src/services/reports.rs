@@ -23,7 +23,8 @@ pub enum GroupBy {
     Track,
     /// The company's prefecture.
     Prefecture,
-    /// The filing partner (`null` for cases the center took by phone, web or e-mail).
+    /// The filing partner (`null` for cases the center took by phone, at its desk, on
+    /// the web or by e-mail).
     Partner,
     /// The Japan calendar month of receipt, `YYYY-MM`.
     Month,
@@ -31,17 +32,24 @@ pub enum GroupBy {
     Industry,
     /// The case's manager (`null` when none is assigned).
     Manager,
+    /// How the case reached the center (`partner`, `phone`, `walk_in`, `web`, `email`).
+    Channel,
+    /// The municipality of the company's address, as `<prefecture code>:<city>` (a city name
+    /// can recur in another prefecture); `null` for cases without an address.
+    City,
 }
 
 impl GroupBy {
     /// Every grouping, for messages and documentation.
-    pub const ALL: [GroupBy; 6] = [
+    pub const ALL: [GroupBy; 8] = [
         GroupBy::Track,
         GroupBy::Prefecture,
         GroupBy::Partner,
         GroupBy::Month,
         GroupBy::Industry,
         GroupBy::Manager,
+        GroupBy::Channel,
+        GroupBy::City,
     ];
 
     /// The query-string name.
@@ -53,6 +61,8 @@ impl GroupBy {
             GroupBy::Month => "month",
             GroupBy::Industry => "industry",
             GroupBy::Manager => "manager",
+            GroupBy::Channel => "channel",
+            GroupBy::City => "city",
         }
     }
 
@@ -80,6 +90,10 @@ impl GroupBy {
             GroupBy::Partner => "t.partner_id",
             GroupBy::Industry => "t.industry",
             GroupBy::Manager => "t.manager_id",
+            GroupBy::Channel => "t.channel",
+            // The one grouping by an expression: cities are few per report, and a name alone
+            // would join 府中市 of Tokyo and of Hiroshima. NULL (no address) stays NULL.
+            GroupBy::City => "t.prefecture || ':' || t.company_city",
             // By day of receipt; the days are folded into months as the rows are read.
             GroupBy::Month => "t.received_on",
         }
@@ -116,6 +130,17 @@ pub struct Measures {
     pub median_business_days_to_assign: Option<f64>,
     /// Mean satisfaction of the outcomes that have one.
     pub avg_satisfaction: Option<f64>,
+    /// Outcomes whose survey was answered.
+    pub survey_responses: i64,
+    /// Of those, answers that the purpose was achieved.
+    pub survey_purpose_achieved: i64,
+    /// Of those, answers of satisfaction with the response.
+    pub survey_satisfied: i64,
+    /// Answers where "will you consider introducing telework" was asked (after an on-site
+    /// session).
+    pub survey_will_consider_asked: i64,
+    /// Of those, yes.
+    pub survey_will_consider: i64,
 }
 
 /// The period and grouping of a report.
@@ -151,7 +176,13 @@ const COUNTS: &str = "COUNT(*) AS received, \
      SUM(CASE WHEN t.first_contact_met IS NOT NULL AND t.assignment_met IS NOT NULL \
               THEN 1 ELSE 0 END) AS sla_decided, \
      SUM(CASE WHEN t.first_contact_met AND t.assignment_met THEN 1 ELSE 0 END) AS sla_met, \
-     SUM(o.satisfaction) AS satisfaction_sum, COUNT(o.satisfaction) AS satisfaction_count";
+     SUM(o.satisfaction) AS satisfaction_sum, COUNT(o.satisfaction) AS satisfaction_count, \
+     SUM(CASE WHEN o.survey_responded_at IS NOT NULL THEN 1 ELSE 0 END) AS survey_responses, \
+     SUM(CASE WHEN o.survey_purpose_achieved THEN 1 ELSE 0 END) AS survey_purpose_achieved, \
+     SUM(CASE WHEN o.survey_satisfied THEN 1 ELSE 0 END) AS survey_satisfied, \
+     SUM(CASE WHEN o.survey_will_consider IS NOT NULL THEN 1 ELSE 0 END) \
+         AS survey_will_consider_asked, \
+     SUM(CASE WHEN o.survey_will_consider THEN 1 ELSE 0 END) AS survey_will_consider";
 
 /// Counts of one group, with the running sums that become averages and medians.
 #[derive(Debug, Default)]
@@ -176,6 +207,11 @@ impl Tally {
         self.measures.sla_met += count("sla_met")?;
         self.satisfaction_sum += count("satisfaction_sum")?;
         self.satisfaction_count += count("satisfaction_count")?;
+        self.measures.survey_responses += count("survey_responses")?;
+        self.measures.survey_purpose_achieved += count("survey_purpose_achieved")?;
+        self.measures.survey_satisfied += count("survey_satisfied")?;
+        self.measures.survey_will_consider_asked += count("survey_will_consider_asked")?;
+        self.measures.survey_will_consider += count("survey_will_consider")?;
         if let Some(days) = row.try_get::<Option<i32>>("", "days")? {
             self.days.push((i64::from(days), received));
         }
@@ -191,6 +227,12 @@ impl Tally {
         self.measures.sla_met += other.measures.sla_met;
         self.satisfaction_sum += other.satisfaction_sum;
         self.satisfaction_count += other.satisfaction_count;
+        let (mine, theirs) = (&mut self.measures, &other.measures);
+        mine.survey_responses += theirs.survey_responses;
+        mine.survey_purpose_achieved += theirs.survey_purpose_achieved;
+        mine.survey_satisfied += theirs.survey_satisfied;
+        mine.survey_will_consider_asked += theirs.survey_will_consider_asked;
+        mine.survey_will_consider += theirs.survey_will_consider;
         self.days.extend_from_slice(&other.days);
     }
 

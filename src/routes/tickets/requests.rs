@@ -9,11 +9,13 @@ use crate::{
     auth::{Role, policy},
     classifier::MAX_TEXT_CHARS,
     domain::{
+        address::{Address, parse_city, prefecture_agrees},
         case::{Channel, PreferredMode, Visibility},
         company_size::{CapitalJpy, Employees},
         corporate_number::CorporateNumber,
         holidays::check_known_date,
         industry::Industry,
+        kana::NameKana,
         limits::{NAME_MAX_CHARS, PERSON_NAME_MAX_CHARS, SEARCH_MAX_CHARS, SUBJECT_MAX_CHARS},
         prefecture::Prefecture,
         ticket_status::{TicketStatus, TransitionTarget},
@@ -22,11 +24,12 @@ use crate::{
     },
     error::{ApiError, FieldErrors},
     routes::{
-        companies::CompanyChangesInput,
+        companies::{AddressInput, CompanyChangesInput},
         fields::{check_email, check_text},
     },
     services::{
         self,
+        companies::total_below_regular,
         tickets::{Contact, NewCompany, NewTicket, TicketChanges, TicketFilter},
     },
 };
@@ -52,6 +55,17 @@ pub struct CompanyInput {
     /// Capital in yen (0 or more).
     #[schema(example = 10000000)]
     pub capital_jpy: Option<i64>,
+    /// The name's reading (フリガナ): full-width katakana, the long-vowel mark ー and spaces
+    /// (half- or full-width, answered as single full-width spaces); half-width katakana are
+    /// converted to full width, voiced marks included (ｶﾞ → ガ). Up to 200 characters.
+    #[schema(example = "カブシキガイシャ サンプルセイサクショ", max_length = 200)]
+    pub name_kana: Option<String>,
+    /// The head-office address in the parts Japanese forms ask for.
+    pub address: Option<AddressInput>,
+    /// Total head count (0 or more, at least `employees`): everyone, where `employees` are
+    /// the regular employees (常時雇用する従業員) the SME definition counts.
+    #[schema(example = 60)]
+    pub total_employees: Option<i64>,
 }
 
 /// The company's contact person (personal data: never shown to analysts).
@@ -98,7 +112,8 @@ pub struct CreateTicketRequest {
     /// `online`, `onsite` or `either` (default).
     #[schema(value_type = Option<PreferredMode>)]
     pub preferred_mode: Option<String>,
-    /// Coordinators: `phone`, `web` or `email` (required). Partners: omit (always `partner`).
+    /// Coordinators: `phone`, `walk_in` (the center's desk, 窓口), `web` or `email`
+    /// (required). Partners: omit (always `partner`).
     #[schema(value_type = Option<Channel>)]
     pub channel: Option<String>,
 }
@@ -216,8 +231,47 @@ pub(super) fn parse_contact(
     Contact { name, email, phone }
 }
 
+/// The company's fields Japanese forms ask for: the reading, the address (whose prefecture,
+/// when it states one, must be the company's) and the total head count (at least the
+/// regular `employees`).
+fn parse_forms(
+    errors: &mut FieldErrors,
+    company: &mut CompanyInput,
+    prefecture: Option<Prefecture>,
+    employees: Option<Employees>,
+) -> (Option<NameKana>, Option<Address>, Option<Employees>) {
+    let name_kana = company
+        .name_kana
+        .as_deref()
+        .and_then(|raw| errors.check("company.name_kana", NameKana::parse(raw)));
+    let address = company
+        .address
+        .take()
+        .and_then(|input| input.parse(errors, "company.address"));
+    if let (Some((_, Some(stated))), Some(prefecture)) = (&address, prefecture) {
+        errors.check(
+            "company.address.prefecture",
+            prefecture_agrees(*stated, prefecture),
+        );
+    }
+    let total_employees = company
+        .total_employees
+        .and_then(|n| errors.check("company.total_employees", Employees::parse(n)));
+    if let Some(message) = total_below_regular(
+        employees.map(Employees::count),
+        total_employees.map(Employees::count),
+    ) {
+        errors.add("company.total_employees", message);
+    }
+    (
+        name_kana,
+        address.map(|(address, _)| address),
+        total_employees,
+    )
+}
+
 impl CreateTicketRequest {
-    pub(super) fn parse(self, role: Role) -> Result<NewTicket, ApiError> {
+    pub(super) fn parse(mut self, role: Role) -> Result<NewTicket, ApiError> {
         let mut errors = FieldErrors::new();
         let company_name = check_text(
             &mut errors,
@@ -246,6 +300,8 @@ impl CreateTicketRequest {
             .company
             .capital_jpy
             .and_then(|n| errors.check("company.capital_jpy", CapitalJpy::parse(n)));
+        let (name_kana, address, total_employees) =
+            parse_forms(&mut errors, &mut self.company, prefecture, employees);
         let contact = parse_contact(&mut errors, "contact", self.contact);
         let subject = check_text(&mut errors, "subject", &self.subject, SUBJECT_MAX_CHARS);
         let description = check_text(
@@ -272,14 +328,14 @@ impl CreateTicketRequest {
                 None
             }
             (false, None) => {
-                errors.add("channel", "is required: phone, web or email");
+                errors.add("channel", "is required: phone, walk_in, web or email");
                 None
             }
             (false, Some(raw)) => match Channel::parse(raw) {
                 Ok(Channel::Partner) => {
                     errors.add(
                         "channel",
-                        "only partner clients file partner cases; use phone, web or email",
+                        "only partner clients file partner cases; use phone, walk_in, web or email",
                     );
                     None
                 }
@@ -296,6 +352,9 @@ impl CreateTicketRequest {
                     industry,
                     employees,
                     capital_jpy,
+                    name_kana,
+                    address,
+                    total_employees,
                 },
                 contact,
                 subject,
@@ -367,6 +426,11 @@ pub struct TicketQuery {
     pub track: Option<String>,
     /// Company prefecture (code or name).
     pub prefecture: Option<String>,
+    /// The municipality (市区町村) of the company's address, exactly as the cases show it
+    /// (`千代田区`); cases without an address never match. Combine with `prefecture` where a
+    /// name is used in more than one (府中市).
+    #[param(max_length = 50, example = "千代田区")]
+    pub city: Option<String>,
     /// Filing partner.
     pub partner_id: Option<Uuid>,
     /// Assigned manager.
@@ -417,6 +481,10 @@ impl TicketQuery {
                 .map(services::tickets::jst_day_start),
             q: self.q.clone(),
             sla_breached: self.sla_breached,
+            city: self
+                .city
+                .as_deref()
+                .and_then(|c| errors.check("city", parse_city(c))),
         };
         for (field, date) in [
             ("created_from", self.created_from),

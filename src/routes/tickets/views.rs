@@ -19,8 +19,8 @@ use crate::{
     },
     entities::{comment, event, outcome},
     error::ApiError,
-    routes::companies::CompanyRecordView,
-    services::{self, tickets::Ticket},
+    routes::companies::{AddressView, CompanyRecordView},
+    services::{self, companies::AddressColumns, tickets::Ticket},
 };
 /// The company as the case's filer gave it (every case keeps its own; see `company_record`
 /// for the shared record).
@@ -40,6 +40,15 @@ pub struct CompanyView {
     pub employees: Option<i64>,
     /// Capital in yen.
     pub capital_jpy: Option<i64>,
+    /// The name's reading (フリガナ, full-width katakana).
+    #[schema(example = "カブシキガイシャ　サンプルセイサクショ")]
+    pub name_kana: Option<String>,
+    /// The head-office address (null when none was given).
+    pub address: Option<AddressView>,
+    /// Total head count (regular employees are `employees`, the figure the SME definition
+    /// counts).
+    #[schema(example = 60)]
+    pub total_employees: Option<i64>,
     /// SME under the SME Basic Act (null when the figures do not tell).
     pub is_sme: Option<bool>,
     /// Small enterprise (小規模企業者).
@@ -52,7 +61,8 @@ pub struct CompanyView {
 pub struct SlaView {
     /// Last day for the center's first contact (moved by holds).
     pub first_contact_due: NaiveDate,
-    /// When the center first acted on the case (for phone, web and e-mail cases: on receipt).
+    /// When the center first acted on the case (for phone, walk-in, web and e-mail cases: on
+    /// receipt).
     pub first_contact_at: Option<DateTime<Utc>>,
     /// `true` in time, `false` late, `null` not yet.
     pub first_contact_met: Option<bool>,
@@ -111,7 +121,7 @@ pub struct TicketView {
     /// (`POST /v1/tickets/{id}/links`) or dismissed the suggestion
     /// (`POST /v1/tickets/{id}/links/dismissal`).
     pub suggested_link: bool,
-    /// The filing partner (null for phone, web and e-mail cases).
+    /// The filing partner (null for phone, walk-in, web and e-mail cases).
     pub partner_id: Option<Uuid>,
     /// How the case arrived.
     pub channel: Channel,
@@ -183,6 +193,23 @@ pub struct OutcomeView {
     pub manager_id: Option<Uuid>,
     /// When it was recorded.
     pub recorded_at: DateTime<Utc>,
+    /// The company's survey answers (null until answered); seen by whoever sees the outcome.
+    pub survey: Option<SurveyView>,
+}
+
+/// The company's answers to the ministries' survey.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"purpose_achieved": true, "satisfied": true,
+    "will_consider_introduction": null, "responded_at": "2026-12-10T01:02:03Z"}))]
+pub struct SurveyView {
+    /// 相談の目的が達成できた.
+    pub purpose_achieved: bool,
+    /// 対応に満足した.
+    pub satisfied: bool,
+    /// テレワーク導入を積極的に検討する (null: not asked, the case had no on-site session).
+    pub will_consider_introduction: Option<bool>,
+    /// When the company answered.
+    pub responded_at: DateTime<Utc>,
 }
 
 impl OutcomeView {
@@ -201,6 +228,20 @@ impl OutcomeView {
             summary: row.summary,
             manager_id: row.manager_id,
             recorded_at: row.recorded_at,
+            survey: match (
+                row.survey_responded_at,
+                row.survey_purpose_achieved,
+                row.survey_satisfied,
+            ) {
+                (Some(responded_at), Some(purpose_achieved), Some(satisfied)) => Some(SurveyView {
+                    purpose_achieved,
+                    satisfied,
+                    will_consider_introduction: row.survey_will_consider,
+                    responded_at,
+                }),
+                (None, _, _) => None,
+                _ => return Err(corrupt()),
+            },
         })
     }
 }
@@ -250,6 +291,17 @@ impl TicketView {
                 industry: ticket.row.industry.map(|i| i.code().to_owned()),
                 employees: ticket.row.company_employees,
                 capital_jpy: ticket.row.company_capital_jpy,
+                name_kana: ticket.row.company_name_kana,
+                address: AddressView::of(
+                    prefecture,
+                    AddressColumns {
+                        postal_code: ticket.row.company_postal_code,
+                        city: ticket.row.company_city,
+                        street: ticket.row.company_street,
+                        building: ticket.row.company_building,
+                    },
+                ),
+                total_employees: ticket.row.company_total_employees,
                 is_sme: size.is_sme,
                 is_small: size.is_small,
             },

@@ -19,15 +19,17 @@ use super::{
 use crate::services::idempotency::{Create, Made};
 use crate::{
     auth::{Actor, policy::sees_company_records},
-    classifier::RoutingInput,
+    classifier::{RoutingDecision, RoutingInput},
     db::Writes,
     domain::{
+        address::Address,
         business_days::jst_date,
         case::{Channel, PreferredMode},
         company_size::{CapitalJpy, Employees},
         corporate_number::CorporateNumber,
         fiscal_year::{FiscalYear, TicketReference},
         industry::Industry,
+        kana::NameKana,
         prefecture::Prefecture,
         text::case_search_text as searchable,
         ticket_status::TicketStatus,
@@ -40,8 +42,13 @@ use crate::{
     },
     error::ApiError,
     services::{
-        Workflow, companies::company_name_key, events, events::types, idempotency::Opening,
-        routing::RoutingEngine, webhooks::Audience,
+        Workflow,
+        companies::{AddressColumns, company_name_key},
+        events,
+        events::types,
+        idempotency::Opening,
+        routing::RoutingEngine,
+        webhooks::Audience,
     },
 };
 
@@ -72,6 +79,12 @@ pub struct NewCompany {
     pub employees: Option<Employees>,
     /// Capital.
     pub capital_jpy: Option<CapitalJpy>,
+    /// The name's reading (フリガナ).
+    pub name_kana: Option<NameKana>,
+    /// The head-office address (its prefecture checked to be the company's).
+    pub address: Option<Address>,
+    /// Total head count (at least `employees`).
+    pub total_employees: Option<Employees>,
 }
 
 /// The contact person.
@@ -153,6 +166,7 @@ fn company_upsert(
 ) -> InsertStatement {
     use company::Column as C;
     let key = company_name_key(&new.name);
+    let address = AddressColumns::of(new.address.as_ref());
     let corporate_number = new.corporate_number.as_ref().map(|n| n.as_str().to_owned());
     let mut identity = match corporate_number {
         Some(_) => OnConflict::column(C::CorporateNumber)
@@ -174,6 +188,12 @@ fn company_upsert(
         industry: Set(new.industry.map(|i| i.code().to_owned())),
         employees: Set(new.employees.map(Employees::count)),
         capital_jpy: Set(new.capital_jpy.map(CapitalJpy::yen)),
+        name_kana: Set(new.name_kana.as_ref().map(|k| k.as_str().to_owned())),
+        postal_code: Set(address.postal_code),
+        city: Set(address.city),
+        street: Set(address.street),
+        building: Set(address.building),
+        total_employees: Set(new.total_employees.map(Employees::count)),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -233,13 +253,12 @@ pub async fn create(
     } else {
         (TicketStatus::Received, None)
     };
-    let calendar = &workflow.calendar;
-    let levels = workflow.service_levels;
-    let received = jst_date(now);
+    let (calendar, levels, received) = (&workflow.calendar, workflow.service_levels, jst_date(now));
     let center_filed = new.channel != Channel::Partner;
     // A partner files for its partner; the center files for no partner.
     let partner_id = actor.partner_id;
     let reference_text = reference.to_string();
+    let address = AddressColumns::of(new.company.address.as_ref());
     let search_text = searchable(
         &new.subject,
         &new.description,
@@ -280,7 +299,8 @@ pub async fn create(
         assigned_at: None,
         first_contact_due: Some(calendar.add_business_days(received, levels.first_contact_days)),
         assignment_due: Some(calendar.add_business_days(received, levels.assignment_days)),
-        // A case the center takes by phone, web or e-mail is in contact from the start.
+        // A case the center takes by phone, at its desk, on the web or by e-mail is in contact
+        // from the start.
         first_contact_at: center_filed.then_some(now),
         first_contact_met: center_filed.then_some(true),
         first_assigned_at: None,
@@ -297,14 +317,14 @@ pub async fn create(
         link_dismissed_at: None,
         merged_into: None,
         merged_at: None,
+        company_name_kana: new.company.name_kana.map(NameKana::into_inner),
+        company_postal_code: address.postal_code,
+        company_city: address.city,
+        company_street: address.street,
+        company_building: address.building,
+        company_total_employees: new.company.total_employees.map(Employees::count),
     };
-    let mut filed = vec![(
-        types::TICKET_CREATED,
-        json!({"reference": row.reference, "channel": row.channel, "status": row.status}),
-    )];
-    if apply_now {
-        filed.push((types::TICKET_ROUTED, routed_data(&decision, None)));
-    }
+    let filed = filed_events(&row, apply_now.then_some(&decision));
     let mut writes = Writes::new();
     writes.push(
         ticket::Entity::insert(ticket::ActiveModel::from(row.clone()).reset_all()).into_query(),
@@ -325,6 +345,21 @@ pub async fn create(
         },
         writes,
     })
+}
+
+/// The events of a filing: `ticket.created`, and `ticket.routed` when the decision applied.
+fn filed_events(
+    row: &ticket::Model,
+    applied: Option<&RoutingDecision>,
+) -> Vec<(&'static str, serde_json::Value)> {
+    let mut filed = vec![(
+        types::TICKET_CREATED,
+        json!({"reference": row.reference, "channel": row.channel, "status": row.status}),
+    )];
+    if let Some(decision) = applied {
+        filed.push((types::TICKET_ROUTED, routed_data(decision, None)));
+    }
+    filed
 }
 
 /// A case being filed, under the idempotency protocol: its opening is the company upsert (sent

@@ -24,7 +24,7 @@ use crate::{
     services::{
         Workflow,
         capacity::{self, HandOffTrigger},
-        companies::CompanyChanges,
+        companies::{AddressColumns, CompanyChanges, CurrentDetails},
         events,
         events::types,
         routing::RoutingEngine,
@@ -72,6 +72,16 @@ pub async fn update(
                 current.row.status
             ),
         ));
+    }
+    if let Some(company) = &changes.company {
+        company.check_against(
+            CurrentDetails {
+                prefecture: current.row.prefecture,
+                employees: current.row.company_employees,
+                total_employees: current.row.company_total_employees,
+            },
+            "company",
+        )?;
     }
     // The version read in this transaction: a write that commits in between is 412.
     let (update, changed) = edit(&current.row, &changes);
@@ -145,7 +155,26 @@ fn edit(
             .set_if(
                 T::CompanyCapitalJpy,
                 company.capital_jpy.map(|c| c.map(CapitalJpy::yen)),
+            )
+            .set_if(
+                T::CompanyNameKana,
+                company
+                    .name_kana
+                    .as_ref()
+                    .map(|k| k.as_ref().map(|k| k.as_str().to_owned())),
+            )
+            .set_if(
+                T::CompanyTotalEmployees,
+                company.total_employees.map(|e| e.map(Employees::count)),
             );
+        if let Some(address) = &company.address {
+            let parts = AddressColumns::of(address.as_ref().map(|(a, _)| a));
+            update = update
+                .set(T::CompanyPostalCode, parts.postal_code)
+                .set(T::CompanyCity, parts.city)
+                .set(T::CompanyStreet, parts.street)
+                .set(T::CompanyBuilding, parts.building);
+        }
     }
     let changed = [
         ("subject", changes.subject.is_some()),

@@ -40,6 +40,8 @@ pub struct TicketFilter {
     pub q: Option<String>,
     /// Breached a service level (true) or not (false), as of today in Japan.
     pub sla_breached: Option<bool>,
+    /// The municipality of the company's address.
+    pub city: Option<String>,
 }
 
 /// The start of a Japan calendar day, as an instant.
@@ -52,6 +54,14 @@ pub fn jst_day_start(date: NaiveDate) -> DateTime<Utc> {
 /// by the `tickets_search_bigrams` index on PostgreSQL (see the migration that made it).
 const BIGRAM_CANDIDATES: &str = "onestop_bigrams(search_text) @> onestop_bigrams($1)";
 
+/// The `?city=` filter: the municipality of the case's company address.
+fn city_condition(filter: &TicketFilter) -> Option<sea_orm::sea_query::SimpleExpr> {
+    filter
+        .city
+        .as_deref()
+        .map(|city| ticket::Column::CompanyCity.eq(city))
+}
+
 /// One page of the cases the actor may see, oldest first.
 pub async fn list(
     db: &impl ConnectionTrait,
@@ -59,7 +69,7 @@ pub async fn list(
     filter: &TicketFilter,
     page: &PageRequest,
 ) -> Result<(Vec<Ticket>, Option<String>), ApiError> {
-    let mut condition = in_scope(actor.scope());
+    let mut condition = in_scope(actor.scope()).add_option(city_condition(filter));
     if let Some(status) = filter.status {
         condition = condition.add(ticket::Column::Status.eq(status.as_str()));
     }
