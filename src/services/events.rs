@@ -116,6 +116,52 @@ pub async fn record_all(
     Ok(())
 }
 
+/// Keys of event data a partner may read, in the case's events and in its webhook
+/// deliveries; the rest (reasons, internal comment ids, routing internals) stays with the
+/// center.
+const PARTNER_SAFE_KEYS: &[&str] = &[
+    "reference",
+    "channel",
+    "status",
+    "from",
+    "to",
+    "track",
+    "fields",
+    // A linked twin is the partner's own case too.
+    "linked_ticket_id",
+    "linked_reference",
+    // A merge names the other case only when the case's filer may see it (see
+    // services::tickets::merge), so these are safe as stored.
+    "side",
+    "merged_by_center",
+    "merged_into",
+    "merged_into_reference",
+    "merged_from",
+    "merged_from_reference",
+];
+
+/// Whether a partner hears of an event of type `event_type` with `data` at all: a comment
+/// the center keeps internal is the center's alone.
+pub fn partner_may_see(event_type: &str, data: &Value) -> bool {
+    event_type != types::COMMENT_ADDED
+        || data.get("visibility").and_then(Value::as_str) == Some("partner")
+}
+
+/// What a partner reads of an event's `data`: its partner-safe keys only.
+pub fn partner_data(data: &Value) -> Value {
+    Value::Object(
+        data.as_object()
+            .map(|object| {
+                object
+                    .iter()
+                    .filter(|(key, _)| PARTNER_SAFE_KEYS.contains(&key.as_str()))
+                    .map(|(key, value)| (key.clone(), value.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    )
+}
+
 /// The insert of `events` and the enqueueing of their webhook deliveries (the outbox), as
 /// writes to make together in the transaction of the change that caused them.
 pub fn writes(
@@ -135,7 +181,9 @@ pub fn writes(
         .collect();
     let outbox = webhooks::enqueue_statement(
         audience,
-        events.iter().map(|(id, event_type, _)| (*id, *event_type)),
+        events
+            .iter()
+            .map(|(id, event_type, data)| (*id, *event_type, partner_may_see(event_type, data))),
         now,
     )?;
     let rows = events

@@ -34,8 +34,11 @@ use crate::{
     config::Settings,
     db::begin_write,
     domain::webhook_destination::refuse_resolved,
-    entities::{event, stored::Json, webhook_attempt, webhook_delivery, webhook_subscription},
-    services::webhooks::{self, SECRET_PREFIX, check_destination, status},
+    entities::{event, webhook_attempt, webhook_delivery, webhook_subscription},
+    services::{
+        events,
+        webhooks::{self, SECRET_PREFIX, check_destination, status},
+    },
 };
 
 /// How often an idle worker looks for due deliveries.
@@ -268,7 +271,8 @@ impl Worker {
                 Ok(destination) => destination,
                 Err(message) => return failed(format!("destination refused: url {message}")),
             };
-        let body = match payload(event) {
+        // A partner's subscription reads what the partner reads of the case's events.
+        let body = match payload(event, subscription.partner_id.is_some()) {
             Ok(body) => body,
             Err(error) => return failed(format!("the event could not be encoded: {error}")),
         };
@@ -434,13 +438,19 @@ fn due_deliveries(now: chrono::DateTime<Utc>) -> sea_orm::Select<webhook_deliver
 }
 
 /// The body of every attempt to deliver `event`: `{"type", "timestamp", "data"}`, where
-/// `data` holds `event_id`, `ticket_id`, `actor_role` and the event's own details.
-pub fn payload(event: &event::Model) -> Result<Vec<u8>, serde_json::Error> {
+/// `data` holds `event_id`, `ticket_id`, `actor_role` and the event's own details; for a
+/// partner's subscription (`for_partner`), only the details a partner may read.
+pub fn payload(event: &event::Model, for_partner: bool) -> Result<Vec<u8>, serde_json::Error> {
     let mut data = Map::new();
     data.insert("event_id".into(), json!(event.id));
     data.insert("ticket_id".into(), json!(event.ticket_id));
     data.insert("actor_role".into(), json!(event.actor_role));
-    if let Json(Value::Object(details)) = &event.data {
+    let details = if for_partner {
+        events::partner_data(&event.data.0)
+    } else {
+        event.data.0.clone()
+    };
+    if let Value::Object(details) = &details {
         for (key, value) in details {
             data.entry(key.clone()).or_insert_with(|| value.clone());
         }
@@ -521,7 +531,7 @@ impl reqwest::dns::Resolve for PublicResolver {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::Role;
+    use crate::{auth::Role, entities::stored::Json};
 
     #[test]
     fn the_claim_skips_rows_other_instances_hold_on_postgresql() {
@@ -616,8 +626,8 @@ mod tests {
             created_at: Utc::now(),
             feed_seq: None,
         };
-        let first = payload(&event).unwrap();
-        assert_eq!(first, payload(&event).unwrap());
+        let first = payload(&event, false).unwrap();
+        assert_eq!(first, payload(&event, false).unwrap());
         let value: Value = serde_json::from_slice(&first).unwrap();
         assert_eq!(value["type"], "ticket.created");
         assert_eq!(value["data"]["event_id"], json!(event.id));

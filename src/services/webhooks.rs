@@ -145,17 +145,19 @@ pub enum Audience {
 /// `UNION ALL`. The events are given as values, not read back, so the statement can run
 /// beside the insert of the events themselves (see [`crate::db::Writes`]). Deliveries are
 /// keyed by (subscription, event), so nothing is generated in SQL and the statement reads the
-/// same on every backend. `None` when there are no events.
+/// same on every backend. `None` when there are no events. An event given with `false`
+/// (one a partner may not hear of, see [`crate::services::events::partner_may_see`]) goes to
+/// the center's subscriptions only.
 pub fn enqueue_statement<'a>(
     audience: Audience,
-    events: impl IntoIterator<Item = (Uuid, &'a str)>,
+    events: impl IntoIterator<Item = (Uuid, &'a str, bool)>,
     now: DateTime<Utc>,
 ) -> Result<Option<InsertStatement>, ApiError> {
     use webhook_subscription::Column as S;
     let subscriptions = webhook_subscription::Entity;
     let center = Expr::col((subscriptions, S::PartnerId)).is_null();
     let audience = match audience {
-        Audience::StoredCase(ticket_id) => Condition::any().add(center).add(
+        Audience::StoredCase(ticket_id) => Condition::any().add(center.clone()).add(
             Expr::col((subscriptions, S::PartnerId)).in_subquery(
                 Query::select()
                     .column(ticket::Column::PartnerId)
@@ -164,13 +166,18 @@ pub fn enqueue_statement<'a>(
                     .to_owned(),
             ),
         ),
-        Audience::Partner(None) => Condition::any().add(center),
+        Audience::Partner(None) => Condition::any().add(center.clone()),
         Audience::Partner(Some(partner_id)) => Condition::any()
-            .add(center)
+            .add(center.clone())
             .add(Expr::col((subscriptions, S::PartnerId)).eq(partner_id)),
     };
     let mut union: Option<sea_orm::sea_query::SelectStatement> = None;
-    for (event_id, event_type) in events {
+    for (event_id, event_type, partner_may_see) in events {
+        let audience = if partner_may_see {
+            audience.clone()
+        } else {
+            Condition::any().add(center.clone())
+        };
         let wants_type = Condition::any()
             .add(Expr::col((subscriptions, S::EventTypes)).eq(""))
             .add(Expr::col((subscriptions, S::EventTypes)).like(
@@ -188,7 +195,7 @@ pub fn enqueue_statement<'a>(
             .from(subscriptions)
             .and_where(Expr::col((subscriptions, S::Active)).eq(true))
             .cond_where(wants_type)
-            .cond_where(audience.clone())
+            .cond_where(audience)
             .to_owned();
         union = Some(match union {
             None => select,
@@ -467,8 +474,8 @@ mod tests {
         let statement = enqueue_statement(
             Audience::StoredCase(ticket_id),
             [
-                (Uuid::now_v7(), "ticket.created"),
-                (Uuid::now_v7(), "ticket.status_changed"),
+                (Uuid::now_v7(), "ticket.created", true),
+                (Uuid::now_v7(), "ticket.status_changed", true),
             ],
             Utc::now(),
         )

@@ -879,3 +879,86 @@ async fn each_role_lists_reads_and_deletes_only_the_webhook_subscriptions_it_own
         .unwrap();
     assert!(listed["items"].as_array().unwrap().is_empty(), "{listed}");
 }
+
+#[tokio::test]
+async fn a_partners_subscription_reads_what_the_partner_reads_no_internal_comment_and_no_reason() {
+    let app = spawn_app_with(fast_webhooks).await;
+    let partner = app.token_with_role(Role::Partner).await;
+    let coordinator = app.token_with_role(Role::Coordinator).await;
+    let admin = app.admin_token().await;
+    let partner_receiver = Receiver::start(&[]).await;
+    let center_receiver = Receiver::start(&[]).await;
+    let partner_subscription = subscribe(&app, &partner, &partner_receiver.url, &[]).await;
+    let center_subscription = subscribe(&app, &admin, &center_receiver.url, &[]).await;
+    let case = file_case(&app, &partner, "株式会社ウェブフック").await;
+    let routed = app
+        .post_json(
+            &format!("/v1/tickets/{case}/routing"),
+            &coordinator,
+            &json!({"track": "labor", "reason": "社内メモ: 先方の担当者は難しい方"}),
+        )
+        .await;
+    assert_eq!(routed.status().as_u16(), 200);
+    let comments = format!("/v1/tickets/{case}/comments");
+    for visibility in ["internal", "partner"] {
+        let made = app
+            .post_json(
+                &comments,
+                &coordinator,
+                &json!({"body": format!("{visibility} のコメント"), "visibility": visibility}),
+            )
+            .await;
+        assert_eq!(made.status().as_u16(), 201);
+    }
+
+    let center = center_receiver
+        .wait_for_requests(settled_deliveries(&app, &admin, &center_subscription).await.len())
+        .await;
+    let to_partner = partner_receiver
+        .wait_for_requests(
+            settled_deliveries(&app, &partner, &partner_subscription)
+                .await
+                .len(),
+        )
+        .await;
+    let types = |requests: &[Received]| -> Vec<String> {
+        let mut types: Vec<String> = requests
+            .iter()
+            .map(|r| r.json()["type"].as_str().unwrap().to_owned())
+            .collect();
+        types.sort();
+        types
+    };
+    let comment_count = |requests: &[Received]| {
+        types(requests)
+            .iter()
+            .filter(|t| t.as_str() == "comment.added")
+            .count()
+    };
+    assert_eq!(comment_count(&center), 2, "the center hears of both comments");
+    assert_eq!(
+        comment_count(&to_partner),
+        1,
+        "the partner hears of the shared comment only: {:?}",
+        types(&to_partner)
+    );
+    assert!(
+        center.iter().any(|r| r.json()["data"].get("reason").is_some()),
+        "the center reads the coordinator's reason"
+    );
+    for request in &to_partner {
+        let body = request.json();
+        assert!(
+            body["data"].get("reason").is_none() && body["data"].get("visibility").is_none(),
+            "a partner's delivery carries only partner-safe details: {body}"
+        );
+        assert_eq!(body["data"]["ticket_id"], case.as_str());
+    }
+    assert!(
+        to_partner
+            .iter()
+            .any(|r| r.json()["type"] != "comment.added" && r.json()["type"] != "ticket.created"),
+        "the partner still hears of the routing: {:?}",
+        types(&to_partner)
+    );
+}

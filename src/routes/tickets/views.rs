@@ -399,49 +399,13 @@ pub struct EventView {
     pub created_at: DateTime<Utc>,
 }
 
-/// Keys of event data a partner may read; the rest (reasons, internal comment ids, routing
-/// internals) stays with the center.
-const PARTNER_SAFE_KEYS: &[&str] = &[
-    "reference",
-    "channel",
-    "status",
-    "from",
-    "to",
-    "track",
-    "fields",
-    // A linked twin is the partner's own case too.
-    "linked_ticket_id",
-    "linked_reference",
-    // A merge names the other case only when the case's filer may see it (see
-    // services::tickets::merge), so these are safe as stored.
-    "side",
-    "merged_by_center",
-    "merged_into",
-    "merged_into_reference",
-    "merged_from",
-    "merged_from_reference",
-];
-
 pub(super) fn event_view(model: event::Model, partner_view: bool) -> Option<EventView> {
     let data = model.data.0;
-    if partner_view
-        && model.event_type == services::events::types::COMMENT_ADDED
-        && data.get("visibility").and_then(|v| v.as_str()) != Some("partner")
-    {
+    if partner_view && !services::events::partner_may_see(&model.event_type, &data) {
         return None;
     }
     let data = if partner_view {
-        let safe: serde_json::Map<String, serde_json::Value> = data
-            .as_object()
-            .map(|object| {
-                object
-                    .iter()
-                    .filter(|(key, _)| PARTNER_SAFE_KEYS.contains(&key.as_str()))
-                    .map(|(key, value)| (key.clone(), value.clone()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        serde_json::Value::Object(safe)
+        services::events::partner_data(&data)
     } else {
         data
     };
