@@ -41,7 +41,7 @@ INSERT INTO tickets (id, reference, fiscal_year, sequence, channel, partner_id, 
     contact_name, contact_email, contact_phone, subject, description, topics, preferred_mode, status, held_from,
     track, routing, manager_id, version, created_at, updated_at, first_contact_due, assignment_due,
     first_contact_at, first_contact_met, first_assigned_at, assignment_met, paused_business_days,
-    business_days_to_assign, received_on)
+    business_days_to_assign, received_on, company_city)
   SELECT gen_random_uuid(), 'B-' || g, 2026, g, CASE WHEN g % 10 = 0 THEN 'phone' ELSE 'partner' END,
     CASE WHEN g % 10 = 0 THEN NULL ELSE (SELECT id FROM p WHERE p.n = (g % 20) + 1) END,
     (SELECT id FROM companies LIMIT 1), lpad(((g % 47) + 1)::text, 2, '0'), chr(65 + (g % 20)),
@@ -52,7 +52,8 @@ INSERT INTO tickets (id, reference, fiscal_year, sequence, channel, partner_id, 
     timestamptz '2026-04-01 00:00+09' + (g % 365) * interval '1 day' + (g % 86400) * interval '1 second',
     now(), DATE '2026-04-03' + (g % 365), DATE '2026-04-08' + (g % 365),
     now(), g % 7 <> 0, CASE WHEN g % 10 < 7 THEN now() END, CASE WHEN g % 10 < 7 THEN g % 9 <> 0 END, 0,
-    CASE WHEN g % 10 < 7 THEN g % 11 END, DATE '2026-04-01' + (g % 365)
+    CASE WHEN g % 10 < 7 THEN g % 11 END, DATE '2026-04-01' + (g % 365),
+    CASE WHEN g % 4 = 0 THEN NULL ELSE '第' || (g % 30) || '市' END
   FROM generate_series(1, $CASES) AS g;
 INSERT INTO outcomes (ticket_id, result, measures, teleworkers, satisfaction, summary, manager_id, recorded_by, recorded_at)
   SELECT id, (ARRAY['introduced','planned','not_introduced','referred','withdrawn'])[1 + (sequence % 5)::int], '[]',
@@ -67,12 +68,39 @@ for _ in $(seq 1 50); do curl -fs "$BASE/readyz" >/dev/null && break; sleep 0.2;
 token=$(curl -fs "$BASE/v1/auth/token" -H 'content-type: application/json' \
   -d "{\"client_id\":\"$(echo "$analyst" | json "['client_id']")\",\"client_secret\":\"$(echo "$analyst" | json "['client_secret']")\"}" | json "['access_token']")
 
-echo "== GET /v1/reports/summary?fiscal_year=2026 over $CASES cases (seconds: median and max of 5)"
-for group_by in track prefecture partner month industry manager; do
+# The service's own statement (services/reports.rs), run by psql for the raw-SQL baseline.
+counts="COUNT(*), SUM(CASE WHEN t.first_assigned_at IS NOT NULL THEN 1 ELSE 0 END),
+  SUM(CASE WHEN o.ticket_id IS NOT NULL THEN 1 ELSE 0 END), SUM(CASE WHEN o.result = 'introduced' THEN 1 ELSE 0 END),
+  SUM(CASE WHEN t.first_contact_met IS NOT NULL AND t.assignment_met IS NOT NULL THEN 1 ELSE 0 END),
+  SUM(CASE WHEN t.first_contact_met AND t.assignment_met THEN 1 ELSE 0 END), SUM(o.satisfaction), COUNT(o.satisfaction),
+  SUM(CASE WHEN o.survey_responded_at IS NOT NULL THEN 1 ELSE 0 END), SUM(CASE WHEN o.survey_purpose_achieved THEN 1 ELSE 0 END),
+  SUM(CASE WHEN o.survey_satisfied THEN 1 ELSE 0 END), SUM(CASE WHEN o.survey_will_consider IS NOT NULL THEN 1 ELSE 0 END),
+  SUM(CASE WHEN o.survey_will_consider THEN 1 ELSE 0 END)"
+column_of() {
+  case "$1" in
+    track) echo t.track ;; prefecture) echo t.prefecture ;; partner) echo t.partner_id ;;
+    industry) echo t.industry ;; manager) echo t.manager_id ;; channel) echo t.channel ;;
+    city) echo "t.prefecture || ':' || t.company_city" ;; month) echo t.received_on ;;
+  esac
+}
+
+echo "== GET /v1/reports/summary?fiscal_year=2026 over $CASES cases (seconds: median and max of 5),"
+echo "   beside the same statement in psql (\\timing, median of 5) and the ratio service/raw"
+for group_by in track prefecture partner month industry manager channel city; do
   url="$BASE/v1/reports/summary?fiscal_year=2026&group_by=$group_by"
   received=$(curl -fs "$url" -H "authorization: Bearer $token" | json "['totals']['received']")
   times=$(for _ in 1 2 3 4 5; do curl -fs -o /dev/null -w '%{time_total}\n' "$url" -H "authorization: Bearer $token"; done | sort -n)
-  echo "$group_by: received=$received median=$(echo "$times" | sed -n 3p) max=$(echo "$times" | tail -n1)"
+  service=$(echo "$times" | sed -n 3p)
+  group=$(column_of "$group_by")
+  raw_ms=$(for _ in 1 2 3 4 5; do
+      psql "$DB_URL" -qAt -c '\timing on' -c "SELECT $group AS grp, t.business_days_to_assign, $counts
+        FROM tickets t LEFT JOIN outcomes o ON o.ticket_id = t.id
+        WHERE t.created_at >= timestamptz '2026-04-01 00:00+09' AND t.created_at < timestamptz '2027-04-01 00:00+09'
+          AND t.status <> 'merged'
+        GROUP BY $group, t.business_days_to_assign" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'
+    done | sort -n | sed -n 3p)
+  ratio=$(python3 -c "print(f'{$service / ($raw_ms / 1000):.2f}')")
+  echo "$group_by: received=$received median=$service max=$(echo "$times" | tail -n1) raw_sql=$(python3 -c "print(f'{$raw_ms / 1000:.3f}')") ratio=$ratio"
 done
 url="$BASE/v1/reports/summary?fiscal_year=2026&group_by=prefecture"
 csv_time=$(curl -fs -o /dev/null -w '%{time_total}' "$url" -H "authorization: Bearer $token" -H 'accept: text/csv')

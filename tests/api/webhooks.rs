@@ -912,7 +912,11 @@ async fn a_partners_subscription_reads_what_the_partner_reads_no_internal_commen
     }
 
     let center = center_receiver
-        .wait_for_requests(settled_deliveries(&app, &admin, &center_subscription).await.len())
+        .wait_for_requests(
+            settled_deliveries(&app, &admin, &center_subscription)
+                .await
+                .len(),
+        )
         .await;
     let to_partner = partner_receiver
         .wait_for_requests(
@@ -935,7 +939,11 @@ async fn a_partners_subscription_reads_what_the_partner_reads_no_internal_commen
             .filter(|t| t.as_str() == "comment.added")
             .count()
     };
-    assert_eq!(comment_count(&center), 2, "the center hears of both comments");
+    assert_eq!(
+        comment_count(&center),
+        2,
+        "the center hears of both comments"
+    );
     assert_eq!(
         comment_count(&to_partner),
         1,
@@ -943,7 +951,9 @@ async fn a_partners_subscription_reads_what_the_partner_reads_no_internal_commen
         types(&to_partner)
     );
     assert!(
-        center.iter().any(|r| r.json()["data"].get("reason").is_some()),
+        center
+            .iter()
+            .any(|r| r.json()["data"].get("reason").is_some()),
         "the center reads the coordinator's reason"
     );
     for request in &to_partner {
