@@ -53,11 +53,11 @@ psql "$DB_URL" -qc "
 psql "$DB_URL" -qc "
   INSERT INTO tickets (id, reference, fiscal_year, sequence, channel, partner_id, company_id, prefecture, industry,
     contact_name, contact_email, contact_phone, subject, description, topics, preferred_mode, status, held_from,
-    track, routing, manager_id, version, created_at, updated_at)
+    track, routing, manager_id, version, created_at, updated_at, first_contact_due, assignment_due, received_on)
   SELECT gen_random_uuid(), 'SEED-' || g, 9001, g, 'phone', NULL, (SELECT id FROM companies LIMIT 1),
     lpad(((g % 47) + 1)::text, 2, '0'), 'E', '試験', 'seed@example.jp', NULL, '就業規則の相談 ' || g, 'シード',
     '[\"labor.work_rules\"]', CASE g % 3 WHEN 0 THEN 'online' WHEN 1 THEN 'onsite' ELSE 'either' END,
-    'triaged', NULL, 'labor', NULL, NULL, 1, now(), now()
+    'triaged', NULL, 'labor', NULL, NULL, 1, now(), now(), current_date + 2, current_date + 5, current_date
   FROM generate_series(1, $CASES) AS g"
 psql "$DB_URL" -qc "ANALYZE"
 
