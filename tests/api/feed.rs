@@ -23,7 +23,12 @@ fn intake(n: usize) -> Value {
 }
 
 /// Reads one page; returns its events and `next_after`.
-async fn read_page(app: &TestApp, token: &str, after: i64, limit: u64) -> (Vec<Value>, i64) {
+pub(crate) async fn read_page(
+    app: &TestApp,
+    token: &str,
+    after: i64,
+    limit: u64,
+) -> (Vec<Value>, i64) {
     let response = app
         .get(&format!("/v1/events?after={after}&limit={limit}"), token)
         .await;

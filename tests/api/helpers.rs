@@ -511,3 +511,38 @@ pub fn error_fields(problem: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// Debian's Chromium, which `.ci/run` installs for the browser tests.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// The flags every browser test starts Chromium with: headless as root (CI runs as root, where
+/// Chromium's sandbox cannot start), no calls to Google's services, and no host but the
+/// service's address resolved.
+pub const CHROMIUM_HEADLESS_ARGS: [&str; 9] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+];
+
+/// Whether Chromium is here to run `what`. Without it the test is skipped with a notice,
+/// unless `ONESTOP_REQUIRE_CHROMIUM=1` (set by `.ci/run`), which makes its absence a failure.
+pub fn chromium_available(what: &str) -> bool {
+    if std::path::Path::new(CHROMIUM).exists() {
+        return true;
+    }
+    assert!(
+        std::env::var("ONESTOP_REQUIRE_CHROMIUM").as_deref() != Ok("1"),
+        "ONESTOP_REQUIRE_CHROMIUM=1 but {CHROMIUM} is missing: apt-get install -y chromium"
+    );
+    eprintln!(
+        "notice: {CHROMIUM} is not installed, so {what} was not done in a browser \
+         (apt-get install -y chromium; ONESTOP_REQUIRE_CHROMIUM=1 makes this a failure)"
+    );
+    false
+}

@@ -8,6 +8,7 @@ use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 
 use crate::{
+    feed::read_page,
     helpers::{TestApp, assert_problem, spawn_app_on},
     own_cluster::OwnCluster,
 };
@@ -214,20 +215,15 @@ async fn the_feed_read_from_the_replica_is_gapless_while_writers_file_cases() {
     let mut quiet_pages_after_writers = 0;
     while quiet_pages_after_writers < 20 {
         let writers_done = writers.iter().all(|writer| writer.is_finished());
-        let response = app
-            .get(&format!("/v1/events?after={after}&limit=5"), &analyst)
-            .await;
-        assert_eq!(response.status().as_u16(), 200);
-        let page: Value = response.json().await.unwrap();
-        let items = page["items"].as_array().unwrap();
-        for item in items {
+        let (items, next) = read_page(&app, &analyst, after, 5).await;
+        for item in &items {
             positions.push(item["seq"].as_i64().unwrap());
             assert!(
                 ids.insert(item["id"].as_str().unwrap().to_owned()),
                 "an event seen twice: {item}"
             );
         }
-        after = page["next_after"].as_i64().unwrap();
+        after = next;
         if writers_done && items.is_empty() {
             let on_primary = event::Entity::find().count(&app.db).await.unwrap() as usize;
             if ids.len() == on_primary {

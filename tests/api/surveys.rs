@@ -12,10 +12,10 @@ use tokio::{
     process::{Child, ChildStdin, ChildStdout, Command},
 };
 
-use crate::helpers::{TestApp, assert_problem, error_fields, spawn_app, spawn_app_with};
-
-/// Debian's Chromium, which .ci/run installs.
-const CHROMIUM: &str = "/usr/bin/chromium";
+use crate::helpers::{
+    CHROMIUM, CHROMIUM_HEADLESS_ARGS, TestApp, assert_problem, chromium_available, error_fields,
+    spawn_app, spawn_app_with,
+};
 
 /// Distinct session start times, so one manager's sessions never overlap.
 static NEXT_SLOT: AtomicU32 = AtomicU32::new(0);
@@ -716,19 +716,8 @@ impl Browser {
             .arg("-c")
             .arg(r#"exec "$0" "$@" 3<&0 4>&1 0</dev/null 1>/dev/null"#)
             .arg(CHROMIUM)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                "--window-size=1000,2000",
-                "--remote-debugging-pipe",
-            ])
+            .args(CHROMIUM_HEADLESS_ARGS)
+            .args(["--window-size=1000,2000", "--remote-debugging-pipe"])
             .arg(format!("--user-data-dir={}", profile.display()))
             .arg("about:blank")
             .stdin(Stdio::piped())
@@ -852,14 +841,7 @@ impl Browser {
 
 #[tokio::test]
 async fn a_company_fills_and_sends_the_html_form_in_headless_chromium_with_javascript_off() {
-    if !Path::new(CHROMIUM).exists() {
-        assert!(
-            std::env::var("ONESTOP_REQUIRE_CHROMIUM").as_deref() != Ok("1"),
-            "ONESTOP_REQUIRE_CHROMIUM=1 but {CHROMIUM} is missing: apt-get install -y chromium"
-        );
-        eprintln!(
-            "notice: {CHROMIUM} is not installed, so the survey form was not sent in a browser"
-        );
+    if !chromium_available("sending the survey form") {
         return;
     }
     let app = spawn_app().await;
