@@ -10,6 +10,7 @@
 //! - a database that cannot be reached becomes `ApiError::Unavailable` (503) through
 //!   `From<DbErr>`; any other database failure is `ApiError::Internal` (500) and only its
 //!   log line carries the cause, never the response.
+use crate::domain::wire::wire_enum;
 use actix_web::{
     HttpResponse, ResponseError,
     http::{StatusCode, header},
@@ -83,42 +84,24 @@ pub struct UnavailableProblem {
     pub cause: UnavailableCause,
 }
 
-/// The `error` codes of RFC 6749 §5.2 the token endpoint answers with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OAuthErrorCode {
-    /// 400: a parameter is missing, repeated or unreadable, or two client authentication
-    /// methods were used at once.
-    InvalidRequest,
-    /// 401: the client is unknown, its secret is wrong, it is revoked, or it sent no
-    /// credentials or an unsupported authentication scheme.
-    InvalidClient,
-    /// 400: the grant type is not `client_credentials`.
-    UnsupportedGrantType,
-    /// 429: too many failed authentications for this client or address; retry after
-    /// `Retry-After` seconds. §5.2 has no code for this; `temporarily_unavailable` is the
-    /// registered code (RFC 6749 §4.1.2.1) that tells a client to try again later without
-    /// suggesting its credentials are wrong, and oauthlib and authlib both know it.
-    TemporarilyUnavailable,
-}
-
-impl OAuthErrorCode {
-    /// The code as sent in `error`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::InvalidRequest => "invalid_request",
-            Self::InvalidClient => "invalid_client",
-            Self::UnsupportedGrantType => "unsupported_grant_type",
-            Self::TemporarilyUnavailable => "temporarily_unavailable",
-        }
+wire_enum!(
+    /// The `error` codes of RFC 6749 §5.2 the token endpoint answers with.
+    OAuthErrorCode {
+        /// 400: a parameter is missing, repeated or unreadable, or two client authentication
+        /// methods were used at once.
+        InvalidRequest => "invalid_request",
+        /// 401: the client is unknown, its secret is wrong, it is revoked, or it sent no
+        /// credentials or an unsupported authentication scheme.
+        InvalidClient => "invalid_client",
+        /// 400: the grant type is not `client_credentials`.
+        UnsupportedGrantType => "unsupported_grant_type",
+        /// 429: too many failed authentications for this client or address; retry after
+        /// `Retry-After` seconds. §5.2 has no code for this; `temporarily_unavailable` is the
+        /// registered code (RFC 6749 §4.1.2.1) that tells a client to try again later without
+        /// suggesting its credentials are wrong, and oauthlib and authlib both know it.
+        TemporarilyUnavailable => "temporarily_unavailable",
     }
-}
-
-impl std::fmt::Display for OAuthErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+);
 
 /// The body of a token endpoint error: a problem+json object that also carries the RFC 6749
 /// §5.2 members, so OAuth client libraries and problem+json readers both understand it.

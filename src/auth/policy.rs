@@ -1,7 +1,6 @@
 //! Roles and the one table that says which role may do what. Handlers name an [`Action`];
 //! nothing else in the service compares roles.
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use crate::domain::wire::wire_enum;
 use uuid::Uuid;
 
 use crate::domain::{
@@ -9,61 +8,21 @@ use crate::domain::{
     ticket_status::{TicketStatus, TransitionTarget},
 };
 
-/// The role of an API client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// A partner body's system: files and follows its own cases.
-    Partner,
-    /// Center staff: sees everything, routes, assigns, keeps the roster and rules.
-    Coordinator,
-    /// A telework manager: works the cases assigned to them.
-    Manager,
-    /// A reporting integration: aggregates and the event feed, never contact details.
-    Analyst,
-    /// An operator: partners, clients and keys.
-    Admin,
-}
-
-impl Role {
-    /// Every role, in the order the documentation lists them.
-    pub const ALL: [Role; 5] = [
-        Role::Partner,
-        Role::Coordinator,
-        Role::Manager,
-        Role::Analyst,
-        Role::Admin,
-    ];
-
-    /// The wire name (`partner`, `coordinator`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Partner => "partner",
-            Role::Coordinator => "coordinator",
-            Role::Manager => "manager",
-            Role::Analyst => "analyst",
-            Role::Admin => "admin",
-        }
+wire_enum!(
+    /// The role of an API client.
+    Role {
+        /// A partner body's system: files and follows its own cases.
+        Partner => "partner",
+        /// Center staff: sees everything, routes, assigns, keeps the roster and rules.
+        Coordinator => "coordinator",
+        /// A telework manager: works the cases assigned to them.
+        Manager => "manager",
+        /// A reporting integration: aggregates and the event feed, never contact details.
+        Analyst => "analyst",
+        /// An operator: partners, clients and keys.
+        Admin => "admin",
     }
-
-    /// Parses a wire name.
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|role| role.as_str() == raw)
-            .ok_or_else(|| {
-                format!(
-                    "must be one of partner, coordinator, manager, analyst, admin (got {raw:?})"
-                )
-            })
-    }
-}
-
-impl std::fmt::Display for Role {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+);
 
 /// Something a client may ask to do. Reads and writes of one resource are separate actions
 /// because their roles differ.

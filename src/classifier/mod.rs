@@ -24,6 +24,7 @@ pub mod normalize;
 pub mod payment;
 pub mod rules;
 
+use crate::domain::wire::wire_enum;
 use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
@@ -43,33 +44,33 @@ pub use rules::{DefaultRulesError, IndustryRule, PhraseRule, RuleSet, Thresholds
 /// How many model n-grams an explanation lists; more would bury the rule signals.
 const MODEL_SIGNALS: usize = 5;
 
-/// How a routing decision was reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[schema(example = "rules")]
-pub enum RoutingMethod {
-    /// The rule set's phrases, topics and industry hints decided.
-    Rules,
-    /// The rules were not decisive; the statistical model decided (rule evidence included).
-    Model,
-    /// A coordinator set the track.
-    Manual,
-}
+wire_enum!(
+    /// How a routing decision was reached.
+    #[schema(example = "rules")]
+    RoutingMethod {
+        /// The rule set's phrases, topics and industry hints decided.
+        Rules => "rules",
+        /// The rules were not decisive; the statistical model decided (rule evidence included).
+        Model => "model",
+        /// A coordinator set the track.
+        Manual => "manual",
+    }
+);
 
-/// What kind of evidence a [`Signal`] is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[schema(example = "phrase")]
-pub enum SignalKind {
-    /// A rule-set phrase found in the subject or description.
-    Phrase,
-    /// A topic code given with the case.
-    Topic,
-    /// The company's industry.
-    Industry,
-    /// A character n-gram the statistical model weighed.
-    Model,
-}
+wire_enum!(
+    /// What kind of evidence a [`Signal`] is.
+    #[schema(example = "phrase")]
+    SignalKind {
+        /// A rule-set phrase found in the subject or description.
+        Phrase => "phrase",
+        /// A topic code given with the case.
+        Topic => "topic",
+        /// The company's industry.
+        Industry => "industry",
+        /// A character n-gram the statistical model weighed.
+        Model => "model",
+    }
+);
 
 /// One piece of evidence behind a decision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -20,8 +20,8 @@
 //! at once, so the capacity check that counts is the database's conditional update when the
 //! assignment is written.
 
+use crate::domain::wire::wire_enum;
 use std::cmp::Ordering;
-use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -73,31 +73,24 @@ pub struct CaseNeeds {
     pub case_id: Uuid,
 }
 
-/// Why a manager cannot take a case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Ineligibility {
-    /// The manager is not active.
-    Inactive,
-    /// The manager does not cover the case's track.
-    OffTrack,
-    /// The manager's active cases have reached their capacity.
-    AtCapacity,
-    /// The manager cannot reach the company the way it wants: not on site in its prefecture
-    /// when the visit is on site, not online when consulting is online, neither when either
-    /// will do.
-    CannotServePrefecture,
-}
+wire_enum!(
+    /// Why a manager cannot take a case.
+    #[derive(PartialOrd, Ord)]
+    Ineligibility {
+        /// The manager is not active.
+        Inactive => "inactive",
+        /// The manager does not cover the case's track.
+        OffTrack => "off_track",
+        /// The manager's active cases have reached their capacity.
+        AtCapacity => "at_capacity",
+        /// The manager cannot reach the company the way it wants: not on site in its prefecture
+        /// when the visit is on site, not online when consulting is online, neither when either
+        /// will do.
+        CannotServePrefecture => "cannot_serve_prefecture",
+    }
+);
 
 impl Ineligibility {
-    /// Every reason, in the order they are listed.
-    pub const ALL: [Ineligibility; 4] = [
-        Ineligibility::Inactive,
-        Ineligibility::OffTrack,
-        Ineligibility::AtCapacity,
-        Ineligibility::CannotServePrefecture,
-    ];
-
     /// A short English explanation, for a coordinator reading why nobody was chosen.
     pub const fn message(self) -> &'static str {
         match self {
@@ -111,26 +104,21 @@ impl Ineligibility {
     }
 }
 
-impl fmt::Display for Ineligibility {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.message())
+wire_enum!(
+    /// How near a manager is to the company, nearest first.
+    ///
+    /// Only on-site reach counts: a manager who lists prefectures but does not visit is online
+    /// only, because nearness matters for the visits they would make.
+    #[derive(PartialOrd, Ord)]
+    Proximity {
+        /// The manager visits the company's prefecture.
+        SamePrefecture => "same_prefecture",
+        /// The manager visits another prefecture of the company's region.
+        SameRegion => "same_region",
+        /// The manager visits nowhere in the company's region; they reach it online.
+        OnlineOnly => "online_only",
     }
-}
-
-/// How near a manager is to the company, nearest first.
-///
-/// Only on-site reach counts: a manager who lists prefectures but does not visit is online
-/// only, because nearness matters for the visits they would make.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Proximity {
-    /// The manager visits the company's prefecture.
-    SamePrefecture,
-    /// The manager visits another prefecture of the company's region.
-    SameRegion,
-    /// The manager visits nowhere in the company's region; they reach it online.
-    OnlineOnly,
-}
+);
 
 /// The parts of a candidate's score, in the order they decide the ranking.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

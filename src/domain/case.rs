@@ -1,41 +1,7 @@
 //! Small vocabularies of a case: how it reached the center, how consulting should happen,
 //! and who may read a comment.
 
-macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $wire:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name {
-            $($(#[$vmeta])* $variant),+
-        }
-
-        impl $name {
-            /// Every value.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The wire name.
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $wire),+
-                }
-            }
-
-            /// Parses a wire name, naming the accepted ones when it fails.
-            pub fn parse(raw: &str) -> Result<Self, String> {
-                Self::ALL
-                    .iter()
-                    .copied()
-                    .find(|value| value.as_str() == raw)
-                    .ok_or_else(|| {
-                        let names: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
-                        format!("must be one of {} (got {raw:?})", names.join(", "))
-                    })
-            }
-        }
-    };
-}
-pub(crate) use wire_enum;
+use super::wire::wire_enum;
 
 wire_enum!(
     /// How a case reached the center.

@@ -8,7 +8,7 @@
 //!   entitlement, cancelled and no-show ones do not (the program pays for consulting given).
 use chrono::{DateTime, Duration, Utc};
 
-use crate::domain::case::wire_enum;
+use crate::domain::wire::wire_enum;
 
 /// Shortest session that can be booked, in minutes.
 pub const MIN_SESSION_MINUTES: i64 = 15;

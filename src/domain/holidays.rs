@@ -23,6 +23,7 @@
 //! Exact for 2000 onward as far as the Act stands today. Years before 2000 get the same
 //! rules (not the historical ones): no case of this service is that old.
 
+use crate::domain::wire::wire_enum;
 use std::ops::RangeInclusive;
 
 use chrono::{Datelike, NaiveDate, Weekday};
@@ -50,17 +51,17 @@ pub fn check_known_date(date: NaiveDate) -> Result<NaiveDate, String> {
     }
 }
 
-/// What makes a day a holiday.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum HolidayKind {
-    /// A national holiday (国民の祝日), or a day a special law made a holiday.
-    National,
-    /// A substitute holiday (振替休日) for a national holiday on a Sunday.
-    Substitute,
-    /// A citizens' holiday (国民の休日) between two national holidays.
-    Citizens,
-}
+wire_enum!(
+    /// What makes a day a holiday.
+    HolidayKind {
+        /// A national holiday (国民の祝日), or a day a special law made a holiday.
+        National => "national",
+        /// A substitute holiday (振替休日) for a national holiday on a Sunday.
+        Substitute => "substitute",
+        /// A citizens' holiday (国民の休日) between two national holidays.
+        Citizens => "citizens",
+    }
+);
 
 /// One holiday.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]

@@ -30,6 +30,7 @@
 //! (rubber products ≤900 employees, software and information processing ¥300M/300, inns
 //! ≤200 employees) are not part of the 基本法 definition the product uses.
 
+use crate::domain::wire::wire_enum;
 use std::fmt;
 use std::str::FromStr;
 
@@ -299,33 +300,24 @@ impl From<Industry> for String {
     }
 }
 
-/// An industry category of the SME Basic Act (中小企業基本法 第2条第1項), which sets the
-/// size limits.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum SmeCategory {
-    /// 製造業・建設業・運輸業その他の業種: manufacturing, construction, transport and every
-    /// industry not named below.
-    ManufacturingAndOthers,
-    /// 卸売業: wholesale.
-    Wholesale,
-    /// 小売業: retail, including eating and drinking places.
-    Retail,
-    /// サービス業: services.
-    Services,
-}
+wire_enum!(
+    /// An industry category of the SME Basic Act (中小企業基本法 第2条第1項), which sets the
+    /// size limits.
+    #[derive(PartialOrd, Ord)]
+    SmeCategory {
+        /// 製造業・建設業・運輸業その他の業種: manufacturing, construction, transport and every
+        /// industry not named below.
+        ManufacturingAndOthers => "manufacturing_and_others",
+        /// 卸売業: wholesale.
+        Wholesale => "wholesale",
+        /// サービス業: services.
+        Services => "services",
+        /// 小売業: retail, including eating and drinking places.
+        Retail => "retail",
+    }
+);
 
 impl SmeCategory {
-    /// Every category, in the order the Act lists them.
-    pub const ALL: [SmeCategory; 4] = [
-        SmeCategory::ManufacturingAndOthers,
-        SmeCategory::Wholesale,
-        SmeCategory::Services,
-        SmeCategory::Retail,
-    ];
-
     /// The Japanese label, e.g. `"卸売業"`.
     pub const fn label_ja(self) -> &'static str {
         match self {

@@ -21,5 +21,6 @@ pub mod ticket_status;
 pub mod topic;
 pub mod track;
 pub mod webhook_destination;
+pub mod wire;
 
 pub mod text;

@@ -1,5 +1,5 @@
 //! The kinds of partner bodies that hand cases to the center.
-use super::case::wire_enum;
+use super::wire::wire_enum;
 
 wire_enum!(
     /// What kind of body a partner is.
@@ -23,7 +23,7 @@ mod tests {
 
     #[test]
     fn kinds_parse_from_their_wire_names_only() {
-        for &kind in PartnerKind::ALL {
+        for kind in PartnerKind::ALL {
             assert_eq!(PartnerKind::parse(kind.as_str()), Ok(kind));
         }
         for bad in ["", "Chamber_of_commerce", "chamber"] {

@@ -8,6 +8,7 @@
 //! the sender should fix rather than have us guess. Output is always the two-digit code, with
 //! the names available beside it.
 
+use crate::domain::wire::wire_enum;
 use std::fmt;
 use std::str::FromStr;
 
@@ -229,43 +230,30 @@ impl From<Prefecture> for String {
     }
 }
 
-/// The eight regions used to judge how near a manager is to a company.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Region {
-    /// 北海道 (01).
-    Hokkaido,
-    /// 東北 (02–07).
-    Tohoku,
-    /// 関東 (08–14).
-    Kanto,
-    /// 中部 (15–23).
-    Chubu,
-    /// 近畿 (24–30).
-    Kinki,
-    /// 中国 (31–35).
-    Chugoku,
-    /// 四国 (36–39).
-    Shikoku,
-    /// 九州・沖縄 (40–47).
-    KyushuOkinawa,
-}
+wire_enum!(
+    /// The eight regions used to judge how near a manager is to a company.
+    #[derive(PartialOrd, Ord)]
+    Region {
+        /// 北海道 (01).
+        Hokkaido => "hokkaido",
+        /// 東北 (02–07).
+        Tohoku => "tohoku",
+        /// 関東 (08–14).
+        Kanto => "kanto",
+        /// 中部 (15–23).
+        Chubu => "chubu",
+        /// 近畿 (24–30).
+        Kinki => "kinki",
+        /// 中国 (31–35).
+        Chugoku => "chugoku",
+        /// 四国 (36–39).
+        Shikoku => "shikoku",
+        /// 九州・沖縄 (40–47).
+        KyushuOkinawa => "kyushu_okinawa",
+    }
+);
 
 impl Region {
-    /// Every region, north to south.
-    pub const ALL: [Region; 8] = [
-        Region::Hokkaido,
-        Region::Tohoku,
-        Region::Kanto,
-        Region::Chubu,
-        Region::Kinki,
-        Region::Chugoku,
-        Region::Shikoku,
-        Region::KyushuOkinawa,
-    ];
-
     /// The Japanese name, e.g. `"九州・沖縄"`.
     pub const fn name_ja(self) -> &'static str {
         match self {

@@ -2,6 +2,7 @@
 //! giving one back, and handing a freed place to the oldest waiting case the manager can take.
 //! Below both the case services and the roster, so either can free a place without the two
 //! importing each other.
+use crate::domain::wire::wire_enum;
 use chrono::Utc;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -27,33 +28,21 @@ use crate::{
     },
 };
 
-/// What freed a manager's capacity, recorded with an automatic assignment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HandOffTrigger {
-    /// A case was released from the manager.
-    Release,
-    /// An outcome was recorded on one of the manager's cases.
-    Outcome,
-    /// One of the manager's cases was cancelled.
-    Cancellation,
-    /// The manager's capacity was raised, or the manager made active again.
-    CapacityRaised,
-    /// One of the manager's cases was merged into another case.
-    Merge,
-}
-
-impl HandOffTrigger {
-    /// The wire name, as recorded with the assignment.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HandOffTrigger::Release => "release",
-            HandOffTrigger::Outcome => "outcome",
-            HandOffTrigger::Cancellation => "cancellation",
-            HandOffTrigger::CapacityRaised => "capacity_raised",
-            HandOffTrigger::Merge => "merge",
-        }
+wire_enum!(
+    /// What freed a manager's capacity, recorded with an automatic assignment.
+    HandOffTrigger {
+        /// A case was released from the manager.
+        Release => "release",
+        /// An outcome was recorded on one of the manager's cases.
+        Outcome => "outcome",
+        /// One of the manager's cases was cancelled.
+        Cancellation => "cancellation",
+        /// The manager's capacity was raised, or the manager made active again.
+        CapacityRaised => "capacity_raised",
+        /// One of the manager's cases was merged into another case.
+        Merge => "merge",
     }
-}
+);
 
 /// What the ranking needs to know about a routed case; 409 when it is not routed yet.
 pub fn case_needs(ticket: &ticket::Model) -> Result<CaseNeeds, ApiError> {

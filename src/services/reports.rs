@@ -2,6 +2,7 @@
 //! judge the program by. Counted by the database in one pass over the period's cases, never
 //! by loading cases into memory: what comes back is one row per group and per number of
 //! business days to assignment.
+use crate::domain::wire::wire_enum;
 use chrono::NaiveDate;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
@@ -16,67 +17,31 @@ use crate::{
     services::tickets::jst_day_start,
 };
 
-/// What the rows are grouped by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GroupBy {
-    /// The track in force (`null` for cases not routed yet).
-    Track,
-    /// The company's prefecture.
-    Prefecture,
-    /// The filing partner (`null` for cases the center took by phone, at its desk, on
-    /// the web or by e-mail).
-    Partner,
-    /// The Japan calendar month of receipt, `YYYY-MM`.
-    Month,
-    /// The company's JSIC division (`null` when not given).
-    Industry,
-    /// The case's manager (`null` when none is assigned).
-    Manager,
-    /// How the case reached the center (`partner`, `phone`, `walk_in`, `web`, `email`).
-    Channel,
-    /// The municipality of the company's address, as `<prefecture code>:<city>` (a city name
-    /// can recur in another prefecture); `null` for cases without an address.
-    City,
-}
+wire_enum!(
+    /// What the rows are grouped by.
+    GroupBy {
+        /// The track in force (`null` for cases not routed yet).
+        Track => "track",
+        /// The company's prefecture.
+        Prefecture => "prefecture",
+        /// The filing partner (`null` for cases the center took by phone, at its desk, on
+        /// the web or by e-mail).
+        Partner => "partner",
+        /// The Japan calendar month of receipt, `YYYY-MM`.
+        Month => "month",
+        /// The company's JSIC division (`null` when not given).
+        Industry => "industry",
+        /// The case's manager (`null` when none is assigned).
+        Manager => "manager",
+        /// How the case reached the center (`partner`, `phone`, `walk_in`, `web`, `email`).
+        Channel => "channel",
+        /// The municipality of the company's address, as `<prefecture code>:<city>` (a city name
+        /// can recur in another prefecture); `null` for cases without an address.
+        City => "city",
+    }
+);
 
 impl GroupBy {
-    /// Every grouping, for messages and documentation.
-    pub const ALL: [GroupBy; 8] = [
-        GroupBy::Track,
-        GroupBy::Prefecture,
-        GroupBy::Partner,
-        GroupBy::Month,
-        GroupBy::Industry,
-        GroupBy::Manager,
-        GroupBy::Channel,
-        GroupBy::City,
-    ];
-
-    /// The query-string name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            GroupBy::Track => "track",
-            GroupBy::Prefecture => "prefecture",
-            GroupBy::Partner => "partner",
-            GroupBy::Month => "month",
-            GroupBy::Industry => "industry",
-            GroupBy::Manager => "manager",
-            GroupBy::Channel => "channel",
-            GroupBy::City => "city",
-        }
-    }
-
-    /// Parses the query-string name.
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|g| g.as_str() == raw)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Self::ALL.iter().map(|g| g.as_str()).collect();
-                format!("must be one of {}", names.join(", "))
-            })
-    }
-
     fn is_uuid(self) -> bool {
         matches!(self, GroupBy::Partner | GroupBy::Manager)
     }
