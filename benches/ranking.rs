@@ -9,9 +9,9 @@ use std::time::Instant;
 
 use chrono::{Duration, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
-use onestop::domain::assignment::{CaseNeeds, ManagerProfile, best, rank};
-use onestop::domain::case::PreferredMode;
+use onestop::domain::assignment::{ManagerProfile, TicketNeeds, best, rank};
 use onestop::domain::prefecture::Prefecture;
+use onestop::domain::ticket_fields::PreferredMode;
 use onestop::domain::topic::Topic;
 use onestop::domain::track::Track;
 use uuid::Uuid;
@@ -78,7 +78,7 @@ fn roster() -> Vec<ManagerProfile> {
 
 fn bench_rank(c: &mut Criterion) {
     let managers = roster();
-    let case = CaseNeeds {
+    let case = TicketNeeds {
         track: Track::Labor,
         topics: vec![
             Topic::LaborWorkingHours,

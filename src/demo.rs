@@ -10,12 +10,12 @@ use crate::{
     auth::{Actor, Role},
     db::begin_write,
     domain::{
-        case::{Channel, PreferredMode},
         company_size::{CapitalJpy, Employees},
         corporate_number::CorporateNumber,
         industry::Industry,
         partner_kind::PartnerKind,
         prefecture::Prefecture,
+        ticket_fields::{Channel, PreferredMode},
         topic::Topic,
         track::Track,
     },

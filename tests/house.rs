@@ -200,3 +200,38 @@ fn nothing_under_routes_names_the_database_layer() {
         "route modules that name sea_orm: {offenders:?}"
     );
 }
+
+/// Declarative tables that are long because the world is: every message's Japanese template.
+const LONG_TABLES: [&str; 1] = ["src/i18n/ja.rs"];
+
+/// The most lines of production code (what comes before a file's `#[cfg(test)]`) one file may
+/// hold: past it, a file does more than one job and wants splitting by job (issue #14).
+const MAX_PRODUCTION_LINES: usize = 600;
+
+#[test]
+fn no_file_of_production_code_is_over_six_hundred_lines() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    let offenders: Vec<String> = files
+        .iter()
+        .filter(|file| {
+            let relative = file
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            !LONG_TABLES.contains(&relative.as_str())
+        })
+        .filter_map(|file| {
+            let text = fs::read_to_string(file).unwrap();
+            let production = text.split("#[cfg(test)]").next().unwrap_or_default();
+            let lines = production.lines().count();
+            (lines > MAX_PRODUCTION_LINES).then(|| format!("{} ({lines})", file.display()))
+        })
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "files over {MAX_PRODUCTION_LINES} lines of production code: {offenders:?}"
+    );
+}

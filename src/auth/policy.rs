@@ -4,7 +4,7 @@ use crate::domain::wire::wire_enum;
 use uuid::Uuid;
 
 use crate::domain::{
-    case::Visibility,
+    ticket_fields::Visibility,
     ticket_status::{TicketStatus, TransitionTarget},
 };
 
@@ -45,7 +45,7 @@ pub enum Action {
     /// `POST /v1/routing/models` (train a version), `POST .../{version}/activate`.
     ManageRoutingModels,
     /// `POST /v1/tickets`.
-    FileCase,
+    FileTicket,
     /// `GET /v1/tickets`, `GET /v1/tickets/{id}`, `GET /v1/tickets/{id}/events` (which cases
     /// a client sees is decided per case: own, assigned or all).
     ReadCases,
@@ -115,7 +115,7 @@ pub fn roles_for(action: Action) -> &'static [Role] {
         Action::ReadRoutingRules | Action::WriteRoutingRules => &[Coordinator, Admin],
         Action::ReadRoutingModels | Action::ManageRoutingModels => &[Coordinator, Admin],
         Action::ClassifyCase | Action::RouteCase => &[Coordinator],
-        Action::FileCase | Action::EditCase | Action::TransitionCase => &[Partner, Coordinator],
+        Action::FileTicket | Action::EditCase | Action::TransitionCase => &[Partner, Coordinator],
         Action::ReadCases | Action::Comment => &[Partner, Coordinator, Manager, Admin],
         Action::ManageManagers => &[Coordinator, Admin],
         Action::ReadManagers => &[Coordinator, Admin, Manager],
@@ -187,7 +187,7 @@ pub const ACCESS: &[AccessRule] = {
         rule("managers", "list, read", Action::ReadManagers,              [No,         Every,      Itself,   No,        Every], ""),
         rule("managers", "create, change", Action::ManageManagers,        [No,         Every,      No,       No,        Every], "no delete: a manager is deactivated"),
         rule("cases", "list, read, events", Action::ReadCases,            [OwnPartner, Every,      Assigned, No,        Every], "partners see a partner-safe event view"),
-        rule("cases", "create", Action::FileCase,                         [OwnPartner, Every,      No,       No,        No],    "only coordinators choose the channel"),
+        rule("cases", "create", Action::FileTicket,                         [OwnPartner, Every,      No,       No,        No],    "only coordinators choose the channel"),
         rule("cases", "change", Action::EditCase,                         [OwnPartner, Every,      No,       No,        No],    "partners while received or triaged; no delete: cases are cancelled"),
         rule("cases", "transition", Action::TransitionCase,               [OwnPartner, Every,      No,       No,        No],    "partners may only cancel"),
         rule("cases", "route, link", Action::RouteCase,                   [No,         Every,      No,       No,        No],    "a linked twin keeps the partner, who sees both"),
@@ -306,13 +306,13 @@ pub fn report_scope(role: Role, scope: Scope) -> Scope {
 
 /// Whether `role` may make the move `target` on a case in its scope: partners may only
 /// withdraw (cancel) their own cases; the center moves cases every way the table allows.
-pub fn may_move_case(role: Role, target: TransitionTarget) -> bool {
+pub fn may_move_ticket(role: Role, target: TransitionTarget) -> bool {
     role != Role::Partner || target == TransitionTarget::Cancelled
 }
 
 /// Whether `role` may edit a case that is `status`: partners only while nobody has started
 /// working on it (`received` or `triaged`); the center at any time.
-pub fn may_edit_case_in(role: Role, status: TicketStatus) -> bool {
+pub fn may_edit_ticket_in(role: Role, status: TicketStatus) -> bool {
     role != Role::Partner || matches!(status, TicketStatus::Received | TicketStatus::Triaged)
 }
 
@@ -396,7 +396,7 @@ mod tests {
             for target in [T::OnHold, T::Closed, T::Cancelled, T::Reopened, T::Resumed] {
                 let expected = role != Role::Partner || target == T::Cancelled;
                 assert_eq!(
-                    may_move_case(role, target),
+                    may_move_ticket(role, target),
                     expected,
                     "{role} -> {target:?}"
                 );
@@ -404,7 +404,7 @@ mod tests {
             for status in S::ALL {
                 let expected = role != Role::Partner || matches!(status, S::Received | S::Triaged);
                 assert_eq!(
-                    may_edit_case_in(role, status),
+                    may_edit_ticket_in(role, status),
                     expected,
                     "{role} edits {status:?}"
                 );
@@ -449,7 +449,7 @@ mod tests {
             (Action::AssignCase, &[Coordinator]),
             (Action::ScheduleSessions, &[Manager, Coordinator]),
             (Action::RecordOutcome, &[Manager, Coordinator]),
-            (Action::FileCase, &[Partner, Coordinator]),
+            (Action::FileTicket, &[Partner, Coordinator]),
             (Action::ReadCases, &[Partner, Coordinator, Manager, Admin]),
             (Action::EditCase, &[Partner, Coordinator]),
             (Action::TransitionCase, &[Partner, Coordinator]),

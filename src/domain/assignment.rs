@@ -28,8 +28,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::domain::case::PreferredMode;
 use crate::domain::prefecture::Prefecture;
+use crate::domain::ticket_fields::PreferredMode;
 use crate::domain::topic::Topic;
 use crate::domain::track::Track;
 
@@ -60,7 +60,7 @@ pub struct ManagerProfile {
 
 /// What the ranking needs to know about a case.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseNeeds {
+pub struct TicketNeeds {
     /// The track the case was routed to.
     pub track: Track,
     /// The topics the case was tagged with.
@@ -183,7 +183,7 @@ pub struct Ranking {
 }
 
 /// Ranks every manager for a case; the result depends on the set of managers, not their order.
-pub fn rank(case: &CaseNeeds, managers: &[ManagerProfile]) -> Ranking {
+pub fn rank(case: &TicketNeeds, managers: &[ManagerProfile]) -> Ranking {
     let needs = Needs::of(case);
     let mut scored = Vec::with_capacity(managers.len());
     let mut ineligible = Vec::new();
@@ -212,7 +212,7 @@ pub fn rank(case: &CaseNeeds, managers: &[ManagerProfile]) -> Ranking {
 }
 
 /// The best manager for a case, the one `rank` would put first; `None` when nobody is eligible.
-pub fn best(case: &CaseNeeds, managers: &[ManagerProfile]) -> Option<Candidate> {
+pub fn best(case: &TicketNeeds, managers: &[ManagerProfile]) -> Option<Candidate> {
     let needs = Needs::of(case);
     // One pass instead of a sort: automatic assignment only wants the top. `min_by` keeps the
     // first of equal minimums, as the stable sort in `rank` does.
@@ -227,7 +227,7 @@ pub fn best(case: &CaseNeeds, managers: &[ManagerProfile]) -> Option<Candidate> 
 ///
 /// For a coordinator who names the manager, where only that one needs checking.
 pub fn assess(
-    case: &CaseNeeds,
+    case: &TicketNeeds,
     manager: &ManagerProfile,
 ) -> Result<ScoreParts, Vec<Ineligibility>> {
     Needs::of(case)
@@ -271,7 +271,7 @@ fn prefecture_set(prefectures: impl IntoIterator<Item = Prefecture>) -> u64 {
 }
 
 impl Needs {
-    fn of(case: &CaseNeeds) -> Self {
+    fn of(case: &TicketNeeds) -> Self {
         Needs {
             track: case.track,
             mode: case.mode,
@@ -487,8 +487,8 @@ mod tests {
         }
     }
 
-    fn case(mode: PreferredMode) -> CaseNeeds {
-        CaseNeeds {
+    fn needs(mode: PreferredMode) -> TicketNeeds {
+        TicketNeeds {
             track: Track::Labor,
             topics: vec![Topic::LaborWorkingHours, Topic::LaborWorkRules],
             prefecture: pref(TOKYO),
@@ -501,9 +501,9 @@ mod tests {
     fn managers_who_tie_on_every_rule_are_spread_differently_for_each_case_and_alike_for_one() {
         let roster: Vec<_> = (1..=20).map(manager).collect();
         let first_for = |case_id: u128| {
-            let needs = CaseNeeds {
+            let needs = TicketNeeds {
                 case_id: Uuid::from_u128(case_id),
-                ..case(PreferredMode::Either)
+                ..needs(PreferredMode::Either)
             };
             rank(&needs, &roster).candidates[0].manager_id
         };
@@ -520,9 +520,9 @@ mod tests {
             first_for(7),
             "one case always gives one order"
         );
-        let case = CaseNeeds {
+        let case = TicketNeeds {
             case_id: Uuid::from_u128(7),
-            ..case(PreferredMode::Either)
+            ..needs(PreferredMode::Either)
         };
         assert_eq!(
             best(&case, &roster).map(|c| c.manager_id),
@@ -568,7 +568,7 @@ mod tests {
                 vec![Inactive, OffTrack, AtCapacity, CannotServePrefecture]),
         ];
         for (why, mode, manager, expected) in cases {
-            let ranking = rank(&case(mode), std::slice::from_ref(&manager));
+            let ranking = rank(&needs(mode), std::slice::from_ref(&manager));
             assert!(
                 ranking.candidates.is_empty(),
                 "{why}: the manager should not be a candidate"
@@ -582,7 +582,7 @@ mod tests {
                 "{why}: the reasons should be {expected:?}"
             );
             assert_eq!(
-                assess(&case(mode), &manager),
+                assess(&needs(mode), &manager),
                 Err(expected),
                 "{why}: assess should agree with rank"
             );
@@ -613,7 +613,7 @@ mod tests {
         ];
         for (who, manager, expectations) in cases {
             for (mode, eligible) in modes.into_iter().zip(expectations) {
-                let ranking = rank(&case(mode), std::slice::from_ref(&manager));
+                let ranking = rank(&needs(mode), std::slice::from_ref(&manager));
                 let verdict = if eligible { "should" } else { "should not" };
                 assert_eq!(
                     ranking.candidates.len() == 1,
@@ -684,7 +684,7 @@ mod tests {
         for (why, mode, better, worse) in cases {
             let (better_id, worse_id) = (better.id, worse.id);
             for managers in [[better.clone(), worse.clone()], [worse, better]] {
-                let ranking = rank(&case(mode), &managers);
+                let ranking = rank(&needs(mode), &managers);
                 assert!(
                     ranking.ineligible.is_empty(),
                     "{why}: both managers should be eligible, got {:?}",
@@ -692,7 +692,7 @@ mod tests {
                 );
                 assert_eq!(ids(&ranking), vec![better_id, worse_id], "{why}");
                 assert_eq!(
-                    best(&case(mode), &managers).map(|c| c.manager_id),
+                    best(&needs(mode), &managers).map(|c| c.manager_id),
                     Some(better_id),
                     "{why}: best should pick the same manager as rank"
                 );
@@ -706,7 +706,7 @@ mod tests {
             prefectures: vec![pref(OSAKA), pref(SAITAMA)],
             ..manager(1)
         };
-        let score = assess(&case(PreferredMode::Either), &visits_osaka_and_saitama);
+        let score = assess(&needs(PreferredMode::Either), &visits_osaka_and_saitama);
         assert_eq!(
             score.map(|s| s.proximity),
             Ok(Proximity::SameRegion),
@@ -736,7 +736,7 @@ mod tests {
                 ..online_only(2)
             },
         ];
-        let ranking = rank(&case(PreferredMode::Either), &managers);
+        let ranking = rank(&needs(PreferredMode::Either), &managers);
         assert_eq!(
             ranking.candidates,
             vec![
@@ -799,7 +799,7 @@ mod tests {
     #[test]
     fn ranking_does_not_depend_on_the_order_managers_are_given() {
         let roster = roster();
-        let needs = case(PreferredMode::Either);
+        let needs = needs(PreferredMode::Either);
         let expected = rank(&needs, &roster);
         assert!(
             expected.candidates.len() >= 5 && expected.ineligible.len() >= 5,
@@ -831,7 +831,7 @@ mod tests {
     fn every_manager_is_either_a_candidate_or_ineligible_and_ranks_count_from_one() {
         let roster = roster();
         for mode in PreferredMode::ALL.iter().copied() {
-            let ranking = rank(&case(mode), &roster);
+            let ranking = rank(&needs(mode), &roster);
             assert_eq!(
                 ranking.candidates.len() + ranking.ineligible.len(),
                 roster.len(),
@@ -860,12 +860,12 @@ mod tests {
             onsite_only(2, OSAKA),
         ];
         assert_eq!(
-            best(&case(PreferredMode::Onsite), &managers),
+            best(&needs(PreferredMode::Onsite), &managers),
             None,
             "an inactive manager and one in Osaka cannot visit Tokyo"
         );
         assert_eq!(
-            best(&case(PreferredMode::Either), &[]),
+            best(&needs(PreferredMode::Either), &[]),
             None,
             "an empty roster has no best"
         );
@@ -874,7 +874,7 @@ mod tests {
     #[test]
     fn reasons_and_proximity_serialize_in_snake_case() {
         let ranking = rank(
-            &case(PreferredMode::Onsite),
+            &needs(PreferredMode::Onsite),
             &[
                 manager(1),
                 ManagerProfile {

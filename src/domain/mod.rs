@@ -3,7 +3,6 @@
 pub mod address;
 pub mod assignment;
 pub mod business_days;
-pub mod case;
 pub mod company_size;
 pub mod consulting;
 pub mod corporate_number;
@@ -17,6 +16,7 @@ pub mod precondition;
 pub mod prefecture;
 pub mod service_level;
 pub mod survey;
+pub mod ticket_fields;
 pub mod ticket_status;
 pub mod topic;
 pub mod track;

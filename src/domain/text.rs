@@ -12,7 +12,7 @@ pub fn search_key(text: &str) -> String {
 
 /// The search key of a case: its subject, description, company name and reference, one a
 /// line, as [`search_key`] folds them.
-pub fn case_search_text(
+pub fn ticket_search_text(
     subject: &str,
     description: &str,
     company_name: &str,
@@ -74,7 +74,7 @@ mod tests {
             "TW-2026-000001",
         );
         assert_eq!(
-            super::case_search_text(parts.0, parts.1, parts.2, parts.3),
+            super::ticket_search_text(parts.0, parts.1, parts.2, parts.3),
             migration::m20261208_000011_case_search_text::searchable(
                 parts.0, parts.1, parts.2, parts.3
             )

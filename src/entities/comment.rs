@@ -1,7 +1,7 @@
 //! `comments`: notes on a case, internal or visible to the partner.
 use sea_orm::entity::prelude::*;
 
-use crate::{auth::Role, domain::case::Visibility};
+use crate::{auth::Role, domain::ticket_fields::Visibility};
 
 /// A comment.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -2,6 +2,8 @@
 //! many partners file. Filings create it and never change it; coordinators keep it.
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{industry::Industry, prefecture::Prefecture};
+
 /// A company.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "companies")]
@@ -16,9 +18,9 @@ pub struct Model {
     /// Normalized name, the identity of companies without a corporate number.
     pub name_key: String,
     /// Prefecture code.
-    pub prefecture: String,
+    pub prefecture: Prefecture,
     /// JSIC major division.
-    pub industry: Option<String>,
+    pub industry: Option<Industry>,
     /// Regular employees.
     pub employees: Option<i64>,
     /// Capital in yen.

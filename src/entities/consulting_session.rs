@@ -1,6 +1,8 @@
 //! `consulting_sessions`: a manager's consulting sessions with a company.
 use sea_orm::entity::prelude::*;
 
+use crate::domain::consulting::{SessionMode, SessionStatus};
+
 /// A consulting session.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "consulting_sessions")]
@@ -23,9 +25,9 @@ pub struct Model {
     /// Length.
     pub duration_minutes: i32,
     /// `online` or `onsite`.
-    pub mode: String,
+    pub mode: SessionMode,
     /// `scheduled`, `held`, `cancelled` or `no_show`.
-    pub status: String,
+    pub status: SessionStatus,
     /// Notes.
     #[sea_orm(column_type = "Text", nullable)]
     pub notes: Option<String>,

@@ -1,6 +1,9 @@
 //! `outcomes`: what came of a case, one per case.
 use sea_orm::entity::prelude::*;
 
+use super::stored::Json;
+use crate::domain::consulting::{Measure, OutcomeResult};
+
 /// An outcome.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "outcomes")]
@@ -9,10 +12,10 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub ticket_id: Uuid,
     /// `introduced`, `planned`, `not_introduced`, `referred` or `withdrawn`.
-    pub result: String,
+    pub result: OutcomeResult,
     /// Measure codes as a JSON array.
     #[sea_orm(column_type = "Text")]
-    pub measures: String,
+    pub measures: Json<Vec<Measure>>,
     /// Employees working remotely afterwards.
     pub teleworkers: Option<i64>,
     /// The company's satisfaction, 1–5.

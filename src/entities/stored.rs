@@ -14,10 +14,11 @@ use crate::{
     auth::Role,
     classifier::RoutingDecision,
     domain::{
-        case::{Channel, PreferredMode, Visibility},
+        consulting::{Measure, OutcomeResult, SessionMode, SessionStatus},
         industry::Industry,
         partner_kind::PartnerKind,
         prefecture::Prefecture,
+        ticket_fields::{Channel, PreferredMode, Visibility},
         ticket_status::TicketStatus,
         topic::Topic,
         track::Track,
@@ -156,4 +157,8 @@ stored_as_text! {
     Json<serde_json::Value>: Json::to_json, Json::from_json;
     Role: |v: &Role| v.as_str(), Role::parse;
     PartnerKind: |v: &PartnerKind| v.as_str(), PartnerKind::parse;
+    SessionMode: |v: &SessionMode| v.as_str(), SessionMode::parse;
+    SessionStatus: |v: &SessionStatus| v.as_str(), SessionStatus::parse;
+    OutcomeResult: |v: &OutcomeResult| v.as_str(), OutcomeResult::parse;
+    Json<Vec<Measure>>: Json::to_json, Json::from_json;
 }

@@ -5,9 +5,9 @@ use super::stored::{Json, Topics};
 use crate::{
     classifier::RoutingDecision,
     domain::{
-        case::{Channel, PreferredMode},
         industry::Industry,
         prefecture::Prefecture,
+        ticket_fields::{Channel, PreferredMode},
         ticket_status::TicketStatus,
         track::Track,
     },

@@ -295,7 +295,7 @@ fn collect_message_literals(dir: &Path, out: &mut Vec<(String, String)>) {
                 continue;
             }
             // ApiError's own Display is its log line; its answers are built from the parts.
-            let is_error_rs = relative == Path::new("src/error.rs");
+            let is_error_rs = relative.starts_with("src/error");
             let text = std::fs::read_to_string(&path).unwrap();
             let code = text.split("#[cfg(test)]").next().unwrap_or_default();
             for (start, literal) in string_literals(code) {

@@ -379,7 +379,7 @@ fn complete(path: &str, operation: &mut Operation, referenced: &mut Vec<&'static
         }
     }
     if operation.operation_id.as_deref() == Some("create_ticket") {
-        link_created_case(operation);
+        link_created_ticket(operation);
     }
 }
 
@@ -404,7 +404,7 @@ pub const CASE_LINKS: [(&str, &str, &str); 6] = [
     ("ListSessions", "list_sessions", "Its consulting sessions"),
 ];
 
-fn link_created_case(operation: &mut Operation) {
+fn link_created_ticket(operation: &mut Operation) {
     let Some(RefOr::T(created)) = operation.responses.responses.get_mut("201") else {
         return;
     };

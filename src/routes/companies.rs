@@ -71,21 +71,15 @@ pub struct CompanyRecordView {
 impl CompanyRecordView {
     /// The view of a stored record.
     pub fn from_model(model: company::Model) -> Result<Self, ApiError> {
-        let prefecture = Prefecture::parse(&model.prefecture).map_err(|_| {
-            ApiError::Internal(anyhow::anyhow!("company {} has a bad prefecture", model.id))
-        })?;
-        let size = size_of(
-            model.industry.as_deref(),
-            model.capital_jpy,
-            model.employees,
-        );
+        let prefecture = model.prefecture;
+        let size = size_of(model.industry, model.capital_jpy, model.employees);
         Ok(Self {
             id: model.id,
             name: model.name,
             corporate_number: model.corporate_number,
             prefecture: prefecture.code().to_owned(),
             prefecture_name: prefecture.name_ja().to_owned(),
-            industry: model.industry,
+            industry: model.industry.map(|i| i.code().to_owned()),
             employees: model.employees,
             capital_jpy: model.capital_jpy,
             name_kana: model.name_kana,

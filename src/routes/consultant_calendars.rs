@@ -116,7 +116,6 @@ pub struct CalendarSessionView {
 impl CalendarSessionView {
     fn from_entry(entry: CalendarEntry) -> Result<Self, ApiError> {
         let session = entry.session;
-        let corrupt = || ApiError::Internal(anyhow::anyhow!("session {} is bad", session.id));
         Ok(Self {
             id: session.id,
             ticket_id: session.ticket_id,
@@ -126,8 +125,8 @@ impl CalendarSessionView {
             starts_at: session.starts_at,
             ends_at: session.ends_at,
             duration_minutes: session.duration_minutes,
-            mode: SessionMode::parse(&session.mode).map_err(|_| corrupt())?,
-            status: SessionStatus::parse(&session.status).map_err(|_| corrupt())?,
+            mode: session.mode,
+            status: session.status,
             sequence: session.sequence,
             updated_at: session.updated_at,
         })

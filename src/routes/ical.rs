@@ -10,7 +10,9 @@ use chrono::{DateTime, FixedOffset, Utc};
 use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike, EventStatus, Property};
 
 use crate::{
-    domain::consulting::SessionStatus, error::ApiError, services::calendars::CalendarEntry,
+    domain::consulting::{SessionMode, SessionStatus},
+    error::ApiError,
+    services::calendars::CalendarEntry,
 };
 
 /// The time zone every event is written in: Japan has kept +09:00 without daylight saving
@@ -56,7 +58,7 @@ fn summary(entry: &CalendarEntry, status: SessionStatus) -> String {
 fn event(entry: &CalendarEntry, host: &str, jst: FixedOffset) -> Result<Event, ApiError> {
     let session = &entry.session;
     let corrupt = || ApiError::Internal(anyhow::anyhow!("session {} is bad", session.id));
-    let status = SessionStatus::parse(&session.status).map_err(|_| corrupt())?;
+    let status = session.status;
     let sequence = u32::try_from(session.sequence).map_err(|_| corrupt())?;
     let mut event = Event::new();
     event
@@ -73,9 +75,9 @@ fn event(entry: &CalendarEntry, host: &str, jst: FixedOffset) -> Result<Event, A
             SessionStatus::Cancelled => EventStatus::Cancelled,
             _ => EventStatus::Confirmed,
         });
-    let mode = match session.mode.as_str() {
-        "onsite" => "訪問（オンサイト）",
-        _ => "オンライン",
+    let mode = match session.mode {
+        SessionMode::Onsite => "訪問（オンサイト）",
+        SessionMode::Online => "オンライン",
     };
     let mut description = format!("案件 {}\n形式: {mode}", entry.reference);
     if let Some((name, email, phone)) = &entry.contact {
@@ -143,8 +145,8 @@ mod tests {
                 starts_at: at,
                 ends_at: at + chrono::Duration::minutes(90),
                 duration_minutes: 90,
-                mode: "online".into(),
-                status: status.into(),
+                mode: SessionMode::Online,
+                status: SessionStatus::parse(status).unwrap(),
                 notes: Some("社内メモ".into()),
                 created_by: "oc_x".into(),
                 created_at: at,

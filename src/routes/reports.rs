@@ -8,11 +8,11 @@ use uuid::Uuid;
 use crate::{
     auth::{Action, Actor, policy},
     domain::{
-        case::Channel,
         fiscal_year::FiscalYear,
         holidays::{KNOWN_YEARS, check_known_date},
         industry::Industry,
         prefecture::Prefecture,
+        ticket_fields::Channel,
         track::Track,
     },
     error::{ApiError, FieldErrors},

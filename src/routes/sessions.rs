@@ -80,7 +80,6 @@ pub struct SessionView {
 impl SessionView {
     fn from_session(session: Session) -> Result<Self, ApiError> {
         let row = session.row;
-        let corrupt = || ApiError::Internal(anyhow::anyhow!("session {} is bad", row.id));
         Ok(Self {
             id: row.id,
             ticket_id: row.ticket_id,
@@ -90,8 +89,8 @@ impl SessionView {
             starts_at: row.starts_at,
             ends_at: row.ends_at,
             duration_minutes: row.duration_minutes,
-            mode: SessionMode::parse(&row.mode).map_err(|_| corrupt())?,
-            status: SessionStatus::parse(&row.status).map_err(|_| corrupt())?,
+            mode: row.mode,
+            status: row.status,
             notes: row.notes,
             free_sessions_remaining: session.free_sessions_remaining,
             created_at: row.created_at,

@@ -22,8 +22,8 @@ use crate::{
     auth::Actor,
     db::begin_write,
     domain::{
-        assignment::{self, CaseNeeds, Ineligibility, Ranking, ScoreParts},
-        case::PreferredMode,
+        assignment::{self, Ineligibility, Ranking, ScoreParts, TicketNeeds},
+        ticket_fields::PreferredMode,
         ticket_status::{Transition, apply},
         track::Track,
     },
@@ -33,8 +33,8 @@ use crate::{
     services::{
         Workflow,
         capacity::{
-            HandOffTrigger, cancel_scheduled_sessions, case_needs, free, hand_off_waiting,
-            record_assigned, reserve, set_manager,
+            HandOffTrigger, cancel_scheduled_sessions, free, hand_off_waiting, record_assigned,
+            reserve, set_manager, ticket_needs,
         },
         events::{self, types},
         tickets::{self, Ticket, illegal_move},
@@ -85,7 +85,7 @@ pub async fn candidates(
     ticket_id: Uuid,
 ) -> Result<Candidates, ApiError> {
     let ticket = tickets::get_visible(db, actor, ticket_id).await?;
-    let needs = case_needs(&ticket.row)?;
+    let needs = ticket_needs(&ticket.row)?;
     let managers = manager::Entity::find().all(db).await?;
     let profiles: Vec<_> = managers.iter().map(manager::Model::profile).collect();
     let ranking = assignment::rank(&needs, &profiles);
@@ -125,7 +125,7 @@ pub async fn assign(
     let from = current.row.status;
     apply(from, Transition::Assign, None)
         .map_err(|illegal| illegal_move(&illegal, "release the current manager first"))?;
-    let needs = case_needs(&current.row)?;
+    let needs = ticket_needs(&current.row)?;
     let chosen = match named {
         Some(manager_id) => {
             let manager = manager::Entity::find_by_id(manager_id)
@@ -202,7 +202,7 @@ pub async fn assign(
 /// them.
 async fn reserve_best(
     tx: &DatabaseTransaction,
-    needs: &CaseNeeds,
+    needs: &TicketNeeds,
 ) -> Result<Option<(manager::Model, ScoreParts)>, ApiError> {
     let postgres = tx.get_database_backend() == DbBackend::Postgres;
     if postgres {
@@ -240,7 +240,7 @@ async fn reserve_best(
 /// holds, without waiting (PostgreSQL); `None` when every one is full or held.
 async fn reserve_unheld(
     tx: &DatabaseTransaction,
-    needs: &CaseNeeds,
+    needs: &TicketNeeds,
     rows: &[manager::Model],
 ) -> Result<Option<(manager::Model, ScoreParts)>, ApiError> {
     let profiles: Vec<_> = rows.iter().map(manager::Model::profile).collect();
@@ -267,7 +267,7 @@ async fn reserve_unheld(
 /// is listed iff its quoted text occurs in the array serde wrote).
 async fn leading_candidates(
     tx: &DatabaseTransaction,
-    needs: &CaseNeeds,
+    needs: &TicketNeeds,
 ) -> Result<Vec<manager::Model>, ApiError> {
     let mut values: Vec<sea_orm::Value> = Vec::new();
     let mut param = |value: String| {

@@ -14,10 +14,10 @@ use uuid::Uuid;
 use crate::{
     auth::Actor,
     domain::{
-        assignment::{self, CaseNeeds, ScoreParts},
+        assignment::{self, ScoreParts, TicketNeeds},
         business_days::{BusinessCalendar, jst_date},
-        case::PreferredMode,
         consulting::SessionStatus,
+        ticket_fields::PreferredMode,
         ticket_status::TicketStatus,
     },
     entities::{consulting_session, manager, ticket},
@@ -45,14 +45,14 @@ wire_enum!(
 );
 
 /// What the ranking needs to know about a routed case; 409 when it is not routed yet.
-pub fn case_needs(ticket: &ticket::Model) -> Result<CaseNeeds, ApiError> {
+pub fn ticket_needs(ticket: &ticket::Model) -> Result<TicketNeeds, ApiError> {
     let track = ticket.track.ok_or_else(|| {
         ApiError::conflict(
             "not-routed",
             "the case has no track yet; confirm its routing first (POST .../routing)",
         )
     })?;
-    Ok(CaseNeeds {
+    Ok(TicketNeeds {
         track,
         topics: ticket.topics.0.clone(),
         prefecture: ticket.prefecture,
@@ -262,7 +262,7 @@ pub async fn hand_off_waiting(
         else {
             break;
         };
-        let score = match assignment::assess(&case_needs(&waiting)?, &profile) {
+        let score = match assignment::assess(&ticket_needs(&waiting)?, &profile) {
             Ok(score) => score,
             // The query and the ranking disagree only on a bug; stop rather than loop.
             Err(_) => break,

@@ -47,11 +47,10 @@ pub fn company_name_key(name: &str) -> String {
 /// the classification, or a company of 40 regular and 80 part-time staff would be judged by
 /// a number the Act does not use.
 pub fn size_of(
-    industry: Option<&str>,
+    industry: Option<Industry>,
     capital_jpy: Option<i64>,
     employees: Option<i64>,
 ) -> CompanySize {
-    let industry = industry.and_then(|i| Industry::parse(i).ok());
     let capital = capital_jpy.and_then(|c| CapitalJpy::parse(c).ok());
     let employees = employees.and_then(|e| Employees::parse(e).ok());
     match industry {
@@ -201,12 +200,7 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<company::Model, 
 
 /// Checks `changes` to a record against what it holds now.
 fn check_record(changes: &CompanyChanges, current: &company::Model) -> Result<(), ApiError> {
-    let prefecture = Prefecture::parse(&current.prefecture).map_err(|_| {
-        ApiError::Internal(anyhow::anyhow!(
-            "company {} has a bad prefecture",
-            current.id
-        ))
-    })?;
+    let prefecture = current.prefecture;
     changes.check_against(
         CurrentDetails {
             prefecture,

@@ -12,7 +12,7 @@ use crate::{
         survey::SurveyAnswers,
         ticket_status::{TicketStatus, Transition, apply},
     },
-    entities::{outcome, ticket},
+    entities::{outcome, stored::Json, ticket},
     error::ApiError,
     services::versioned::VersionedUpdate,
     services::{
@@ -80,11 +80,10 @@ pub async fn record(
         .set(ticket::Column::Status, to.as_str())
         .apply(&tx, || ApiError::changed_meanwhile("case"))
         .await?;
-    let measures: Vec<&str> = new.measures.iter().map(|m| m.as_str()).collect();
     let row = outcome::ActiveModel {
         ticket_id: Set(ticket_id),
-        result: Set(new.result.as_str().to_owned()),
-        measures: Set(json!(measures).to_string()),
+        result: Set(new.result),
+        measures: Set(Json(new.measures.clone())),
         teleworkers: Set(new.teleworkers),
         satisfaction: Set(new.satisfaction),
         summary: Set(new.summary),
@@ -121,7 +120,7 @@ pub async fn record(
         types::OUTCOME_RECORDED,
         json!({
             "result": new.result,
-            "measures": measures,
+            "measures": new.measures,
             "teleworkers": new.teleworkers,
             "satisfaction": new.satisfaction,
             "manager_id": current.row.manager_id,

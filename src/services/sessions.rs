@@ -185,8 +185,8 @@ pub async fn schedule(
         starts_at: Set(new.starts_at),
         ends_at: Set(new.ends_at),
         duration_minutes: Set(new.duration_minutes),
-        mode: Set(new.mode.as_str().to_owned()),
-        status: Set(SessionStatus::Scheduled.as_str().to_owned()),
+        mode: Set(new.mode),
+        status: Set(SessionStatus::Scheduled),
         notes: Set(new.notes),
         created_by: Set(actor.client_id.clone()),
         created_at: Set(now),
@@ -313,9 +313,7 @@ pub async fn update(
     if !visible {
         return Err(not_found());
     }
-    let from = SessionStatus::parse(&current.status).map_err(|_| {
-        ApiError::Internal(anyhow::anyhow!("session {session_id} has a bad status"))
-    })?;
+    let from = current.status;
     if let Some(to) = status
         && !from.may_become(to)
     {

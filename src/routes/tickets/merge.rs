@@ -19,7 +19,8 @@ use crate::{
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"into": "0193a4b2-6f2d-7c4e-9a1b-2c3d4e5f6a7b", "reason": "同じ会社からの重複相談（別の商工会議所経由）"}))]
-pub struct MergeCaseRequest {
+#[schema(as = MergeCaseRequest)]
+pub struct MergeTicketRequest {
     /// The surviving case: open or resolved, never merged, closed or cancelled, never the
     /// duplicate itself.
     pub into: Uuid,
@@ -47,7 +48,7 @@ pub struct MergeCaseRequest {
     tag = "cases",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The duplicate case")),
-    request_body = MergeCaseRequest,
+    request_body = MergeTicketRequest,
     responses(
         (status = 200, description = "The duplicate, now merged", body = TicketView, headers(("ETag" = String))),
         (status = 409, description = "`illegal-transition` (the duplicate is resolved, closed, cancelled or merged), `not-mergeable` (the survivor is merged, closed or cancelled), `different-companies` (send `force`), or either case changed at the same moment", body = Problem, content_type = "application/problem+json"),
@@ -59,7 +60,7 @@ pub async fn merge_ticket(
     state: web::Data<AppState>,
     client: Actor,
     id: web::Path<Uuid>,
-    body: JsonBody<MergeCaseRequest>,
+    body: JsonBody<MergeTicketRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let allowed = client.authorize(Action::MergeCases)?;
     let id = id.into_inner();

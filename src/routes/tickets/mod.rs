@@ -6,7 +6,7 @@ mod requests;
 mod views;
 
 pub use links::{LinkRequest, dismiss_link, link_ticket};
-pub use merge::{MergeCaseRequest, merge_ticket};
+pub use merge::{MergeTicketRequest, merge_ticket};
 
 pub use requests::*;
 pub use views::*;
@@ -17,8 +17,8 @@ use uuid::Uuid;
 use crate::{
     auth::{Action, Actor, policy},
     domain::{
-        case::Visibility,
         limits::{COMMENT_MAX_CHARS, REASON_MAX_CHARS},
+        ticket_fields::Visibility,
         ticket_status::TransitionTarget,
         track::Track,
     },
@@ -68,10 +68,10 @@ pub async fn create_ticket(
     key: IdempotencyKey,
     body: JsonBody<CreateTicketRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let allowed = client.authorize(Action::FileCase)?;
+    let allowed = client.authorize(Action::FileTicket)?;
     let (request, raw) = body.read_with_raw(&allowed)?;
     let new = request.parse(client.role)?;
-    let filing = services::tickets::FileCase::new(
+    let filing = services::tickets::FileTicket::new(
         state.db.get_database_backend(),
         &state.routing,
         &state.workflow,

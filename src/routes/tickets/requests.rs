@@ -10,7 +10,6 @@ use crate::{
     classifier::MAX_TEXT_CHARS,
     domain::{
         address::{Address, parse_city, prefecture_agrees},
-        case::{Channel, PreferredMode, Visibility},
         company_size::{CapitalJpy, Employees},
         corporate_number::CorporateNumber,
         holidays::check_known_date,
@@ -18,6 +17,7 @@ use crate::{
         kana::NameKana,
         limits::{NAME_MAX_CHARS, PERSON_NAME_MAX_CHARS, SEARCH_MAX_CHARS, SUBJECT_MAX_CHARS},
         prefecture::Prefecture,
+        ticket_fields::{Channel, PreferredMode, Visibility},
         ticket_status::{TicketStatus, TransitionTarget},
         topic::Topic,
         track::Track,

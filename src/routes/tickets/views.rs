@@ -11,9 +11,9 @@ use crate::{
     classifier::RoutingDecision,
     domain::{
         business_days::jst_date,
-        case::{Channel, PreferredMode, Visibility},
         consulting::{Measure, OutcomeResult},
         service_level,
+        ticket_fields::{Channel, PreferredMode, Visibility},
         ticket_status::TicketStatus,
         track::Track,
     },
@@ -214,15 +214,11 @@ pub struct SurveyView {
 
 impl OutcomeView {
     fn from_row(row: outcome::Model) -> Result<Self, ApiError> {
+        // The three answers are written together, so a partial answer is a corrupt row.
         let corrupt = || ApiError::Internal(anyhow::anyhow!("outcome of {} is bad", row.ticket_id));
-        let measures: Vec<String> = serde_json::from_str(&row.measures).map_err(|_| corrupt())?;
         Ok(Self {
-            result: OutcomeResult::parse(&row.result).map_err(|_| corrupt())?,
-            measures: measures
-                .iter()
-                .map(|m| Measure::parse(m))
-                .collect::<Result<_, _>>()
-                .map_err(|_| corrupt())?,
+            result: row.result,
+            measures: row.measures.0,
             teleworkers: row.teleworkers,
             satisfaction: row.satisfaction,
             summary: row.summary,

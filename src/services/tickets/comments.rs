@@ -12,7 +12,7 @@ use super::{get_visible, in_scope};
 use crate::services::idempotency::{Create, Made};
 use crate::{
     auth::{Actor, policy},
-    domain::case::Visibility,
+    domain::ticket_fields::Visibility,
     entities::{comment, ticket},
     error::ApiError,
     services::{events, events::types},

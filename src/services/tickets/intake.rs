@@ -24,14 +24,14 @@ use crate::{
     domain::{
         address::Address,
         business_days::jst_date,
-        case::{Channel, PreferredMode},
         company_size::{CapitalJpy, Employees},
         corporate_number::CorporateNumber,
         fiscal_year::{FiscalYear, TicketReference},
         industry::Industry,
         kana::NameKana,
         prefecture::Prefecture,
-        text::case_search_text as searchable,
+        text::ticket_search_text as searchable,
+        ticket_fields::{Channel, PreferredMode},
         ticket_status::TicketStatus,
         topic::Topic,
     },
@@ -184,8 +184,8 @@ fn company_upsert(
         corporate_number: Set(corporate_number),
         name: Set(new.name.clone()),
         name_key: Set(key),
-        prefecture: Set(new.prefecture.code().to_owned()),
-        industry: Set(new.industry.map(|i| i.code().to_owned())),
+        prefecture: Set(new.prefecture),
+        industry: Set(new.industry),
         employees: Set(new.employees.map(Employees::count)),
         capital_jpy: Set(new.capital_jpy.map(CapitalJpy::yen)),
         name_kana: Set(new.name_kana.as_ref().map(|k| k.as_str().to_owned())),
@@ -365,7 +365,7 @@ fn filed_events(
 /// A case being filed, under the idempotency protocol: its opening is the company upsert (sent
 /// with the key's lookup), and it makes the case and leaves its writes to the protocol's
 /// transaction.
-pub struct FileCase<'a> {
+pub struct FileTicket<'a> {
     /// The router.
     pub routing: &'a RoutingEngine,
     /// The center's calendar and service levels.
@@ -378,7 +378,7 @@ pub struct FileCase<'a> {
     pub start: FilingStart,
 }
 
-impl<'a> FileCase<'a> {
+impl<'a> FileTicket<'a> {
     /// The filing of `new` by `actor` on a database of `backend`.
     pub fn new(
         backend: DbBackend,
@@ -398,7 +398,7 @@ impl<'a> FileCase<'a> {
     }
 }
 
-impl Create for FileCase<'_> {
+impl Create for FileTicket<'_> {
     type Made = Ticket;
 
     fn opening(&self) -> Option<Opening> {

@@ -11,10 +11,10 @@ use crate::{
     db::begin_write,
     domain::{
         business_days::{BusinessCalendar, jst_date},
-        case::PreferredMode,
         company_size::{CapitalJpy, Employees},
         precondition::Precondition,
-        text::case_search_text as searchable,
+        text::ticket_search_text as searchable,
+        ticket_fields::PreferredMode,
         ticket_status::{IllegalTransition, TicketStatus, Transition, TransitionTarget, apply},
         topic::Topic,
         track::Track,
@@ -64,7 +64,7 @@ pub async fn update(
     if !expected.admits(current.row.version) {
         return Err(stale_version(current.row.version));
     }
-    if !policy::may_edit_case_in(actor.role, current.row.status) {
+    if !policy::may_edit_ticket_in(actor.role, current.row.status) {
         return Err(ApiError::conflict(
             "not-editable",
             format!(
@@ -210,7 +210,7 @@ pub async fn transition(
     target: TransitionTarget,
     reason: Option<String>,
 ) -> Result<Ticket, ApiError> {
-    if !policy::may_move_case(actor.role, target) {
+    if !policy::may_move_ticket(actor.role, target) {
         return Err(ApiError::Forbidden(
             "partners may only cancel their cases".into(),
         ));

@@ -12,7 +12,7 @@ use crate::{
     auth::Actor,
     db::begin_write,
     domain::{
-        business_days::jst_date, fiscal_year::FiscalYear, text::case_search_text as searchable,
+        business_days::jst_date, fiscal_year::FiscalYear, text::ticket_search_text as searchable,
         ticket_status::TicketStatus, track::Track,
     },
     entities::{stored::Json, ticket},

@@ -9,7 +9,7 @@ mod query;
 mod reference;
 
 pub use comments::{NewComment, add_comment, comments};
-pub use intake::{Contact, FileCase, FilingStart, NewCompany, NewTicket, create};
+pub use intake::{Contact, FileTicket, FilingStart, NewCompany, NewTicket, create};
 pub use lifecycle::{RoutingRequest, TicketChanges, route, transition, update};
 pub use links::{dismiss_link, link};
 pub use merge::{MergeNotice, MergeRequest, merge};
@@ -28,7 +28,6 @@ use crate::{
     domain::{
         business_days::jst_date,
         company_size::CompanySize,
-        industry::Industry,
         service_level::Deadline,
         ticket_status::{IllegalTransition, TicketStatus},
     },
@@ -61,7 +60,7 @@ impl Ticket {
     /// SME classification of the company by the details the case's filer gave.
     pub fn company_size(&self) -> CompanySize {
         size_of(
-            self.row.industry.map(Industry::code),
+            self.row.industry,
             self.row.company_capital_jpy,
             self.row.company_employees,
         )
@@ -119,7 +118,7 @@ pub fn in_scope(scope: Scope) -> Condition {
     }
 }
 
-fn case_not_found(id: Uuid) -> ApiError {
+fn ticket_not_found(id: Uuid) -> ApiError {
     ApiError::NotFound(format!("no case has the id {id}"))
 }
 
@@ -139,7 +138,7 @@ pub async fn ensure_visible(
         .into_tuple::<i32>()
         .one(db)
         .await?;
-    found.map(|_| ()).ok_or_else(|| case_not_found(id))
+    found.map(|_| ()).ok_or_else(|| ticket_not_found(id))
 }
 
 /// Loads a case the actor may see; anything else is 404, so existence is not leaked.
@@ -152,7 +151,7 @@ pub async fn get_visible(
         .filter(in_scope(actor.scope()))
         .one(db)
         .await?
-        .ok_or_else(|| case_not_found(id))?;
+        .ok_or_else(|| ticket_not_found(id))?;
     let company_record = if sees_company_records(actor.role) {
         let record = company::Entity::find_by_id(row.company_id)
             .one(db)

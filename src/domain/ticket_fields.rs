@@ -1,4 +1,4 @@
-//! Small vocabularies of a case: how it reached the center, how consulting should happen,
+//! Small vocabularies of a ticket (a case): how it reached the center, how consulting should happen,
 //! and who may read a comment.
 
 use super::wire::wire_enum;
