@@ -3,7 +3,9 @@
 # coordinators, and GET .../candidates ranking the whole roster.
 # Usage: bash bench/assign.sh   (from the repository root)
 # Env: PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres), SECONDS_PER_RUN (20),
-#      CONCURRENCY (32), PORT (18091), MANAGERS (2000), CASES (20000).
+#      CONCURRENCY (32), PORT (18091), MANAGERS (2000), CASES (20000),
+#      PROFILE=1 prints the statements of the assign run by total time (needs a server with
+#      shared_preload_libraries = 'pg_stat_statements').
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PG_ADMIN_URL="${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
@@ -64,8 +66,21 @@ psql "$DB_URL" -qc "ANALYZE"
 echo "== candidates: ranking $MANAGERS managers for one case"
 $LOAD candidates --url "$BASE" $(creds "$coordinator") --rounds 200
 
+if [ "${PROFILE:-0}" = 1 ]; then
+  psql "$DB_URL" -qAtc "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
+fi
+
 echo "== assign: $CONCURRENCY concurrent coordinators for ${SECONDS_PER_RUN}s"
 $LOAD assign --url "$BASE" $(creds "$coordinator") --concurrency "$CONCURRENCY" --seconds "$SECONDS_PER_RUN"
+
+if [ "${PROFILE:-0}" = 1 ]; then
+  echo "== statements of the assign run, by total time"
+  psql "$DB_URL" -c "
+    SELECT calls, round(total_exec_time::numeric, 0) AS total_ms,
+           round(mean_exec_time::numeric, 3) AS mean_ms, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
+    FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+    ORDER BY total_exec_time DESC LIMIT 15"
+fi
 
 echo "== capacity check (must print 0): managers above capacity, and counts out of step with cases"
 psql "$DB_URL" -Atc "
