@@ -9,11 +9,12 @@
 //!
 //! Locks are always taken manager first, then case, so concurrent assignments, releases
 //! and outcomes cannot deadlock one another.
+use std::collections::HashMap;
+
 use chrono::Utc;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
-    QueryFilter, Statement,
-    sea_query::{Expr, ExprTrait},
+    Statement,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -22,8 +23,7 @@ use crate::{
     auth::Actor,
     db::begin_write,
     domain::{
-        assignment::{self, Ineligibility, Ranking, ScoreParts, TicketNeeds},
-        ticket_fields::PreferredMode,
+        assignment::{self, Ineligibility, ManagerProfile, Ranking, ScoreParts, TicketNeeds},
         ticket_status::{Transition, apply},
         track::Track,
     },
@@ -37,6 +37,7 @@ use crate::{
             reserve, set_manager, ticket_needs,
         },
         events::{self, types},
+        roster::RosterFilter,
         tickets::{self, Ticket, illegal_move},
     },
 };
@@ -50,8 +51,8 @@ pub struct Candidates {
     pub track: Track,
     /// Eligible managers best first, and the others with their reasons.
     pub ranking: Ranking,
-    /// Every manager considered, for names.
-    pub managers: Vec<manager::Model>,
+    /// Every manager's name, for the views.
+    pub names: HashMap<Uuid, String>,
 }
 
 /// An assignment made.
@@ -81,19 +82,20 @@ pub struct Release {
 /// Ranks every manager on the roster for a routed case.
 pub async fn candidates(
     db: &DatabaseConnection,
+    workflow: &Workflow,
     actor: &Actor,
     ticket_id: Uuid,
 ) -> Result<Candidates, ApiError> {
     let ticket = tickets::get_visible(db, actor, ticket_id).await?;
     let needs = ticket_needs(&ticket.row)?;
-    let managers = manager::Entity::find().all(db).await?;
-    let profiles: Vec<_> = managers.iter().map(manager::Model::profile).collect();
+    let roster = workflow.roster.read(db, RosterFilter::Everyone).await?;
+    let profiles: Vec<ManagerProfile> = roster.iter().map(|m| m.profile.clone()).collect();
     let ranking = assignment::rank(&needs, &profiles);
     Ok(Candidates {
         ticket,
         track: needs.track,
         ranking,
-        managers,
+        names: roster.into_iter().map(|m| (m.profile.id, m.name)).collect(),
     })
 }
 
@@ -142,11 +144,11 @@ pub async fn assign(
             if !reserve(&tx, manager_id).await? {
                 return Err(not_eligible(&manager, vec![Ineligibility::AtCapacity]));
             }
-            Some((manager, score))
+            Some((manager_id, score))
         }
-        None => reserve_best(&tx, &needs).await?,
+        None => reserve_best(&tx, workflow, &needs).await?,
     };
-    let Some((manager, score)) = chosen else {
+    let Some((manager_id, score)) = chosen else {
         join_queue(&tx, actor, &current).await?;
         tx.commit().await?;
         let mut extensions = serde_json::Map::new();
@@ -159,24 +161,29 @@ pub async fn assign(
             extensions,
         });
     };
-    if !set_manager(&tx, &workflow.calendar, &current.row, manager.id).await? {
+    if !set_manager(&tx, &workflow.calendar, &current.row, manager_id).await? {
         return Err(ApiError::changed_meanwhile("case"));
     }
     record_assigned(
         &tx,
         actor,
         ticket_id,
-        manager.id,
+        manager_id,
         &score,
         named.is_none(),
         json!({"reason": reason}),
     )
     .await?;
     let ticket = tickets::get_visible(&tx, actor, ticket_id).await?;
-    let manager = manager::Entity::find_by_id(manager.id)
+    // Read after the reservation, so the answer shows the manager's new load.
+    let manager = manager::Entity::find_by_id(manager_id)
         .one(&tx)
         .await?
-        .unwrap_or(manager);
+        .ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!(
+                "manager {manager_id} was reserved but cannot be read"
+            ))
+        })?;
     tx.commit().await?;
     Ok(Assignment {
         ticket,
@@ -189,143 +196,42 @@ pub async fn assign(
 /// Reserves the best-ranked manager who still has room, trying the next when a concurrent
 /// assignment took the last place first.
 ///
-/// On PostgreSQL the ranked managers are first offered in windows to one statement that
-/// takes the best of them whose row no other transaction holds (`FOR UPDATE SKIP LOCKED`),
-/// so concurrent assignments spread over the next candidates instead of queueing on the
-/// row of the best one. Only when every candidate with room is held elsewhere does it wait
-/// its turn, manager by manager as SQLite always does, so a case never joins the queue
-/// while a manager who will still have room is merely busy.
-///
-/// Before reading the whole roster, PostgreSQL is asked for the leaders only (see
-/// [`leading_candidates`]): reading and ranking a roster of thousands for every assignment
-/// is what bounds the throughput, and the best manager with room nearly always is among
-/// them.
+/// The roster is read through the process's [`RosterCache`](crate::services::roster): the
+/// database selects the managers with room on the case's track from their live figures and
+/// the ranking runs here, over profiles this process already holds. On PostgreSQL the ranked
+/// managers are then offered in windows to one statement that takes the best of them whose
+/// row no other transaction holds (`FOR UPDATE SKIP LOCKED`), so concurrent assignments
+/// spread over the next candidates instead of queueing on the row of the best one. Only when
+/// every candidate with room is held elsewhere does it wait its turn, manager by manager as
+/// SQLite always does, so a case never joins the queue while a manager who will still have
+/// room is merely busy.
 async fn reserve_best(
     tx: &DatabaseTransaction,
+    workflow: &Workflow,
     needs: &TicketNeeds,
-) -> Result<Option<(manager::Model, ScoreParts)>, ApiError> {
-    let postgres = tx.get_database_backend() == DbBackend::Postgres;
-    if postgres {
-        let leaders = leading_candidates(tx, needs).await?;
-        if let Some(found) = reserve_unheld(tx, needs, &leaders).await? {
-            return Ok(Some(found));
-        }
-    }
-    let covers = match needs.track {
-        Track::Ict => manager::Column::CoversIct,
-        Track::Labor => manager::Column::CoversLabor,
-    };
-    let rows = manager::Entity::find()
-        .filter(manager::Column::Active.eq(true))
-        .filter(covers.eq(true))
-        .filter(Expr::col(manager::Column::ActiveCases).lt(Expr::col(manager::Column::Capacity)))
-        .all(tx)
+) -> Result<Option<(Uuid, ScoreParts)>, ApiError> {
+    let roster = workflow
+        .roster
+        .read(tx, RosterFilter::WithRoomOn(needs.track))
         .await?;
-    if postgres && let Some(found) = reserve_unheld(tx, needs, &rows).await? {
-        return Ok(Some(found));
-    }
-    let profiles: Vec<_> = rows.iter().map(manager::Model::profile).collect();
+    let profiles: Vec<ManagerProfile> = roster.into_iter().map(|m| m.profile).collect();
     let ranking = assignment::rank(needs, &profiles);
-    for candidate in &ranking.candidates {
-        if reserve(tx, candidate.manager_id).await?
-            && let Some(manager) = rows.iter().find(|m| m.id == candidate.manager_id)
-        {
-            return Ok(Some((manager.clone(), candidate.score.clone())));
-        }
-    }
-    Ok(None)
-}
-
-/// Ranks `rows` for the case and reserves the best of them whose row no other transaction
-/// holds, without waiting (PostgreSQL); `None` when every one is full or held.
-async fn reserve_unheld(
-    tx: &DatabaseTransaction,
-    needs: &TicketNeeds,
-    rows: &[manager::Model],
-) -> Result<Option<(manager::Model, ScoreParts)>, ApiError> {
-    let profiles: Vec<_> = rows.iter().map(manager::Model::profile).collect();
-    let ranking = assignment::rank(needs, &profiles);
-    for window in ranking.candidates.chunks(RESERVE_WINDOW) {
-        let ids: Vec<Uuid> = window.iter().map(|c| c.manager_id).collect();
-        if let Some(manager_id) = reserve_first_unheld(tx, &ids).await? {
-            let manager = rows.iter().find(|m| m.id == manager_id);
-            let candidate = window.iter().find(|c| c.manager_id == manager_id);
-            if let (Some(manager), Some(candidate)) = (manager, candidate) {
-                return Ok(Some((manager.clone(), candidate.score.clone())));
+    if tx.get_database_backend() == DbBackend::Postgres {
+        for window in ranking.candidates.chunks(RESERVE_WINDOW) {
+            let ids: Vec<Uuid> = window.iter().map(|c| c.manager_id).collect();
+            if let Some(manager_id) = reserve_first_unheld(tx, &ids).await?
+                && let Some(candidate) = window.iter().find(|c| c.manager_id == manager_id)
+            {
+                return Ok(Some((manager_id, candidate.score.clone())));
             }
         }
     }
+    for candidate in &ranking.candidates {
+        if reserve(tx, candidate.manager_id).await? {
+            return Ok(Some((candidate.manager_id, candidate.score.clone())));
+        }
+    }
     Ok(None)
-}
-
-/// The managers ranked first for the case, read without the rest of the roster
-/// (PostgreSQL): the eligible ones ordered in SQL by the ranking's own first four keys
-/// (topic overlap, proximity, load, least recently assigned), the first
-/// [`RESERVE_WINDOW`] and every one tying with the last of them (`WITH TIES`), so the
-/// per-case tie-break that follows in [`assignment::rank`] sees every manager it could put
-/// first. The keys are computed as `rank` computes them, from the same stored JSON (a code
-/// is listed iff its quoted text occurs in the array serde wrote).
-async fn leading_candidates(
-    tx: &DatabaseTransaction,
-    needs: &TicketNeeds,
-) -> Result<Vec<manager::Model>, ApiError> {
-    let mut values: Vec<sea_orm::Value> = Vec::new();
-    let mut param = |value: String| {
-        values.push(value.into());
-        format!("${}", values.len())
-    };
-    let listed = |column: &str, placeholder: &str| format!("strpos(m.{column}, {placeholder}) > 0");
-    let here = listed(
-        "prefectures",
-        &param(format!("\"{}\"", needs.prefecture.code())),
-    );
-    let region: Vec<String> = needs
-        .prefecture
-        .region()
-        .prefectures()
-        .map(|prefecture| listed("prefectures", &param(format!("\"{}\"", prefecture.code()))))
-        .collect();
-    let mut topics: Vec<&str> = needs.topics.iter().map(|topic| topic.code()).collect();
-    // A topic listed twice counts once, as in the ranking's bit sets.
-    topics.sort_unstable();
-    topics.dedup();
-    let overlap: Vec<String> = topics
-        .iter()
-        .map(|code| format!("({})::int", listed("topics", &param(format!("\"{code}\"")))))
-        .collect();
-    let overlap = if overlap.is_empty() {
-        "0".to_owned()
-    } else {
-        overlap.join(" + ")
-    };
-    let visits_here = format!("(m.onsite AND {here})");
-    let reachable = match needs.mode {
-        PreferredMode::Online => "m.online".to_owned(),
-        PreferredMode::Onsite => visits_here.clone(),
-        PreferredMode::Either => format!("(m.online OR {visits_here})"),
-    };
-    let covers = match needs.track {
-        Track::Ict => "m.covers_ict",
-        Track::Labor => "m.covers_labor",
-    };
-    let sql = format!(
-        "SELECT m.* FROM managers m \
-         WHERE m.active AND {covers} AND m.active_cases < m.capacity AND {reachable} \
-         ORDER BY {overlap} DESC, \
-             CASE WHEN {visits_here} THEN 0 WHEN m.onsite AND ({region}) THEN 1 ELSE 2 END, \
-             m.active_cases::numeric / m.capacity, \
-             m.last_assigned_at ASC NULLS FIRST \
-         FETCH FIRST {RESERVE_WINDOW} ROWS WITH TIES",
-        region = region.join(" OR "),
-    );
-    Ok(manager::Entity::find()
-        .from_raw_sql(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            sql,
-            values,
-        ))
-        .all(tx)
-        .await?)
 }
 
 /// Candidates one skip-locked reservation is offered at once: more than the coordinators

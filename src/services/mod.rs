@@ -15,6 +15,7 @@ pub mod outcomes;
 pub mod partners;
 pub mod replica;
 pub mod reports;
+pub mod roster;
 pub mod routing;
 pub mod routing_models;
 pub mod sessions;
@@ -25,9 +26,12 @@ pub mod versioned;
 pub mod webhook_delivery;
 pub mod webhooks;
 
+use std::sync::Arc;
+
 use crate::{
     config::Settings,
     domain::{business_days::BusinessCalendar, service_level::ServiceLevels},
+    services::roster::RosterCache,
 };
 
 /// The character `LIKE` patterns of the service escape their wildcards with.
@@ -51,6 +55,8 @@ pub struct Workflow {
     pub service_levels: ServiceLevels,
     /// Hand freed capacity to the oldest waiting case.
     pub auto_assign: bool,
+    /// The managers' profiles as this process last read them (see [`roster`]).
+    pub roster: Arc<RosterCache>,
 }
 
 impl Workflow {
@@ -60,6 +66,7 @@ impl Workflow {
             calendar: BusinessCalendar::new(settings.closure_days.iter().copied()),
             service_levels: settings.service_levels,
             auto_assign: settings.auto_assign,
+            roster: Arc::default(),
         }
     }
 }

@@ -142,3 +142,103 @@ async fn an_automatic_assignment_takes_the_first_candidate_of_the_full_ranking_a
         }
     }
 }
+
+#[tokio::test]
+async fn an_edit_of_the_roster_is_ranked_by_the_next_assignment_after_the_profiles_were_read() {
+    // The ranking reads managers' profiles from the instance's roster cache; a profile read
+    // before an edit must never be ranked after it.
+    let app = crate::helpers::spawn_app().await;
+    let coordinator = app.token_with_role(Role::Coordinator).await;
+    let partner = app.token_with_role(Role::Partner).await;
+    let first = new_manager(&app, &coordinator, "名簿 一", &["labor"], 3).await;
+    let second = new_manager(&app, &coordinator, "名簿 二", &["labor"], 3).await;
+    let case = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    let candidates_of = |case: String| {
+        let app = &app;
+        let coordinator = &coordinator;
+        async move {
+            expect_json(
+                app.get(&format!("/v1/tickets/{case}/candidates"), coordinator)
+                    .await,
+                200,
+                "candidates",
+            )
+            .await
+        }
+    };
+    let ranked = candidates_of(case.clone()).await;
+    let best = ranked["candidates"][0]["manager_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other = if best == first { &second } else { &first };
+    assert_eq!(
+        ranked["candidates"].as_array().unwrap().len(),
+        2,
+        "{ranked}"
+    );
+
+    // The best one now answers ICT only: the next read lists them off track ...
+    expect_json(
+        app.patch_json(
+            &format!("/v1/managers/{best}"),
+            &coordinator,
+            None,
+            &json!({"tracks": ["ict"]}),
+        )
+        .await,
+        200,
+        "the edit",
+    )
+    .await;
+    let ranked = candidates_of(case.clone()).await;
+    assert_eq!(
+        ranked["candidates"][0]["manager_id"],
+        other.as_str(),
+        "{ranked}"
+    );
+    assert_eq!(
+        ranked["ineligible"][0]["manager_id"],
+        best.as_str(),
+        "{ranked}"
+    );
+    assert_eq!(ranked["ineligible"][0]["reasons"], json!(["off_track"]));
+
+    // ... and the automatic assignment takes the other one.
+    let assigned = expect_json(
+        app.post_json(
+            &format!("/v1/tickets/{case}/assignment"),
+            &coordinator,
+            &json!({}),
+        )
+        .await,
+        200,
+        "automatic assignment",
+    )
+    .await;
+    assert_eq!(assigned["manager_id"], other.as_str(), "{assigned}");
+
+    // Made inactive after being read, the other one is not chosen for the next case either.
+    expect_json(
+        app.patch_json(
+            &format!("/v1/managers/{other}"),
+            &coordinator,
+            None,
+            &json!({"active": false}),
+        )
+        .await,
+        200,
+        "deactivation",
+    )
+    .await;
+    let next = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    let refused = app
+        .post_json(
+            &format!("/v1/tickets/{next}/assignment"),
+            &coordinator,
+            &json!({}),
+        )
+        .await;
+    let problem = crate::helpers::assert_problem(refused, 409, "nobody left on the track").await;
+    assert_eq!(problem["waiting"], true, "{problem}");
+}

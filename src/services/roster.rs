@@ -1,0 +1,165 @@
+//! The roster as the ranking reads it: each manager's profile kept in this process, with the
+//! figures that change on every assignment read fresh from the database each time.
+//!
+//! Ranking a case reads every manager who could take it. Reading their whole rows (names,
+//! topic and prefecture lists as JSON text) for every assignment was what bounded the
+//! assignment rate (issue #18: PostgreSQL spent 4–8 ms a call sorting and sending them). A
+//! profile changes only through the roster's own edits, and every edit bumps the row's
+//! `version`; so each read asks only for ids, versions and the live figures (`active_cases`,
+//! `last_assigned_at`), filtered by the database on the live values, and reloads the full
+//! row of any manager whose version this process has not seen. Nothing is ever ranked on a
+//! stale profile, and capacity stays the database's conditional update
+//! (`capacity::reserve`), whatever a ranking read.
+//!
+//! Written by hand: an LRU or TTL cache crate would add expiry this does not want; the
+//! version check is the whole invalidation.
+use std::{
+    collections::HashMap,
+    sync::{PoisonError, RwLock},
+};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    sea_query::{Expr, ExprTrait},
+};
+use uuid::Uuid;
+
+use crate::{
+    domain::{assignment::ManagerProfile, track::Track},
+    entities::manager,
+    error::ApiError,
+};
+
+/// The profiles this process has read, by manager id, each with the version it was read at.
+#[derive(Debug, Default)]
+pub struct RosterCache {
+    profiles: RwLock<HashMap<Uuid, Cached>>,
+}
+
+#[derive(Debug, Clone)]
+struct Cached {
+    version: i32,
+    name: String,
+    profile: ManagerProfile,
+}
+
+/// A manager as the ranking sees them now: the cached profile with the live figures.
+#[derive(Debug, Clone)]
+pub struct RosterEntry {
+    /// The manager's name, for views.
+    pub name: String,
+    /// The profile, with `active_cases` and `last_assigned_at` as just read.
+    pub profile: ManagerProfile,
+}
+
+/// Which managers a read asks for.
+#[derive(Debug, Clone, Copy)]
+pub enum RosterFilter {
+    /// Everyone on the roster (the candidates list shows the ineligible with reasons).
+    Everyone,
+    /// Active managers of the track with room under their capacity, judged by the database
+    /// on the live values (automatic assignment).
+    WithRoomOn(Track),
+}
+
+/// One live row: id, version, active cases, last assignment.
+type LiveRow = (Uuid, i32, i32, Option<DateTime<Utc>>);
+
+impl RosterCache {
+    /// The managers `filter` selects, with current profiles and live figures.
+    pub async fn read(
+        &self,
+        db: &impl ConnectionTrait,
+        filter: RosterFilter,
+    ) -> Result<Vec<RosterEntry>, ApiError> {
+        let mut query = manager::Entity::find().select_only().columns([
+            manager::Column::Id,
+            manager::Column::Version,
+            manager::Column::ActiveCases,
+            manager::Column::LastAssignedAt,
+        ]);
+        if let RosterFilter::WithRoomOn(track) = filter {
+            let covers = match track {
+                Track::Ict => manager::Column::CoversIct,
+                Track::Labor => manager::Column::CoversLabor,
+            };
+            query = query
+                .filter(manager::Column::Active.eq(true))
+                .filter(covers.eq(true))
+                .filter(
+                    Expr::col(manager::Column::ActiveCases)
+                        .lt(Expr::col(manager::Column::Capacity)),
+                );
+        }
+        let live: Vec<LiveRow> = query.into_tuple().all(db).await?;
+        self.refresh_stale(db, &live).await?;
+        let profiles = self.profiles.read().unwrap_or_else(PoisonError::into_inner);
+        Ok(live
+            .iter()
+            .filter_map(|(id, _, active_cases, last_assigned_at)| {
+                // Present unless the manager was deleted between the two reads.
+                let cached = profiles.get(id)?;
+                let mut profile = cached.profile.clone();
+                profile.active_cases = u32::try_from(*active_cases).unwrap_or(0);
+                profile.last_assigned_at = *last_assigned_at;
+                Some(RosterEntry {
+                    name: cached.name.clone(),
+                    profile,
+                })
+            })
+            .collect())
+    }
+
+    /// Reads the full rows of the managers whose version this process has not seen.
+    async fn refresh_stale(
+        &self,
+        db: &impl ConnectionTrait,
+        live: &[LiveRow],
+    ) -> Result<(), ApiError> {
+        let stale: Vec<Uuid> = {
+            let profiles = self.profiles.read().unwrap_or_else(PoisonError::into_inner);
+            live.iter()
+                .filter(|(id, version, ..)| {
+                    profiles
+                        .get(id)
+                        .is_none_or(|cached| cached.version != *version)
+                })
+                .map(|(id, ..)| *id)
+                .collect()
+        };
+        if stale.is_empty() {
+            return Ok(());
+        }
+        let mut fresh = Vec::with_capacity(stale.len());
+        // Bounded IN lists: PostgreSQL takes at most 65,535 parameters a statement.
+        for ids in stale.chunks(1_000) {
+            fresh.extend(
+                manager::Entity::find()
+                    .filter(manager::Column::Id.is_in(ids.iter().copied()))
+                    .all(db)
+                    .await?,
+            );
+        }
+        let mut profiles = self
+            .profiles
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        for row in fresh {
+            let keep = profiles
+                .get(&row.id)
+                .is_none_or(|cached| cached.version <= row.version);
+            if keep {
+                profiles.insert(
+                    row.id,
+                    Cached {
+                        version: row.version,
+                        profile: row.profile(),
+                        name: row.name,
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+}
