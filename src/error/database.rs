@@ -71,6 +71,14 @@ impl UnavailableCause {
                 | sea_orm::SqlxError::PoolClosed,
             ) => Some(Self::Unreachable),
             Some(sea_orm::SqlxError::PoolTimedOut) => Some(Self::NoFreeConnection),
+            // A hot standby cancels a read that would hold back replay with 40001, the code
+            // of a lost race; on the replica it means "too far behind to answer now", not a
+            // conflict of the caller's, so it is answered as lag (503) rather than 409.
+            Some(sea_orm::SqlxError::Database(database))
+                if database.message().contains("conflict with recovery") =>
+            {
+                Some(Self::ReplicaLagging)
+            }
             Some(sea_orm::SqlxError::Database(database)) => {
                 database.code().and_then(|code| Self::of_sqlstate(&code))
             }

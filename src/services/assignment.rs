@@ -23,7 +23,7 @@ use crate::{
     auth::Actor,
     db::begin_write,
     domain::{
-        assignment::{self, Ineligibility, ManagerProfile, Ranking, ScoreParts, TicketNeeds},
+        assignment::{self, Ineligibility, Ranking, ScoreParts, TicketNeeds},
         ticket_status::{Transition, apply},
         track::Track,
     },
@@ -88,14 +88,13 @@ pub async fn candidates(
 ) -> Result<Candidates, ApiError> {
     let ticket = tickets::get_visible(db, actor, ticket_id).await?;
     let needs = ticket_needs(&ticket.row)?;
-    let roster = workflow.roster.read(db, RosterFilter::Everyone).await?;
-    let profiles: Vec<ManagerProfile> = roster.iter().map(|m| m.profile.clone()).collect();
+    let profiles = workflow.roster.read(db, RosterFilter::Everyone).await?;
     let ranking = assignment::rank(&needs, &profiles);
     Ok(Candidates {
         ticket,
         track: needs.track,
         ranking,
-        names: roster.into_iter().map(|m| (m.profile.id, m.name)).collect(),
+        names: workflow.roster.names(profiles.iter().map(|p| p.id)),
     })
 }
 
@@ -210,11 +209,10 @@ async fn reserve_best(
     workflow: &Workflow,
     needs: &TicketNeeds,
 ) -> Result<Option<(Uuid, ScoreParts)>, ApiError> {
-    let roster = workflow
+    let profiles = workflow
         .roster
         .read(tx, RosterFilter::WithRoomOn(needs.track))
         .await?;
-    let profiles: Vec<ManagerProfile> = roster.into_iter().map(|m| m.profile).collect();
     let ranking = assignment::rank(needs, &profiles);
     if tx.get_database_backend() == DbBackend::Postgres {
         for window in ranking.candidates.chunks(RESERVE_WINDOW) {

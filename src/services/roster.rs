@@ -44,15 +44,6 @@ struct Cached {
     profile: ManagerProfile,
 }
 
-/// A manager as the ranking sees them now: the cached profile with the live figures.
-#[derive(Debug, Clone)]
-pub struct RosterEntry {
-    /// The manager's name, for views.
-    pub name: String,
-    /// The profile, with `active_cases` and `last_assigned_at` as just read.
-    pub profile: ManagerProfile,
-}
-
 /// Which managers a read asks for.
 #[derive(Debug, Clone, Copy)]
 pub enum RosterFilter {
@@ -67,12 +58,13 @@ pub enum RosterFilter {
 type LiveRow = (Uuid, i32, i32, Option<DateTime<Utc>>);
 
 impl RosterCache {
-    /// The managers `filter` selects, with current profiles and live figures.
+    /// The profiles of the managers `filter` selects, current, with `active_cases` and
+    /// `last_assigned_at` as just read.
     pub async fn read(
         &self,
         db: &impl ConnectionTrait,
         filter: RosterFilter,
-    ) -> Result<Vec<RosterEntry>, ApiError> {
+    ) -> Result<Vec<ManagerProfile>, ApiError> {
         let mut query = manager::Entity::find().select_only().columns([
             manager::Column::Id,
             manager::Column::Version,
@@ -99,16 +91,20 @@ impl RosterCache {
             .iter()
             .filter_map(|(id, _, active_cases, last_assigned_at)| {
                 // Present unless the manager was deleted between the two reads.
-                let cached = profiles.get(id)?;
-                let mut profile = cached.profile.clone();
+                let mut profile = profiles.get(id)?.profile.clone();
                 profile.active_cases = u32::try_from(*active_cases).unwrap_or(0);
                 profile.last_assigned_at = *last_assigned_at;
-                Some(RosterEntry {
-                    name: cached.name.clone(),
-                    profile,
-                })
+                Some(profile)
             })
             .collect())
+    }
+
+    /// The names of `ids` as last read (a manager read by [`Self::read`] is always here).
+    pub fn names(&self, ids: impl IntoIterator<Item = Uuid>) -> HashMap<Uuid, String> {
+        let profiles = self.profiles.read().unwrap_or_else(PoisonError::into_inner);
+        ids.into_iter()
+            .filter_map(|id| Some((id, profiles.get(&id)?.name.clone())))
+            .collect()
     }
 
     /// Reads the full rows of the managers whose version this process has not seen.
