@@ -41,13 +41,22 @@ impl RoutingInput {
         };
         let mut errors = Vec::new();
         input.check_text(&mut errors);
-        if let Some(industry) = &input.industry
+        input.with_industry_checked(errors)
+    }
+
+    /// Adds the industry's error to `errors`, if it has one, and answers the input when
+    /// nothing is wrong.
+    fn with_industry_checked(
+        self,
+        mut errors: Vec<FieldError>,
+    ) -> Result<RoutingInput, Vec<FieldError>> {
+        if let Some(industry) = &self.industry
             && !is_jsic_division(industry)
         {
             errors.push(industry_error(industry));
         }
         if errors.is_empty() {
-            Ok(input)
+            Ok(self)
         } else {
             Err(errors)
         }
@@ -142,16 +151,7 @@ impl ClassifyRequest {
             text_errors.retain(|e| !e.message.contains("no topics"));
         }
         errors.extend(text_errors);
-        if let Some(industry) = &input.industry
-            && !is_jsic_division(industry)
-        {
-            errors.push(industry_error(industry));
-        }
-        if errors.is_empty() {
-            Ok(input)
-        } else {
-            Err(errors)
-        }
+        input.with_industry_checked(errors)
     }
 }
 

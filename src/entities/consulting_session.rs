@@ -46,3 +46,19 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// An update of sessions that marks each one changed: `updated_at` now and `sequence` one up,
+/// as every change must (calendar clients keep their copy while `SEQUENCE` stays the same).
+/// The caller adds what changes and which sessions.
+pub fn changed() -> sea_orm::UpdateMany<Entity> {
+    use sea_orm::sea_query::ExprTrait;
+    Entity::update_many()
+        .col_expr(
+            Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(chrono::Utc::now()),
+        )
+        .col_expr(
+            Column::Sequence,
+            sea_orm::sea_query::Expr::col(Column::Sequence).add(1),
+        )
+}

@@ -187,18 +187,10 @@ pub async fn cancel_scheduled_sessions(
     ticket_id: Uuid,
     why: &str,
 ) -> Result<(), ApiError> {
-    let cancelled = consulting_session::Entity::update_many()
+    let cancelled = consulting_session::changed()
         .col_expr(
             consulting_session::Column::Status,
             Expr::value(SessionStatus::Cancelled.as_str()),
-        )
-        .col_expr(
-            consulting_session::Column::UpdatedAt,
-            Expr::value(Utc::now()),
-        )
-        .col_expr(
-            consulting_session::Column::Sequence,
-            Expr::col(consulting_session::Column::Sequence).add(1),
         )
         .filter(consulting_session::Column::TicketId.eq(ticket_id))
         .filter(consulting_session::Column::Status.eq(SessionStatus::Scheduled.as_str()))

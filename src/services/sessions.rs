@@ -8,10 +8,8 @@
 //! one at a time.
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
-    sea_query::{Expr, ExprTrait},
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use sea_orm::{DatabaseTransaction, QueryResult};
 use serde_json::json;
@@ -335,15 +333,7 @@ pub async fn update(
             extensions,
         });
     }
-    let mut update = consulting_session::Entity::update_many()
-        .col_expr(
-            consulting_session::Column::UpdatedAt,
-            Expr::value(Utc::now()),
-        )
-        .col_expr(
-            consulting_session::Column::Sequence,
-            Expr::col(consulting_session::Column::Sequence).add(1),
-        )
+    let mut update = consulting_session::changed()
         .filter(consulting_session::Column::Id.eq(session_id))
         .filter(consulting_session::Column::Status.eq(from.as_str()));
     if let Some(to) = status {
