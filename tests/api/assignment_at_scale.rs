@@ -5,7 +5,7 @@ use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 
 use crate::{
-    consulting::{expect_json, intake, new_manager, routed_case},
+    consulting::{assign, expect_json, intake, new_manager, routed_case},
     helpers::{TestDatabase, spawn_app_with},
 };
 
@@ -206,12 +206,7 @@ async fn an_edit_of_the_roster_is_ranked_by_the_next_assignment_after_the_profil
 
     // ... and the automatic assignment takes the other one.
     let assigned = expect_json(
-        app.post_json(
-            &format!("/v1/tickets/{case}/assignment"),
-            &coordinator,
-            &json!({}),
-        )
-        .await,
+        assign(&app, &coordinator, &case, &json!({})).await,
         200,
         "automatic assignment",
     )
@@ -232,13 +227,7 @@ async fn an_edit_of_the_roster_is_ranked_by_the_next_assignment_after_the_profil
     )
     .await;
     let next = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
-    let refused = app
-        .post_json(
-            &format!("/v1/tickets/{next}/assignment"),
-            &coordinator,
-            &json!({}),
-        )
-        .await;
+    let refused = assign(&app, &coordinator, &next, &json!({})).await;
     let problem = crate::helpers::assert_problem(refused, 409, "nobody left on the track").await;
     assert_eq!(problem["waiting"], true, "{problem}");
 }
