@@ -211,7 +211,10 @@ async fn reserve_best(
 ) -> Result<Option<(Uuid, ScoreParts)>, ApiError> {
     let profiles = workflow
         .roster
-        .read(tx, RosterFilter::WithRoomOn(needs.track))
+        .read(
+            tx,
+            RosterFilter::CanTake(needs.track, needs.mode, needs.prefecture),
+        )
         .await?;
     let ranking = assignment::rank(needs, &profiles);
     if tx.get_database_backend() == DbBackend::Postgres {

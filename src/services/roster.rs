@@ -26,7 +26,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    domain::{assignment::ManagerProfile, track::Track},
+    domain::{
+        assignment::ManagerProfile, prefecture::Prefecture, ticket_fields::PreferredMode,
+        track::Track,
+    },
     entities::manager,
     error::ApiError,
 };
@@ -49,9 +52,10 @@ struct Cached {
 pub enum RosterFilter {
     /// Everyone on the roster (the candidates list shows the ineligible with reasons).
     Everyone,
-    /// Active managers of the track with room under their capacity, judged by the database
-    /// on the live values (automatic assignment).
-    WithRoomOn(Track),
+    /// Active managers who cover the case's track, have room under their capacity and can
+    /// reach the company the way it wants, judged by the database on the live values
+    /// (automatic assignment); the ranking checks the same again.
+    CanTake(Track, PreferredMode, Prefecture),
 }
 
 /// One live row: id, version, active cases, last assignment.
@@ -71,10 +75,21 @@ impl RosterCache {
             manager::Column::ActiveCases,
             manager::Column::LastAssignedAt,
         ]);
-        if let RosterFilter::WithRoomOn(track) = filter {
+        if let RosterFilter::CanTake(track, mode, prefecture) = filter {
             let covers = match track {
                 Track::Ict => manager::Column::CoversIct,
                 Track::Labor => manager::Column::CoversLabor,
+            };
+            // The stored list is the JSON array of codes serde wrote, so a code is listed iff
+            // its quoted text occurs in it (`stored::Prefectures`).
+            let visits = manager::Column::Onsite
+                .eq(true)
+                .and(manager::Column::Prefectures.like(format!("%\"{}\"%", prefecture.code())));
+            let online = manager::Column::Online.eq(true);
+            let reaches = match mode {
+                PreferredMode::Online => online,
+                PreferredMode::Onsite => visits,
+                PreferredMode::Either => online.or(visits),
             };
             query = query
                 .filter(manager::Column::Active.eq(true))
@@ -82,7 +97,8 @@ impl RosterCache {
                 .filter(
                     Expr::col(manager::Column::ActiveCases)
                         .lt(Expr::col(manager::Column::Capacity)),
-                );
+                )
+                .filter(reaches);
         }
         let live: Vec<LiveRow> = query.into_tuple().all(db).await?;
         self.refresh_stale(db, &live).await?;
