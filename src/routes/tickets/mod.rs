@@ -32,6 +32,7 @@ use crate::{
     },
     services::{
         self,
+        access_log::routes as logged,
         idempotency::{self, StoredResponse},
         tickets::{RoutingRequest, Ticket},
     },
@@ -116,6 +117,11 @@ pub async fn list_tickets(
     .parse(&req)?;
     let (tickets, next_cursor) =
         services::tickets::list(&state.db, &client, &filter, &page).await?;
+    let shown = tickets.iter().map(|ticket| ticket.row.id).collect();
+    state
+        .access_log
+        .record(&client, logged::LIST_CASES, shown)
+        .await?;
     let items = tickets
         .into_iter()
         .map(TicketView::from_ticket)
@@ -141,6 +147,10 @@ pub async fn get_ticket(
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ReadCases)?;
     let ticket = services::tickets::get_visible(&state.db, &client, id.into_inner()).await?;
+    state
+        .access_log
+        .record(&client, logged::READ_CASE, vec![ticket.row.id])
+        .await?;
     ticket_response(ticket)
 }
 
@@ -176,6 +186,10 @@ pub async fn update_ticket(
     let expected = if_match.required("send If-Match with the ETag of the case you read")?;
     let changes = body.read(&allowed)?.parse()?;
     let ticket = services::tickets::update(&state.db, &client, id, &expected, changes).await?;
+    state
+        .access_log
+        .record(&client, logged::EDIT_CASE, vec![id])
+        .await?;
     ticket_response(ticket)
 }
 
@@ -222,6 +236,10 @@ pub async fn transition_ticket(
         request.reason,
     )
     .await?;
+    state
+        .access_log
+        .record(&client, logged::MOVE_CASE, vec![id])
+        .await?;
     ticket_response(ticket)
 }
 
