@@ -45,7 +45,8 @@ const BATCH_RESPONSES: usize = 512;
 /// The longest a graceful stop waits for the queue to be written.
 pub const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The routes that show contact details, as the log names them.
+/// Routes that show contact details, as the log names them (`METHOD /path/{template}`); the
+/// other handlers whose answer is a case name theirs the same way where they record.
 pub mod routes {
     /// `GET /v1/tickets/{id}`.
     pub const READ_CASE: &str = "GET /v1/tickets/{id}";

@@ -48,14 +48,19 @@ fn person(tag: &str) -> (String, String) {
     )
 }
 
-/// Files `body` as `partner`; returns the case.
+/// Files `body` as `partner` with an `Idempotency-Key` (its stored answer holds the contact
+/// too, until the case is anonymized); returns the case.
 async fn file(app: &TestApp, partner: &str, body: &Value) -> Value {
-    expect_json(
-        app.post_json("/v1/tickets", partner, body).await,
-        201,
-        "filing",
-    )
-    .await
+    let response = app
+        .api
+        .post(app.url("/v1/tickets"))
+        .bearer_auth(partner)
+        .header("idempotency-key", Uuid::new_v4().to_string())
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    expect_json(response, 201, "filing").await
 }
 
 /// The access log page at `query`, as `admin` reads it.

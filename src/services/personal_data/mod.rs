@@ -39,6 +39,9 @@ use crate::{
     },
 };
 
+/// The length of `/v1/tickets/<uuid>`.
+const TICKET_LOCATION_CHARS: i32 = 48;
+
 /// What replaces a removed name, e-mail or free text.
 pub const MARKER: &str = "[anonymized]";
 
@@ -168,12 +171,16 @@ async fn scrub_free_texts(tx: &impl ConnectionTrait, ids: &[Uuid]) -> Result<(),
         .exec(tx)
         .await?;
     // A stored answer to replay (the filing, a comment) holds the case as it was answered;
-    // a retry of a request that old has nothing left to replay.
-    let mut stored_answers = Condition::any();
-    for id in ids {
-        stored_answers = stored_answers
-            .add(idempotency_key::Column::Location.starts_with(format!("/v1/tickets/{id}")));
-    }
+    // a retry of a request that old has nothing left to replay. Its location starts with
+    // `/v1/tickets/<id>`: 48 characters, compared in one IN instead of a LIKE per case.
+    let prefixes: Vec<String> = ids.iter().map(|id| format!("/v1/tickets/{id}")).collect();
+    let stored_answers = Expr::expr(
+        Func::cust("SUBSTR")
+            .arg(Expr::col(idempotency_key::Column::Location))
+            .arg(1)
+            .arg(TICKET_LOCATION_CHARS),
+    )
+    .is_in(prefixes);
     idempotency_key::Entity::delete_many()
         .filter(stored_answers)
         .exec(tx)
