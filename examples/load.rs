@@ -7,6 +7,9 @@
 //! cargo run --release --example load -- candidates --url http://127.0.0.1:8080 --client-id oc_... --client-secret ocs_... --rounds 200
 //! cargo run --release --example load -- feed       --url http://127.0.0.1:8080 --client-id oc_... --client-secret ocs_...
 //! ```
+//! `reads` (a coordinator's credentials) times what shows contact details, from
+//! `--concurrency` clients for `--seconds` each: `GET /v1/tickets/{id}` of cases taken from
+//! the first list page, then `GET /v1/tickets?limit=50` (bench/access_log.sh).
 //! `feed` (an analyst's or coordinator's credentials) reads the whole event feed as NDJSON in
 //! pages of 10,000, checking that `seq` strictly increases, and prints events per second.
 //! `assign` (a coordinator's credentials) collects the triaged cases and has `--concurrency`
@@ -392,6 +395,95 @@ async fn run_feed(args: &Args) {
     );
 }
 
+/// `--concurrency` clients asking for `paths` (round robin) for `--seconds`; latencies of
+/// the 200 answers, sorted, and the number of other answers.
+async fn hammer(
+    client: &reqwest::Client,
+    args: &Args,
+    token: &str,
+    paths: &[String],
+) -> (Vec<Duration>, usize, f64) {
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let mut workers = Vec::new();
+    for worker in 0..args.concurrency {
+        let client = client.clone();
+        let token = token.to_owned();
+        let urls: Vec<String> = paths.iter().map(|p| format!("{}{p}", args.url)).collect();
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0usize;
+            let mut n = worker * 7919;
+            while Instant::now() < deadline {
+                let started = Instant::now();
+                let response = client
+                    .get(&urls[n % urls.len()])
+                    .bearer_auth(&token)
+                    .send()
+                    .await;
+                match response {
+                    Ok(response) if response.status().as_u16() == 200 => {
+                        let _ = response.bytes().await;
+                        latencies.push(started.elapsed());
+                    }
+                    _ => errors += 1,
+                }
+                n += 1;
+            }
+            (latencies, errors)
+        }));
+    }
+    let started = Instant::now();
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for worker in workers {
+        let (mut l, e) = worker.await.unwrap();
+        latencies.append(&mut l);
+        errors += e;
+    }
+    latencies.sort();
+    (latencies, errors, started.elapsed().as_secs_f64())
+}
+
+async fn run_reads(args: &Args) {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency)
+        .build()
+        .unwrap();
+    let token = token(&client, args).await;
+    let page: Value = client
+        .get(format!("{}/v1/tickets?limit=200", args.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let reads: Vec<String> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|case| format!("/v1/tickets/{}", case["id"].as_str().unwrap()))
+        .collect();
+    let lists = vec!["/v1/tickets?limit=50".to_owned()];
+    for (what, paths) in [("read", reads), ("list", lists)] {
+        let (latencies, errors, elapsed) = hammer(&client, args, &token, &paths).await;
+        println!(
+            "{}",
+            json!({
+                "mode": "reads",
+                "what": what,
+                "concurrency": args.concurrency,
+                "requests": latencies.len(),
+                "errors": errors,
+                "per_second": (latencies.len() as f64 / elapsed).round(),
+                "p50_ms": percentile(&latencies, 0.50).as_secs_f64() * 1000.0,
+                "p99_ms": percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
+            })
+        );
+    }
+}
+
 // One thread: the generator shares the machine with the service and the database it
 // measures, so it should take as little of it as it can (a thousand requests a second
 // are far within one thread's reach).
@@ -404,6 +496,9 @@ async fn main() {
         "assign" => run_assign(&args).await,
         "candidates" => run_candidates(&args).await,
         "feed" => run_feed(&args).await,
-        other => panic!("unknown mode {other}: intake, pagination, assign, candidates or feed"),
+        "reads" => run_reads(&args).await,
+        other => {
+            panic!("unknown mode {other}: intake, pagination, assign, candidates, feed or reads")
+        }
     }
 }

@@ -80,6 +80,29 @@ pub struct Settings {
     pub calendar_contact_details: bool,
     /// The outcome survey companies answer through a link.
     pub survey: SurveySettings,
+    /// The access log and the retention of contact details (APPI).
+    pub personal_data: PersonalDataSettings,
+}
+
+/// Personal data: the access log of contact-bearing reads, and how long contact details of
+/// finished cases are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonalDataSettings {
+    /// `ONESTOP_ACCESS_LOG` (default true): record who was shown which case's contact
+    /// details. Off only to measure what the log costs (`bench/access_log.sh`): the contract
+    /// with the ministries asks for the record.
+    pub access_log: bool,
+    /// `ONESTOP_CONTACT_RETENTION_DAYS` (default none): contact details of cases closed,
+    /// cancelled or merged this many days ago are anonymized. Unset, nothing is anonymized
+    /// by age: how long the ministries' contract keeps them is theirs to set, and an erasure
+    /// that cannot be undone must not start by default.
+    pub contact_retention_days: Option<u32>,
+    /// `ONESTOP_RETENTION_WORKER` (default true): run the retention job in this instance
+    /// (one instance at a time holds it, by a lease in the database).
+    pub retention_worker: bool,
+    /// `ONESTOP_RETENTION_INTERVAL_SECONDS` (default 3600): how often the job looks for
+    /// cases past retention.
+    pub retention_interval: std::time::Duration,
 }
 
 /// A PostgreSQL streaming replica for lag-tolerant reads: summary reports (JSON and CSV),
@@ -315,8 +338,33 @@ impl Settings {
             },
             calendar_contact_details: parse_bool(&get, "ONESTOP_CALENDAR_CONTACT_DETAILS", false)?,
             survey: survey_settings(&get)?,
+            personal_data: personal_data_settings(&get)?,
         })
     }
+}
+
+/// The access log's and retention's settings (`ONESTOP_ACCESS_LOG`,
+/// `ONESTOP_CONTACT_RETENTION_DAYS`, `ONESTOP_RETENTION_*`).
+fn personal_data_settings(
+    get: &impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<PersonalDataSettings> {
+    Ok(PersonalDataSettings {
+        access_log: parse_bool(get, "ONESTOP_ACCESS_LOG", true)?,
+        contact_retention_days: get("ONESTOP_CONTACT_RETENTION_DAYS")
+            .map(|raw| {
+                raw.trim().parse::<u32>().with_context(|| {
+                    format!("ONESTOP_CONTACT_RETENTION_DAYS must be a number of days, not {raw:?}")
+                })
+            })
+            .transpose()?,
+        retention_worker: parse_bool(get, "ONESTOP_RETENTION_WORKER", true)?,
+        retention_interval: std::time::Duration::from_secs(
+            match parse_number(get, "ONESTOP_RETENTION_INTERVAL_SECONDS", 3600_u64)? {
+                0 => anyhow::bail!("ONESTOP_RETENTION_INTERVAL_SECONDS must be 1 or more"),
+                seconds => seconds,
+            },
+        ),
+    })
 }
 
 /// The survey's settings (`ONESTOP_PUBLIC_URL`, `ONESTOP_SURVEY_*`).

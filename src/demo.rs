@@ -280,6 +280,7 @@ async fn seed_cases(db: &DatabaseConnection, partner_ids: &[Uuid]) -> anyhow::Re
             topics: topics(&topic_codes)?,
             preferred_mode: PreferredMode::Either,
             channel: Channel::Partner,
+            data_source: None,
         };
         let tx = begin_write(db).await?;
         let start = tickets::FilingStart::new(tx.get_database_backend(), &new);

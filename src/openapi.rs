@@ -43,6 +43,7 @@ deliveries alike, and a 409 for a status move that is not allowed lists the move
         (name = "surveys", description = "The ministries' success measures: one-time survey links a company answers without an account (JSON, or a Japanese HTML form)"),
         (name = "reports", description = "The global event feed for reporting integrations"),
         (name = "webhooks", description = "Signed event deliveries to subscribers' URLs (Standard Webhooks), retried with backoff from a transactional outbox"),
+        (name = "personal data", description = "Personal data under APPI (admins): the access log of contact details shown, partners' confirmation records, exposure after a leak, a person's disclosure and erasure"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

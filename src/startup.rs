@@ -26,6 +26,8 @@ use crate::{
     routes,
     services::{
         self,
+        access_log::{AccessLog, AccessLogWriter},
+        personal_data::retention::Retention,
         routing::RoutingEngine,
         webhook_delivery::{self, Worker},
     },
@@ -39,6 +41,8 @@ pub struct Application {
     server: Server,
     state: AppState,
     webhook_worker: Option<Worker>,
+    access_log_writer: Option<AccessLogWriter>,
+    retention: Option<Retention>,
 }
 
 impl Application {
@@ -68,7 +72,9 @@ impl Application {
         }
         let (secret, workflow) = prepare_database(&settings, &db).await?;
         let reads = lag_tolerant_reads(&settings, &db)?;
+        let (access_log, access_log_writer) = access_log(&settings, &db);
         let state = AppState {
+            access_log,
             keys: Arc::new(TokenKeys::new(&secret, &settings.jwt)),
             db,
             reads,
@@ -150,11 +156,15 @@ impl Application {
         } else {
             None
         };
+        let retention = (settings.personal_data.retention_worker)
+            .then(|| Retention::new(state.db.clone(), settings.personal_data.clone()));
         Ok(Self {
             port,
             server: server.run(),
             state,
             webhook_worker,
+            access_log_writer,
+            retention,
         })
     }
 
@@ -169,11 +179,18 @@ impl Application {
     }
 
     /// Serves until SIGINT or SIGTERM; in-flight requests are given the shutdown timeout to
-    /// finish. The webhook delivery worker runs alongside and stops with the server (a
-    /// delivery it cuts short is made again when its lease ends).
+    /// finish. The webhook delivery worker and the retention job run alongside and stop with
+    /// the server (a delivery it cuts short is made again when its lease ends; a retention
+    /// batch cut short rolls back). The access log is written out after the last request.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let _worker = self.webhook_worker.map(webhook_delivery::spawn);
-        self.server.await
+        let _retention = self.retention.map(Retention::spawn);
+        let access_log = self.access_log_writer.map(AccessLogWriter::spawn);
+        let served = self.server.await;
+        if let Some(writer) = access_log {
+            writer.stop().await;
+        }
+        served
     }
 }
 
@@ -197,6 +214,19 @@ async fn prepare_database(
         );
     }
     Ok((secret, workflow))
+}
+
+/// The access log handlers record through, and its writer (none when the log is off).
+fn access_log(
+    settings: &Settings,
+    db: &DatabaseConnection,
+) -> (AccessLog, Option<AccessLogWriter>) {
+    if settings.personal_data.access_log {
+        let (log, writer) = AccessLog::new(db.clone());
+        (log, Some(writer))
+    } else {
+        (AccessLog::off(), None)
+    }
 }
 
 /// Where the instance sends its lag-tolerant reads: the configured replica, else the primary.

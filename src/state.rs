@@ -6,7 +6,10 @@ use sea_orm::DatabaseConnection;
 use crate::{
     auth::{TokenKeys, failure_limit::TokenFailureLimiter, rate_limit::RateLimiter},
     config::Settings,
-    services::{Workflow, clients::RevocationCache, replica::Reads, routing::RoutingEngine},
+    services::{
+        Workflow, access_log::AccessLog, clients::RevocationCache, replica::Reads,
+        routing::RoutingEngine,
+    },
     telemetry::Metrics,
 };
 
@@ -33,6 +36,8 @@ pub struct AppState {
     pub routing: Arc<RoutingEngine>,
     /// The center's calendar, service levels and hand-off rule.
     pub workflow: Arc<Workflow>,
+    /// Where reads that show contact details are recorded.
+    pub access_log: AccessLog,
 }
 
 impl AppState {

@@ -19,6 +19,7 @@ mod m20261213_000030_company_forms;
 mod m20261213_000031_outcome_surveys;
 mod m20261214_000040_consultant_calendars;
 mod m20261214_000041_merged_cases;
+mod m20261220_000050_personal_data;
 
 /// Every migration of the service, in the order they apply.
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261214_000041_merged_cases::Migration),
             Box::new(m20261213_000030_company_forms::Migration),
             Box::new(m20261213_000031_outcome_surveys::Migration),
+            Box::new(m20261220_000050_personal_data::Migration),
         ]
     }
 }

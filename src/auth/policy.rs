@@ -90,6 +90,12 @@ pub enum Action {
     /// `POST`/`DELETE /v1/managers/{id}/calendar-token`, a manager's secret feed URL
     /// (managers: their own only, checked per manager).
     ManageCalendarFeeds,
+    /// `GET /v1/audit/access`, `GET /v1/audit/receipts`, `GET /v1/audit/exposure`: who was
+    /// shown whose contact details, what partners handed over, what a client could have read.
+    ReadAuditRecords,
+    /// `GET /v1/personal-data` (disclosure, 開示) and `POST /v1/personal-data/erasure`
+    /// (利用停止・消去): a person's requests under APPI, handled by operators.
+    HandlePersonalDataRequests,
 }
 
 /// Proof that the caller's role may perform the request's action: only
@@ -128,6 +134,7 @@ pub fn roles_for(action: Action) -> &'static [Role] {
         Action::MergeCases => &[Coordinator],
         Action::ReadCalendars => &[Manager, Coordinator],
         Action::ManageCalendarFeeds => &[Manager, Coordinator, Admin],
+        Action::ReadAuditRecords | Action::HandlePersonalDataRequests => &[Admin],
     }
 }
 
@@ -209,6 +216,8 @@ pub const ACCESS: &[AccessRule] = {
         rule("reports", "read", Action::ReadReports,                      [OwnPartner, Every,      No,       Every,     Every], "aggregates only"),
         rule("webhooks", "list, read deliveries, delete", Action::ManageWebhooks, [OwnPartner, No, No,       OwnClient, Every], "admins list and disable any (operations)"),
         rule("webhooks", "create", Action::ManageWebhooks,                [OwnPartner, No,         No,       OwnClient, Every], "partners' deliveries carry only their own cases"),
+        rule("audit records", "access, receipts, exposure", Action::ReadAuditRecords, [No, No,    No,       No,        Every], "the access log names cases, never persons"),
+        rule("personal data", "disclose, erase", Action::HandlePersonalDataRequests, [No, No,     No,       No,        Every], "erasure refuses a person's open case unless forced"),
     ]
 };
 
@@ -216,6 +225,13 @@ pub const ACCESS: &[AccessRule] = {
 /// case's filer gave.
 pub fn sees_company_records(role: Role) -> bool {
     may(role, Action::ReadCompanies)
+}
+
+/// Whether answers about cases show `role` the contact person's details (name, e-mail,
+/// phone), and so leave a record in the access log. Whoever reads cases sees their contact;
+/// analysts read aggregates and the feed only, which carry none.
+pub fn sees_contact_details(role: Role) -> bool {
+    may(role, Action::ReadCases)
 }
 
 /// Whose webhook subscriptions a client may list, read the deliveries of and delete. Others'
@@ -440,7 +456,9 @@ mod tests {
     #[test]
     fn the_policy_table_matches_the_api_contract() {
         use Role::*;
-        let cases: [(Action, &[Role]); 27] = [
+        let cases: [(Action, &[Role]); 29] = [
+            (Action::ReadAuditRecords, &[Admin]),
+            (Action::HandlePersonalDataRequests, &[Admin]),
             (Action::ReadFeed, &[Analyst, Coordinator, Admin]),
             (Action::ManageWebhooks, &[Partner, Analyst, Admin]),
             (Action::ReadReports, &[Analyst, Coordinator, Admin, Partner]),
@@ -522,6 +540,20 @@ mod tests {
                 may(role, Action::ManageWebhooks),
                 "{role}"
             );
+        }
+    }
+
+    #[test]
+    fn every_role_but_analysts_sees_contact_details_and_leaves_access_records() {
+        let cases = [
+            (Role::Partner, true),
+            (Role::Coordinator, true),
+            (Role::Manager, true),
+            (Role::Analyst, false),
+            (Role::Admin, true),
+        ];
+        for (role, expected) in cases {
+            assert_eq!(sees_contact_details(role), expected, "{role}");
         }
     }
 

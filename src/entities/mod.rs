@@ -1,12 +1,15 @@
 //! sea-orm entities, one per table. They never leave the service layer: routes answer with
 //! their own response types.
+pub mod access_record;
 pub mod api_client;
 pub mod calendar_feed;
 pub mod comment;
 pub mod company;
 pub mod consulting_session;
+pub mod data_receipt;
 pub mod event;
 pub mod idempotency_key;
+pub mod job_lease;
 pub mod manager;
 pub mod outcome;
 pub mod partner;

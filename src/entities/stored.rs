@@ -155,6 +155,7 @@ stored_as_text! {
     Prefectures: Prefectures::to_json, Prefectures::from_json;
     Json<RoutingDecision>: Json::to_json, Json::from_json;
     Json<serde_json::Value>: Json::to_json, Json::from_json;
+    Json<Vec<String>>: Json::to_json, Json::from_json;
     Role: |v: &Role| v.as_str(), Role::parse;
     PartnerKind: |v: &PartnerKind| v.as_str(), PartnerKind::parse;
     SessionMode: |v: &SessionMode| v.as_str(), SessionMode::parse;

@@ -127,6 +127,8 @@ pub struct Model {
     pub company_building: Option<String>,
     /// The company's total head count (regular employees are `company_employees`).
     pub company_total_employees: Option<i64>,
+    /// When the contact details and free texts were anonymized (retention or erasure).
+    pub anonymized_at: Option<DateTimeUtc>,
 }
 
 /// No relations are navigated from here.

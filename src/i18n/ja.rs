@@ -163,6 +163,24 @@ pub(super) const MESSAGES: &[(&str, &str)] = &[
         "the cases are about different companies ({} and {}); send \"force\": true to merge them anyway",
         "別々の企業の案件です（{0} と {1}）。それでも統合する場合は \"force\": true を送信してください",
     ),
+    // --- Personal data (services/personal_data/, routes/personal_data/) ---
+    (
+        "must be an RFC 3339 time like 2026-12-01T09:00:00+09:00 or a day like 2026-12-01",
+        "2026-12-01T09:00:00+09:00 のような RFC 3339 の日時か、2026-12-01 のような日付で指定してください",
+    ),
+    ("must be after from", "from より後にしてください"),
+    (
+        "only a partner's filing records where the data came from; omit it",
+        "データの取得経緯を記録するのはパートナーの登録だけです。指定しないでください",
+    ),
+    (
+        "no personal data is held under this e-mail",
+        "このメールアドレスの個人データは保有していません",
+    ),
+    (
+        "the person's cases {} are still open; close or cancel them first, or send \"force\": true",
+        "本人の案件 {0} はまだ対応中です。先に完了または取消にするか、\"force\": true を送信してください",
+    ),
     // --- Consultants' calendars (services/calendars.rs, routes/consultant_calendars.rs) ---
     (
         "no calendar feed is found at this address",

@@ -170,6 +170,14 @@ pub async fn assign(
         request.reason,
     )
     .await?;
+    state
+        .access_log
+        .record(
+            &client,
+            "POST /v1/tickets/{id}/assignment",
+            vec![made.ticket.row.id],
+        )
+        .await?;
     let ticket = TicketView::from_ticket(made.ticket)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(ticket.version)))
@@ -240,6 +248,14 @@ pub async fn release(
         request.reason,
     )
     .await?;
+    state
+        .access_log
+        .record(
+            &client,
+            "DELETE /v1/tickets/{id}/assignment",
+            vec![released.ticket.row.id],
+        )
+        .await?;
     let ticket = TicketView::from_ticket(released.ticket)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(ticket.version)))

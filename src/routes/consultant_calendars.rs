@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::{
-    auth::{Action, Actor},
+    auth::{Action, Actor, Role},
     domain::{
         consulting::{SessionMode, SessionStatus},
         holidays::check_known_date,
@@ -284,6 +284,24 @@ pub async fn calendar_feed(
         state.settings.calendar_contact_details,
     )
     .await?;
+    let shown: Vec<Uuid> = entries
+        .iter()
+        .filter(|entry| entry.contact.is_some())
+        .map(|entry| entry.session.ticket_id)
+        .collect();
+    if !shown.is_empty() {
+        // The feed's reader has no client of its own: the log names the manager's feed.
+        let reader = Actor::new(
+            format!("calendar-feed:{manager_id}"),
+            Role::Manager,
+            None,
+            Some(manager_id),
+        );
+        state
+            .access_log
+            .record(&reader, services::access_log::routes::CALENDAR_FEED, shown)
+            .await?;
+    }
     let manager = services::managers::name_of(&state.db, manager_id).await?;
     let host = req.connection_info().host().to_owned();
     let host = host.split(':').next().unwrap_or("onestop").to_owned();

@@ -14,6 +14,7 @@ pub mod idempotent;
 pub mod managers;
 pub mod outcomes;
 pub mod partners;
+pub mod personal_data;
 pub mod reports;
 pub mod routing;
 pub mod sessions;
@@ -84,7 +85,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(consultant_calendars::list_all_sessions)
         .service(consultant_calendars::issue_calendar_token)
         .service(consultant_calendars::revoke_calendar_token)
-        .service(consultant_calendars::calendar_feed);
+        .service(consultant_calendars::calendar_feed)
+        .service(personal_data::list_access_records)
+        .service(personal_data::list_receipts)
+        .service(personal_data::exposure)
+        .service(personal_data::disclose)
+        .service(personal_data::erase);
 }
 
 /// The strong `ETag` of a versioned resource (cases, the routing rule set).

@@ -14,7 +14,7 @@ use crate::{
     },
     error::{ApiError, FieldErrors, Problem},
     extract::JsonBody,
-    routes::tickets::{TicketView, ticket_response},
+    routes::tickets::{TicketView, shown_ticket_response},
     services::{self, outcomes::NewOutcome},
     state::AppState,
 };
@@ -144,5 +144,5 @@ pub async fn record_outcome(
     let new = body.read(&allowed)?.parse()?;
     let ticket =
         services::outcomes::record(&state.db, &state.workflow, &client, ticket_id, new).await?;
-    ticket_response(ticket)
+    shown_ticket_response(&state, &client, "PUT /v1/tickets/{id}/outcome", ticket).await
 }

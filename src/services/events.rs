@@ -46,10 +46,13 @@ pub mod types {
     pub const TICKET_LINKED: &str = "ticket.linked";
     /// A duplicate case was merged into a surviving case (one event on each).
     pub const TICKET_MERGED: &str = "ticket.merged";
+    /// A case's contact details and free texts were anonymized (retention, or the person's
+    /// request for erasure).
+    pub const TICKET_ANONYMIZED: &str = "ticket.anonymized";
 
     /// Every event type, in the order API.md lists them and the ones added since after
     /// (webhook subscriptions choose among these).
-    pub const ALL: [&str; 13] = [
+    pub const ALL: [&str; 14] = [
         TICKET_CREATED,
         TICKET_UPDATED,
         TICKET_ROUTED,
@@ -63,6 +66,7 @@ pub mod types {
         COMPANY_UPDATED,
         TICKET_LINKED,
         TICKET_MERGED,
+        TICKET_ANONYMIZED,
     ];
 }
 
@@ -138,6 +142,8 @@ const PARTNER_SAFE_KEYS: &[&str] = &[
     "merged_into_reference",
     "merged_from",
     "merged_from_reference",
+    // Why a case was anonymized: retention or a request (the request's reason stays).
+    "trigger",
 ];
 
 /// Whether a partner hears of an event of type `event_type` with `data` at all: a comment

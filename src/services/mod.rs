@@ -1,5 +1,6 @@
 //! The service layer: rules, transactions and queries, one module per resource. All database
 //! access of the service lives under here.
+pub mod access_log;
 pub mod assignment;
 pub mod calendars;
 pub mod capacity;
@@ -13,6 +14,7 @@ pub mod managers;
 pub mod model_store;
 pub mod outcomes;
 pub mod partners;
+pub mod personal_data;
 pub mod replica;
 pub mod reports;
 pub mod roster;

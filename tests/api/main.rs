@@ -28,6 +28,7 @@ mod managers;
 mod merges;
 mod oauth_libraries;
 mod own_cluster;
+mod personal_data;
 mod replica;
 mod reports;
 mod routing;

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{TicketView, ticket_response};
+use super::{TicketView, shown_ticket_response};
 use crate::{
     auth::{Action, Actor},
     domain::limits::REASON_MAX_CHARS,
@@ -76,6 +76,10 @@ pub async fn link_ticket(
         reason,
     )
     .await?;
+    state
+        .access_log
+        .record(&client, "POST /v1/tickets/{id}/links", vec![twin.row.id])
+        .await?;
     let view = TicketView::from_ticket(twin)?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/tickets/{}", view.id)))
@@ -106,5 +110,11 @@ pub async fn dismiss_link(
     let id = id.into_inner();
     let reason = checked_reason(&state, &client, id, body).await?;
     let ticket = services::tickets::dismiss_link(&state.db, &client, id, reason).await?;
-    ticket_response(ticket)
+    shown_ticket_response(
+        &state,
+        &client,
+        "POST /v1/tickets/{id}/links/dismissal",
+        ticket,
+    )
+    .await
 }

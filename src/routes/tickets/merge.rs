@@ -4,7 +4,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{TicketView, ticket_response};
+use super::{TicketView, shown_ticket_response};
 use crate::{
     auth::{Action, Actor},
     domain::limits::REASON_MAX_CHARS,
@@ -87,5 +87,5 @@ pub async fn merge_ticket(
         },
     )
     .await?;
-    ticket_response(merged)
+    shown_ticket_response(&state, &client, "POST /v1/tickets/{id}/merge", merged).await
 }

@@ -32,11 +32,27 @@ use crate::{
     },
     services::{
         self,
+        access_log::routes as logged,
         idempotency::{self, StoredResponse},
         tickets::{RoutingRequest, Ticket},
     },
     state::AppState,
 };
+/// A case shown to `client` as a 200 answer with its `ETag`; the answer shows the case's
+/// contact, so the access log records it under `route`.
+pub async fn shown_ticket_response(
+    state: &AppState,
+    client: &Actor,
+    route: &'static str,
+    ticket: Ticket,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .access_log
+        .record(client, route, vec![ticket.row.id])
+        .await?;
+    ticket_response(ticket)
+}
+
 /// A case as a 200 answer with its `ETag`.
 pub fn ticket_response(ticket: Ticket) -> Result<HttpResponse, ApiError> {
     let view = TicketView::from_ticket(ticket)?;
@@ -116,6 +132,11 @@ pub async fn list_tickets(
     .parse(&req)?;
     let (tickets, next_cursor) =
         services::tickets::list(&state.db, &client, &filter, &page).await?;
+    let shown = tickets.iter().map(|ticket| ticket.row.id).collect();
+    state
+        .access_log
+        .record(&client, logged::LIST_CASES, shown)
+        .await?;
     let items = tickets
         .into_iter()
         .map(TicketView::from_ticket)
@@ -141,7 +162,7 @@ pub async fn get_ticket(
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ReadCases)?;
     let ticket = services::tickets::get_visible(&state.db, &client, id.into_inner()).await?;
-    ticket_response(ticket)
+    shown_ticket_response(&state, &client, logged::READ_CASE, ticket).await
 }
 
 /// Edits a case (partner: own, while received or triaged; coordinator). `If-Match` is
@@ -176,7 +197,7 @@ pub async fn update_ticket(
     let expected = if_match.required("send If-Match with the ETag of the case you read")?;
     let changes = body.read(&allowed)?.parse()?;
     let ticket = services::tickets::update(&state.db, &client, id, &expected, changes).await?;
-    ticket_response(ticket)
+    shown_ticket_response(&state, &client, logged::EDIT_CASE, ticket).await
 }
 
 /// Moves a case: `on_hold`, `closed`, `cancelled`, `reopened`, `resumed` (coordinator;
@@ -222,7 +243,7 @@ pub async fn transition_ticket(
         request.reason,
     )
     .await?;
-    ticket_response(ticket)
+    shown_ticket_response(&state, &client, logged::MOVE_CASE, ticket).await
 }
 
 /// Overrides the routing (`{"track","reason"}`, reason required and recorded) or runs the
@@ -283,7 +304,7 @@ pub async fn route_ticket(
     };
     let ticket =
         services::tickets::route(&state.db, &state.routing, &client, id, routing_request).await?;
-    ticket_response(ticket)
+    shown_ticket_response(&state, &client, "POST /v1/tickets/{id}/routing", ticket).await
 }
 
 /// Adds a comment (everyone who sees the case; partners write `partner` comments only).

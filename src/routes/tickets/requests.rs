@@ -116,6 +116,11 @@ pub struct CreateTicketRequest {
     /// (required). Partners: omit (always `partner`).
     #[schema(value_type = Option<Channel>)]
     pub channel: Option<String>,
+    /// Partners: how the partner obtained the contact's personal data (e.g. "相談窓口で本人から
+    /// 取得"), kept in the confirmation record of the data received (APPI). At most 500
+    /// characters. The center's own filings have none.
+    #[schema(max_length = 500, example = "商工会議所の相談窓口で本人から取得")]
+    pub personal_data_source: Option<String>,
 }
 
 /// Changes to a case; send only what changes.
@@ -231,6 +236,28 @@ pub(super) fn parse_contact(
     Contact { name, email, phone }
 }
 
+/// `personal_data_source`: what a partner says of where the contact's data came from; only a
+/// partner's filing receives data from a third party.
+fn parse_data_source(errors: &mut FieldErrors, role: Role, raw: Option<String>) -> Option<String> {
+    let raw = raw?;
+    if !policy::files_on_partner_channel(role) {
+        errors.add(
+            "personal_data_source",
+            "only a partner's filing records where the data came from; omit it",
+        );
+        return None;
+    }
+    Some(check_text(
+        errors,
+        "personal_data_source",
+        &raw,
+        DATA_SOURCE_MAX_CHARS,
+    ))
+}
+
+/// The longest `personal_data_source`.
+const DATA_SOURCE_MAX_CHARS: usize = 500;
+
 /// The company's fields Japanese forms ask for: the reading, the address (whose prefecture,
 /// when it states one, must be the company's) and the total head count (at least the
 /// regular `employees`).
@@ -342,6 +369,7 @@ impl CreateTicketRequest {
                 parsed => errors.check("channel", parsed),
             },
         };
+        let data_source = parse_data_source(&mut errors, role, self.personal_data_source);
         errors.finish()?;
         match (prefecture, preferred_mode, channel) {
             (Some(prefecture), Some(preferred_mode), Some(channel)) => Ok(NewTicket {
@@ -362,6 +390,7 @@ impl CreateTicketRequest {
                 topics,
                 preferred_mode,
                 channel,
+                data_source,
             }),
             _ => Err(ApiError::Internal(anyhow::anyhow!(
                 "parsed fields went missing"

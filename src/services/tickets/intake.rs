@@ -47,6 +47,7 @@ use crate::{
         events,
         events::types,
         idempotency::Opening,
+        personal_data::receipts,
         routing::RoutingEngine,
         webhooks::Audience,
     },
@@ -115,6 +116,8 @@ pub struct NewTicket {
     pub preferred_mode: PreferredMode,
     /// How the case arrived.
     pub channel: Channel,
+    /// How a partner obtained the contact's data (kept in the confirmation record).
+    pub data_source: Option<String>,
 }
 
 /// The first statement of a filing: it finds or creates the shared company record in one
@@ -323,19 +326,10 @@ pub async fn create(
         company_street: address.street,
         company_building: address.building,
         company_total_employees: new.company.total_employees.map(Employees::count),
+        anonymized_at: None,
     };
     let filed = filed_events(&row, apply_now.then_some(&decision));
-    let mut writes = Writes::new();
-    writes.push(
-        ticket::Entity::insert(ticket::ActiveModel::from(row.clone()).reset_all()).into_query(),
-    );
-    writes.extend(events::writes(
-        Some(row.id),
-        Audience::Partner(partner_id),
-        actor,
-        filed,
-        now,
-    )?);
+    let writes = filing_writes(&row, actor, filed, new.data_source, now)?;
     Ok(Made {
         made: Ticket {
             row,
@@ -345,6 +339,40 @@ pub async fn create(
         },
         writes,
     })
+}
+
+/// The writes that store a filed case: the case, the confirmation record of what a partner
+/// handed over (personal data received from a third party, APPI), the filing's events and
+/// their webhook deliveries.
+fn filing_writes(
+    row: &ticket::Model,
+    actor: &Actor,
+    filed: Vec<(&'static str, serde_json::Value)>,
+    data_source: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Writes, ApiError> {
+    let mut writes = Writes::new();
+    writes.push(
+        ticket::Entity::insert(ticket::ActiveModel::from(row.clone()).reset_all()).into_query(),
+    );
+    if let Some(partner_id) = row.partner_id {
+        writes.push(receipts::record_statement(
+            row.id,
+            partner_id,
+            &actor.client_id,
+            row.contact_phone.is_some(),
+            data_source,
+            now,
+        ));
+    }
+    writes.extend(events::writes(
+        Some(row.id),
+        Audience::Partner(row.partner_id),
+        actor,
+        filed,
+        now,
+    )?);
+    Ok(writes)
 }
 
 /// The events of a filing: `ticket.created`, and `ticket.routed` when the decision applied.
