@@ -10,8 +10,8 @@ use super::{AccessRecordView, ReceiptView};
 use crate::{
     auth::{Action, Actor, Role},
     domain::{
-        case::{Channel, Visibility},
         limits::REASON_MAX_CHARS,
+        ticket_fields::{Channel, Visibility},
         ticket_status::TicketStatus,
     },
     error::{ApiError, FieldErrors, Problem},

@@ -24,7 +24,7 @@ use uuid::Uuid;
 use crate::{
     auth::Actor,
     db::{Writes, begin_write},
-    domain::{text::case_search_text, ticket_status::TicketStatus},
+    domain::{text::ticket_search_text, ticket_status::TicketStatus},
     entities::{
         access_record, comment, consulting_session, data_receipt, idempotency_key, outcome,
         routing_override, ticket,
@@ -107,7 +107,7 @@ pub async fn anonymize_cases(
     for (id, company_name, reference) in &rows {
         search_text = search_text.case(
             Expr::col(ticket::Column::Id).eq(*id),
-            case_search_text(MARKER, MARKER, company_name, reference),
+            ticket_search_text(MARKER, MARKER, company_name, reference),
         );
     }
     let search_text = search_text.finally(Expr::col(ticket::Column::SearchText));
