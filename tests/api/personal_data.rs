@@ -887,6 +887,34 @@ async fn erasure_refuses_while_a_case_is_open_and_works_with_force() {
     .await;
     assert_eq!(disclosed["cases"], json!([]));
 
+    // A contact entered again after the erasure is that person's data again: a second
+    // request finds and erases it.
+    let etag = format!("\"{}\"", case_of(&app, &coordinator, &id).await["version"]);
+    expect_json(
+        app.patch_json(
+            &format!("/v1/tickets/{id}"),
+            &coordinator,
+            Some(&etag),
+            &json!({"contact": {"name": "消去 由美", "email": email, "phone": phone}}),
+        )
+        .await,
+        200,
+        "the contact entered again",
+    )
+    .await;
+    let erased_again = expect_json(
+        app.post_json("/v1/personal-data/erasure", &admin, &erase(true))
+            .await,
+        200,
+        "erasing the contact entered again",
+    )
+    .await;
+    assert_eq!(erased_again["anonymized"], json!([case["reference"]]));
+    assert_eq!(
+        case_of(&app, &coordinator, &id).await["contact"]["email"],
+        MARKER
+    );
+
     // A person whose cases are all finished needs no force.
     let (closed_email, closed_phone) = person("finished");
     let finished = id_of(

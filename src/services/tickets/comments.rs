@@ -45,6 +45,17 @@ pub async fn add_comment(
     let model = comment::Entity::insert(model)
         .exec_with_returning(tx)
         .await?;
+    // A comment can name a person again on an anonymized case: retention and erasure pass
+    // over anonymized cases, so the mark goes and they will find it.
+    ticket::Entity::update_many()
+        .col_expr(
+            ticket::Column::AnonymizedAt,
+            sea_orm::sea_query::Expr::value(None::<chrono::DateTime<Utc>>),
+        )
+        .filter(ticket::Column::Id.eq(ticket_id))
+        .filter(ticket::Column::AnonymizedAt.is_not_null())
+        .exec(tx)
+        .await?;
     events::record(
         tx,
         Some(ticket_id),

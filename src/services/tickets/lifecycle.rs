@@ -125,6 +125,11 @@ fn edit(
             .set(T::ContactEmail, contact.email.clone())
             .set(T::ContactPhone, contact.phone.clone());
     }
+    // Anonymized once, a case takes personal data again through these; retention and
+    // erasure pass over anonymized cases, so the mark goes and they will find it.
+    if changes.contact.is_some() || changes.subject.is_some() || changes.description.is_some() {
+        update = update.set(T::AnonymizedAt, None::<DateTime<Utc>>);
+    }
     let new_name = changes.company.as_ref().and_then(|c| c.name.as_deref());
     if changes.subject.is_some() || changes.description.is_some() || new_name.is_some() {
         let text = searchable(
