@@ -26,8 +26,8 @@ use crate::{
     db::{Writes, begin_write},
     domain::{text::ticket_search_text, ticket_status::TicketStatus},
     entities::{
-        access_record, comment, consulting_session, data_receipt, idempotency_key, outcome,
-        routing_override, ticket,
+        access_record, comment, consulting_session, data_receipt, event, idempotency_key, outcome,
+        routing_override, stored::Json, ticket,
     },
     error::ApiError,
     services::{
@@ -170,6 +170,7 @@ async fn scrub_free_texts(tx: &impl ConnectionTrait, ids: &[Uuid]) -> Result<(),
         .filter(routing_override::Column::TicketId.is_in(ids.to_vec()))
         .exec(tx)
         .await?;
+    scrub_event_reasons(tx, ids).await?;
     // A stored answer to replay (the filing, a comment) holds the case as it was answered;
     // a retry of a request that old has nothing left to replay. Its location starts with
     // `/v1/tickets/<id>`: 48 characters, compared in one IN instead of a LIKE per case.
@@ -183,6 +184,45 @@ async fn scrub_free_texts(tx: &impl ConnectionTrait, ids: &[Uuid]) -> Result<(),
     .is_in(prefixes);
     idempotency_key::Entity::delete_many()
         .filter(stored_answers)
+        .exec(tx)
+        .await?;
+    Ok(())
+}
+
+/// Replaces the free-text `reason` of the cases' events: a coordinator's words can name the
+/// person. The trail keeps that a reason was given, and every other member (statuses, ids,
+/// fields), so the feed and the reports read it as before.
+async fn scrub_event_reasons(tx: &impl ConnectionTrait, ids: &[Uuid]) -> Result<(), ApiError> {
+    let rows: Vec<(Uuid, Json<serde_json::Value>)> = event::Entity::find()
+        .select_only()
+        .column(event::Column::Id)
+        .column(event::Column::Data)
+        .filter(event::Column::TicketId.is_in(ids.to_vec()))
+        .filter(event::Column::Data.like("%\"reason\"%"))
+        .into_tuple()
+        .all(tx)
+        .await?;
+    let mut data_of = CaseStatement::new();
+    let mut changed = Vec::new();
+    for (id, Json(mut data)) in rows {
+        let Some(reason) = data.get_mut("reason") else {
+            continue;
+        };
+        if reason.is_string() && reason.as_str() != Some(MARKER) {
+            *reason = serde_json::Value::from(MARKER);
+            data_of = data_of.case(Expr::col(event::Column::Id).eq(id), Json(data));
+            changed.push(id);
+        }
+    }
+    if changed.is_empty() {
+        return Ok(());
+    }
+    event::Entity::update_many()
+        .col_expr(
+            event::Column::Data,
+            data_of.finally(Expr::col(event::Column::Data)).into(),
+        )
+        .filter(event::Column::Id.is_in(changed))
         .exec(tx)
         .await?;
     Ok(())
