@@ -148,7 +148,9 @@ async fn every_contact_bearing_read_leaves_an_access_record_and_analysts_reads_l
         403
     );
 
-    let records = access_records(&app, &admin, &format!("ticket_id={id}"), 4).await;
+    // The filing's answer, two reads by the coordinator (one a list), the partner's and the
+    // admin's.
+    let records = access_records(&app, &admin, &format!("ticket_id={id}"), 5).await;
     let seen: Vec<(String, String, String)> = records
         .iter()
         .map(|record| {
@@ -185,6 +187,14 @@ async fn every_contact_bearing_read_leaves_an_access_record_and_analysts_reads_l
         )),
         "{seen:?}"
     );
+    assert!(
+        seen.contains(&(
+            partner_client.clone(),
+            "partner".into(),
+            "POST /v1/tickets".into()
+        )),
+        "the filing's answer shows the contact too: {seen:?}"
+    );
     assert!(seen.iter().any(|(_, role, _)| role == "admin"), "{seen:?}");
     let analysts = access(&app, &admin, &format!("client_id={analyst_client}")).await;
     assert_eq!(
@@ -198,7 +208,7 @@ async fn every_contact_bearing_read_leaves_an_access_record_and_analysts_reads_l
         &app,
         &admin,
         &format!("contact_email={}", email.to_uppercase()),
-        4,
+        5,
     )
     .await;
     assert_eq!(by_email, records);
@@ -222,7 +232,7 @@ async fn every_contact_bearing_read_leaves_an_access_record_and_analysts_reads_l
         &format!("ticket_id={id}&limit=3&cursor={cursor}"),
     )
     .await;
-    assert_eq!(second["items"].as_array().unwrap().len(), 1);
+    assert_eq!(second["items"].as_array().unwrap().len(), 2);
     assert!(second["next_cursor"].is_null());
 
     // Admins only; bad filters are 422, never 500.
@@ -738,7 +748,8 @@ async fn disclosure_lists_exactly_that_persons_data_and_not_another_persons_on_t
         .await;
     }
     case_of(&app, &coordinator, &mine).await;
-    access_records(&app, &admin, &format!("ticket_id={mine}"), 1).await;
+    // The filing's answer and the coordinator's read.
+    access_records(&app, &admin, &format!("ticket_id={mine}"), 2).await;
 
     let disclosed = expect_json(
         app.get(
@@ -765,7 +776,7 @@ async fn disclosure_lists_exactly_that_persons_data_and_not_another_persons_on_t
     );
     assert_eq!(
         disclosed["access_records"].as_array().unwrap().len(),
-        1,
+        2,
         "{disclosed}"
     );
     assert_eq!(
@@ -786,7 +797,7 @@ async fn disclosure_lists_exactly_that_persons_data_and_not_another_persons_on_t
     assert!(!text.contains("同僚 健"), "another person's name: {text}");
 
     // The disclosure is itself an access record.
-    let records = access_records(&app, &admin, &format!("ticket_id={mine}"), 2).await;
+    let records = access_records(&app, &admin, &format!("ticket_id={mine}"), 3).await;
     assert!(
         records
             .iter()

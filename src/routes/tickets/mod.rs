@@ -33,7 +33,7 @@ use crate::{
     services::{
         self,
         access_log::routes as logged,
-        idempotency::{self, StoredResponse},
+        idempotency::{self, Answer, StoredResponse},
         tickets::{RoutingRequest, Ticket},
     },
     state::AppState,
@@ -102,6 +102,18 @@ pub async fn create_ticket(
         )
     })
     .await?;
+    // The answer shows the contact the filer sent (a replay shows it again): it is recorded
+    // like every other answer that shows one.
+    let (Answer::Fresh(stored) | Answer::Replayed(stored)) = &answer;
+    let filed = stored
+        .location
+        .as_deref()
+        .and_then(|location| location.strip_prefix("/v1/tickets/"))
+        .and_then(|id| Uuid::parse_str(id).ok());
+    state
+        .access_log
+        .record(&client, "POST /v1/tickets", filed.into_iter().collect())
+        .await?;
     created_response(answer)
 }
 
