@@ -162,16 +162,7 @@ async fn run_intake(args: &Args) {
             (latencies, errors)
         }));
     }
-    let started = Instant::now();
-    let mut latencies = Vec::new();
-    let mut errors = 0;
-    for worker in workers {
-        let (mut l, e) = worker.await.unwrap();
-        latencies.append(&mut l);
-        errors += e;
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    latencies.sort();
+    let (latencies, errors, elapsed) = gather(workers).await;
     println!(
         "{}",
         json!({
@@ -432,6 +423,14 @@ async fn hammer(
             (latencies, errors)
         }));
     }
+    gather(workers).await
+}
+
+/// Waits for every worker: their latencies together, sorted, the errors added up, and the
+/// seconds waited.
+async fn gather(
+    workers: Vec<tokio::task::JoinHandle<(Vec<Duration>, usize)>>,
+) -> (Vec<Duration>, usize, f64) {
     let started = Instant::now();
     let mut latencies = Vec::new();
     let mut errors = 0;
