@@ -92,3 +92,11 @@ impl Model {
         }
     }
 }
+
+/// The column that says whether a manager answers `track`.
+pub fn covers(track: Track) -> Column {
+    match track {
+        Track::Ict => Column::CoversIct,
+        Track::Labor => Column::CoversLabor,
+    }
+}

@@ -163,10 +163,8 @@ pub async fn list(
     if let Some(active) = filter.active {
         condition = condition.add(manager::Column::Active.eq(active));
     }
-    match filter.track {
-        Some(Track::Ict) => condition = condition.add(manager::Column::CoversIct.eq(true)),
-        Some(Track::Labor) => condition = condition.add(manager::Column::CoversLabor.eq(true)),
-        None => {}
+    if let Some(track) = filter.track {
+        condition = condition.add(manager::covers(track).eq(true));
     }
     if let Some(after) = page.after {
         condition = condition.add(manager::Column::Id.gt(after));

@@ -76,10 +76,7 @@ impl RosterCache {
             manager::Column::LastAssignedAt,
         ]);
         if let RosterFilter::CanTake(track, mode, prefecture) = filter {
-            let covers = match track {
-                Track::Ict => manager::Column::CoversIct,
-                Track::Labor => manager::Column::CoversLabor,
-            };
+            let covers = manager::covers(track);
             // The stored list is the JSON array of codes serde wrote, so a code is listed iff
             // its quoted text occurs in it (`stored::Prefectures`).
             let visits = manager::Column::Onsite
