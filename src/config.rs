@@ -82,6 +82,11 @@ pub struct Settings {
     pub survey: SurveySettings,
     /// The access log and the retention of contact details (APPI).
     pub personal_data: PersonalDataSettings,
+    /// `ONESTOP_REPORT_REFRESH_SECONDS` (default 10; 0 turns the job off in this instance):
+    /// how often the summary report's monthly rollup counts again the months whose cases
+    /// changed. Reports are never stale either way: a changed month is counted from the
+    /// cases until the job has counted it (`services::reports::rollup`).
+    pub report_refresh: Option<std::time::Duration>,
 }
 
 /// Personal data: the access log of contact-bearing reads, and how long contact details of
@@ -339,6 +344,10 @@ impl Settings {
             calendar_contact_details: parse_bool(&get, "ONESTOP_CALENDAR_CONTACT_DETAILS", false)?,
             survey: survey_settings(&get)?,
             personal_data: personal_data_settings(&get)?,
+            report_refresh: match parse_number(&get, "ONESTOP_REPORT_REFRESH_SECONDS", 10_u64)? {
+                0 => None,
+                seconds => Some(std::time::Duration::from_secs(seconds)),
+            },
         })
     }
 }

@@ -28,6 +28,7 @@ use crate::{
         self,
         access_log::{AccessLog, AccessLogWriter},
         personal_data::retention::Retention,
+        reports::rollup::Refresher,
         routing::RoutingEngine,
         webhook_delivery::{self, Worker},
     },
@@ -43,6 +44,7 @@ pub struct Application {
     webhook_worker: Option<Worker>,
     access_log_writer: Option<AccessLogWriter>,
     retention: Option<Retention>,
+    report_refresher: Option<Refresher>,
 }
 
 impl Application {
@@ -158,6 +160,9 @@ impl Application {
         };
         let retention = (settings.personal_data.retention_worker)
             .then(|| Retention::new(state.db.clone(), settings.personal_data.clone()));
+        let report_refresher = settings
+            .report_refresh
+            .map(|interval| Refresher::new(state.db.clone(), interval));
         Ok(Self {
             port,
             server: server.run(),
@@ -165,6 +170,7 @@ impl Application {
             webhook_worker,
             access_log_writer,
             retention,
+            report_refresher,
         })
     }
 
@@ -185,6 +191,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let _worker = self.webhook_worker.map(webhook_delivery::spawn);
         let _retention = self.retention.map(Retention::spawn);
+        let _report_refresher = self.report_refresher.map(Refresher::spawn);
         let access_log = self.access_log_writer.map(AccessLogWriter::spawn);
         let served = self.server.await;
         if let Some(writer) = access_log {

@@ -231,8 +231,14 @@ impl TestApp {
     /// A second instance of the service on the same database (as in a multi-instance
     /// deployment).
     pub async fn another_instance(&self) -> TestApp {
+        self.another_instance_with(|_| {}).await
+    }
+
+    /// A second instance on the same database, with its settings adjusted by `customize`.
+    pub async fn another_instance_with(&self, customize: impl FnOnce(&mut Settings)) -> TestApp {
         let mut settings = self.settings.clone();
         settings.bind = "127.0.0.1:0".parse().expect("an address");
+        customize(&mut settings);
         start(settings, self.database.clone(), None).await
     }
 }

@@ -30,6 +30,7 @@ mod oauth_libraries;
 mod own_cluster;
 mod personal_data;
 mod replica;
+mod report_rollup;
 mod reports;
 mod routing;
 mod routing_models;

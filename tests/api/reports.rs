@@ -21,10 +21,10 @@ fn intake(name: &str, prefecture: &str, industry: &str) -> Value {
     })
 }
 
-struct World {
-    coordinator: String,
-    partner_a: String,
-    partner_a_id: String,
+pub(crate) struct World {
+    pub(crate) coordinator: String,
+    pub(crate) partner_a: String,
+    pub(crate) partner_a_id: String,
 }
 
 async fn post_ok(app: &TestApp, path: &str, token: &str, body: &Value) -> Value {
@@ -36,7 +36,7 @@ async fn post_ok(app: &TestApp, path: &str, token: &str, body: &Value) -> Value 
 }
 
 /// Files, routes, assigns and resolves a spread of cases; returns the tokens.
-async fn world(app: &TestApp) -> World {
+pub(crate) async fn world(app: &TestApp) -> World {
     let coordinator = app.token_with_role(Role::Coordinator).await;
     let partner_a_id = app.create_partner("=HYPERLINK(\"http://x\")商工会").await;
     let partner_b_id = app.create_partner("大阪府社会保険労務士会").await;
@@ -143,7 +143,7 @@ async fn world(app: &TestApp) -> World {
 }
 
 #[derive(Debug, Default, PartialEq)]
-struct Recount {
+pub(crate) struct Recount {
     received: i64,
     assigned: i64,
     resolved: i64,
@@ -153,7 +153,7 @@ struct Recount {
     sla_met: i64,
 }
 
-async fn all_cases(app: &TestApp, token: &str) -> Vec<Value> {
+pub(crate) async fn all_cases(app: &TestApp, token: &str) -> Vec<Value> {
     let page: Value = app
         .get("/v1/tickets?limit=200", token)
         .await
@@ -179,7 +179,7 @@ fn group_key(case: &Value, group_by: &str) -> Option<String> {
     }
 }
 
-fn recount(cases: &[Value], group_by: &str) -> BTreeMap<Option<String>, Recount> {
+pub(crate) fn recount(cases: &[Value], group_by: &str) -> BTreeMap<Option<String>, Recount> {
     let mut groups: BTreeMap<Option<String>, Recount> = BTreeMap::new();
     for case in cases {
         let group = groups.entry(group_key(case, group_by)).or_default();
@@ -210,7 +210,7 @@ fn recount(cases: &[Value], group_by: &str) -> BTreeMap<Option<String>, Recount>
     groups
 }
 
-fn check_row(row: &Value, expected: &Recount, context: &str) {
+pub(crate) fn check_row(row: &Value, expected: &Recount, context: &str) {
     assert_eq!(row["received"], expected.received, "{context} received");
     assert_eq!(row["assigned"], expected.assigned, "{context} assigned");
     assert_eq!(row["resolved"], expected.resolved, "{context} resolved");

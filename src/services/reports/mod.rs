@@ -2,11 +2,12 @@
 //! judge the program by. Counted by the database in one pass over the period's cases, never
 //! by loading cases into memory: what comes back is one row per group and per number of
 //! business days to assignment.
-use crate::domain::wire::wire_enum;
 use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryResult, Statement, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryResult, Statement, Value,
 };
 use uuid::Uuid;
 
@@ -17,53 +18,11 @@ use crate::{
     services::tickets::jst_day_start,
 };
 
-wire_enum!(
-    /// What the rows are grouped by.
-    GroupBy {
-        /// The track in force (`null` for cases not routed yet).
-        Track => "track",
-        /// The company's prefecture.
-        Prefecture => "prefecture",
-        /// The filing partner (`null` for cases the center took by phone, at its desk, on
-        /// the web or by e-mail).
-        Partner => "partner",
-        /// The Japan calendar month of receipt, `YYYY-MM`.
-        Month => "month",
-        /// The company's JSIC division (`null` when not given).
-        Industry => "industry",
-        /// The case's manager (`null` when none is assigned).
-        Manager => "manager",
-        /// How the case reached the center (`partner`, `phone`, `walk_in`, `web`, `email`).
-        Channel => "channel",
-        /// The municipality of the company's address, as `<prefecture code>:<city>` (a city name
-        /// can recur in another prefecture); `null` for cases without an address.
-        City => "city",
-    }
-);
+mod measures;
+pub mod rollup;
 
-impl GroupBy {
-    fn is_uuid(self) -> bool {
-        matches!(self, GroupBy::Partner | GroupBy::Manager)
-    }
-
-    /// The column grouped by; always a plain column, so PostgreSQL can estimate the groups
-    /// and aggregate in parallel (an expression over `created_at` made it give that up).
-    fn column(self) -> &'static str {
-        match self {
-            GroupBy::Track => "t.track",
-            GroupBy::Prefecture => "t.prefecture",
-            GroupBy::Partner => "t.partner_id",
-            GroupBy::Industry => "t.industry",
-            GroupBy::Manager => "t.manager_id",
-            GroupBy::Channel => "t.channel",
-            // The one grouping by an expression: cities are few per report, and a name alone
-            // would join 府中市 of Tokyo and of Hiroshima. NULL (no address) stays NULL.
-            GroupBy::City => "t.prefecture || ':' || t.company_city",
-            // By day of receipt; the days are folded into months as the rows are read.
-            GroupBy::Month => "t.received_on",
-        }
-    }
-}
+pub use measures::{GroupBy, MEASURES, MERGED_EXCLUDED};
+use rollup::{Month, placeholder};
 
 /// The key of a row.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -129,25 +88,6 @@ pub struct Summary {
     /// Over every case of the period.
     pub totals: Measures,
 }
-
-/// One row per group and per value of `business_days_to_assign`: the counts, and the days'
-/// histogram the median is read from. A hash aggregate over small integers, instead of
-/// sorting every assigned case for a percentile, keeps a year of a busy center under a
-/// second; the totals are the sums of the groups.
-const COUNTS: &str = "COUNT(*) AS received, \
-     SUM(CASE WHEN t.first_assigned_at IS NOT NULL THEN 1 ELSE 0 END) AS assigned, \
-     SUM(CASE WHEN o.ticket_id IS NOT NULL THEN 1 ELSE 0 END) AS resolved, \
-     SUM(CASE WHEN o.result = 'introduced' THEN 1 ELSE 0 END) AS introduced, \
-     SUM(CASE WHEN t.first_contact_met IS NOT NULL AND t.assignment_met IS NOT NULL \
-              THEN 1 ELSE 0 END) AS sla_decided, \
-     SUM(CASE WHEN t.first_contact_met AND t.assignment_met THEN 1 ELSE 0 END) AS sla_met, \
-     SUM(o.satisfaction) AS satisfaction_sum, COUNT(o.satisfaction) AS satisfaction_count, \
-     SUM(CASE WHEN o.survey_responded_at IS NOT NULL THEN 1 ELSE 0 END) AS survey_responses, \
-     SUM(CASE WHEN o.survey_purpose_achieved THEN 1 ELSE 0 END) AS survey_purpose_achieved, \
-     SUM(CASE WHEN o.survey_satisfied THEN 1 ELSE 0 END) AS survey_satisfied, \
-     SUM(CASE WHEN o.survey_will_consider IS NOT NULL THEN 1 ELSE 0 END) \
-         AS survey_will_consider_asked, \
-     SUM(CASE WHEN o.survey_will_consider THEN 1 ELSE 0 END) AS survey_will_consider";
 
 /// Counts of one group, with the running sums that become averages and medians.
 #[derive(Debug, Default)]
@@ -231,72 +171,39 @@ pub fn median_of_histogram(histogram: &mut [(i64, i64)]) -> Option<f64> {
     Some((lower + upper) as f64 / 2.0)
 }
 
-/// Builds the summary.
+/// Builds the summary, in one snapshot of the database: the months of the period that lie
+/// whole within it and whose cases have not changed since they were counted are read from
+/// the monthly rollup, everything else is counted from the cases (see
+/// [`rollup`]). A partner's or a manager's report is counted from their own
+/// cases.
 pub async fn summary(
     db: &DatabaseConnection,
     request: &ReportRequest,
 ) -> Result<Summary, ApiError> {
-    let backend = db.get_database_backend();
-    let placeholder = |n: usize| match backend {
-        DbBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
+    let tx = rollup::begin_snapshot(db).await?;
+    let mut rows = Vec::new();
+    let counted = match request.scope {
+        Scope::All => {
+            let whole = Month::whole_within(request.from, request.to);
+            let counted = rollup::counted_months(&tx, &whole).await?;
+            rows.extend(rollup::rows(&tx, request.group_by, &counted).await?);
+            counted
+        }
+        _ => Vec::new(),
     };
-    let mut values: Vec<Value> = vec![
-        jst_day_start(request.from).into(),
-        jst_day_start(request.to.succ_opt().unwrap_or(request.to)).into(),
-    ];
-    let mut filter = format!(
-        "t.created_at >= {} AND t.created_at < {}",
-        placeholder(1),
-        placeholder(2)
-    );
-    // The scope in SQL; raw like the rest of the report, so it mirrors
-    // `services::tickets::in_scope` term for term.
-    match request.scope {
-        Scope::All => {}
-        Scope::Partner(partner_id) => {
-            values.push(partner_id.into());
-            filter.push_str(&format!(" AND t.partner_id = {}", placeholder(3)));
-        }
-        Scope::Manager(manager_id) => {
-            values.push(manager_id.into());
-            filter.push_str(&format!(" AND t.manager_id = {}", placeholder(3)));
-        }
-        Scope::Nothing => filter.push_str(" AND 1 = 0"),
-    }
-    // A merged duplicate is the same question as the case it was merged into, which the
-    // report counts: counted again, one company's question would be two received cases.
-    filter.push_str(&format!(
-        " AND t.status <> '{}'",
-        crate::domain::ticket_status::TicketStatus::Merged.as_str()
-    ));
-    let group = request.group_by.column();
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            format!(
-                "SELECT {group} AS grp, t.business_days_to_assign AS days, {COUNTS} \
-                 FROM tickets t LEFT JOIN outcomes o ON o.ticket_id = t.id WHERE {filter} \
-                 GROUP BY {group}, t.business_days_to_assign"
-            ),
-            values,
-        ))
-        .await?;
-    let mut groups: Vec<(GroupKey, Tally)> = Vec::new();
+    let ranges = rollup::days_outside(request.from, request.to, &counted);
+    rows.extend(count_cases(&tx, request, &ranges).await?);
+    tx.commit().await?;
+
+    let mut groups: BTreeMap<GroupKey, Tally> = BTreeMap::new();
     for row in rows {
-        let key = key(&row, request.group_by)?;
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, tally)) => tally.add(&row)?,
-            None => {
-                let mut tally = Tally::default();
-                tally.add(&row)?;
-                groups.push((key, tally));
-            }
-        }
+        groups
+            .entry(key(&row, request.group_by)?)
+            .or_default()
+            .add(&row)?;
     }
-    groups.sort_by(|a, b| a.0.cmp(&b.0));
     let mut totals = Tally::default();
-    for (_, tally) in &groups {
+    for tally in groups.values() {
         totals.merge(tally);
     }
     Ok(Summary {
@@ -306,6 +213,59 @@ pub async fn summary(
             .collect(),
         totals: totals.finish(),
     })
+}
+
+/// Counts the cases received on the days of `ranges` (half-open, Japan calendar days) under
+/// the request's scope and grouping.
+async fn count_cases(
+    tx: &DatabaseTransaction,
+    request: &ReportRequest,
+    ranges: &[(NaiveDate, NaiveDate)],
+) -> Result<Vec<QueryResult>, ApiError> {
+    if ranges.is_empty() {
+        return Ok(Vec::new());
+    }
+    let backend = tx.get_database_backend();
+    let mut values: Vec<Value> = Vec::new();
+    let mut next = |value: Value| {
+        values.push(value);
+        placeholder(backend, values.len())
+    };
+    let days = ranges
+        .iter()
+        .map(|(start, end)| {
+            let start = next(jst_day_start(*start).into());
+            let end = next(jst_day_start(*end).into());
+            format!("(t.created_at >= {start} AND t.created_at < {end})")
+        })
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    // The scope in SQL; raw like the rest of the report, so it mirrors
+    // `services::tickets::in_scope` term for term.
+    let scope = match request.scope {
+        Scope::All => String::new(),
+        Scope::Partner(partner_id) => format!(" AND t.partner_id = {}", next(partner_id.into())),
+        Scope::Manager(manager_id) => format!(" AND t.manager_id = {}", next(manager_id.into())),
+        Scope::Nothing => " AND 1 = 0".to_owned(),
+    };
+    let group = request.group_by.column();
+    let counts = MEASURES
+        .iter()
+        .map(|(name, expression)| format!("{expression} AS {name}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(tx
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT {group} AS grp, t.business_days_to_assign AS days, {counts} \
+                 FROM tickets t LEFT JOIN outcomes o ON o.ticket_id = t.id \
+                 WHERE ({days}){scope} AND {MERGED_EXCLUDED} \
+                 GROUP BY {group}, t.business_days_to_assign"
+            ),
+            values,
+        ))
+        .await?)
 }
 
 fn key(row: &QueryResult, group_by: GroupBy) -> Result<GroupKey, ApiError> {
