@@ -149,6 +149,28 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// The page of a list's `rows`, each shown through `view`.
+    pub fn of<R>(rows: Vec<R>, next_cursor: Option<String>, view: impl FnMut(R) -> T) -> Self {
+        Self {
+            items: rows.into_iter().map(view).collect(),
+            next_cursor,
+        }
+    }
+
+    /// The page of a list's `rows`, for a `view` that fails on a row it cannot read back.
+    pub fn try_of<R>(
+        rows: Vec<R>,
+        next_cursor: Option<String>,
+        view: impl FnMut(R) -> Result<T, ApiError>,
+    ) -> Result<Self, ApiError> {
+        Ok(Self {
+            items: rows.into_iter().map(view).collect::<Result<_, _>>()?,
+            next_cursor,
+        })
+    }
+}
+
 impl<T: Serialize> Page<T> {
     /// Answers 200 with the page and, when there is a next page, its `Link` header.
     pub fn respond(mut self, req: &HttpRequest) -> HttpResponse {

@@ -198,14 +198,7 @@ pub async fn list_clients(
     client.authorize(Action::ManageClients)?;
     let page = params.parse(&req)?;
     let (clients, next_cursor) = services::clients::list(&state.db, &page).await?;
-    Ok(Page {
-        items: clients
-            .into_iter()
-            .map(ClientView::from)
-            .collect::<Vec<_>>(),
-        next_cursor,
-    }
-    .respond(&req))
+    Ok(Page::of(clients, next_cursor, ClientView::from).respond(&req))
 }
 
 /// Revokes an API client; its tokens stop working within 60 seconds (admin).

@@ -160,15 +160,8 @@ pub async fn list_all_sessions(
     }
     .parse(&req)?;
     let (entries, next) = services::calendars::list(&state.db, &client, &filter, &page).await?;
-    let items = entries
-        .into_iter()
-        .map(CalendarSessionView::from_entry)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Page {
-        items,
-        next_cursor: next.map(crate::pagination::Cursor::encode),
-    }
-    .respond(&req))
+    let next_cursor = next.map(crate::pagination::Cursor::encode);
+    Ok(Page::try_of(entries, next_cursor, CalendarSessionView::from_entry)?.respond(&req))
 }
 
 /// A manager's secret calendar feed URL.

@@ -351,11 +351,7 @@ pub async fn list_managers(
         track,
     };
     let (rows, next) = services::managers::list(&state.db, &client, &filter, &page).await?;
-    Ok(Page {
-        items: rows.into_iter().map(ManagerView::from).collect::<Vec<_>>(),
-        next_cursor: next.map(Cursor::encode),
-    }
-    .respond(&req))
+    Ok(Page::of(rows, next.map(Cursor::encode), ManagerView::from).respond(&req))
 }
 
 /// One manager, with its `ETag` (coordinator, admin; a manager only themselves).

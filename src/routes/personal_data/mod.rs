@@ -182,11 +182,7 @@ pub async fn list_access_records(
     }
     .parse(&req)?;
     let (rows, next_cursor) = services::access_log::list(&state.db, &filter, &page).await?;
-    Ok(Page {
-        items: rows.into_iter().map(AccessRecordView::from).collect(),
-        next_cursor,
-    }
-    .respond(&req))
+    Ok(Page::of(rows, next_cursor, AccessRecordView::from).respond(&req))
 }
 
 /// Filters of the confirmation records (all optional; combined with AND).
@@ -281,11 +277,7 @@ pub async fn list_receipts(
     };
     let (rows, next_cursor) =
         services::personal_data::receipts::list(&state.db, &filter, &page).await?;
-    Ok(Page {
-        items: rows.into_iter().map(ReceiptView::from).collect(),
-        next_cursor,
-    }
-    .respond(&req))
+    Ok(Page::of(rows, next_cursor, ReceiptView::from).respond(&req))
 }
 
 /// The window of an exposure question.

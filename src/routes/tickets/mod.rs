@@ -149,11 +149,7 @@ pub async fn list_tickets(
         .access_log
         .record(&client, logged::LIST_CASES, shown)
         .await?;
-    let items = tickets
-        .into_iter()
-        .map(TicketView::from_ticket)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Page { items, next_cursor }.respond(&req))
+    Ok(Page::try_of(tickets, next_cursor, TicketView::from_ticket)?.respond(&req))
 }
 
 /// One case, with its `ETag`.
