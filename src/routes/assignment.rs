@@ -12,7 +12,11 @@ use crate::{
     },
     error::{ApiError, FieldErrors, Problem},
     extract::{JsonBody, parse_json},
-    routes::{etag, fields::check_optional_reason, tickets::TicketView},
+    routes::{
+        etag,
+        fields::check_optional_reason,
+        tickets::{TicketView, shown_ticket_view},
+    },
     services::{self},
     state::AppState,
 };
@@ -170,15 +174,13 @@ pub async fn assign(
         request.reason,
     )
     .await?;
-    state
-        .access_log
-        .record(
-            &client,
-            "POST /v1/tickets/{id}/assignment",
-            vec![made.ticket.row.id],
-        )
-        .await?;
-    let ticket = TicketView::from_ticket(made.ticket)?;
+    let ticket = shown_ticket_view(
+        &state,
+        &client,
+        "POST /v1/tickets/{id}/assignment",
+        made.ticket,
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(ticket.version)))
         .json(AssignmentView {
@@ -248,15 +250,13 @@ pub async fn release(
         request.reason,
     )
     .await?;
-    state
-        .access_log
-        .record(
-            &client,
-            "DELETE /v1/tickets/{id}/assignment",
-            vec![released.ticket.row.id],
-        )
-        .await?;
-    let ticket = TicketView::from_ticket(released.ticket)?;
+    let ticket = shown_ticket_view(
+        &state,
+        &client,
+        "DELETE /v1/tickets/{id}/assignment",
+        released.ticket,
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(ticket.version)))
         .json(ReleaseView {

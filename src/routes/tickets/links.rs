@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{TicketView, shown_ticket_response};
+use super::{TicketView, shown_ticket_response, shown_ticket_view};
 use crate::{
     auth::{Action, Actor},
     domain::limits::REASON_MAX_CHARS,
@@ -76,11 +76,7 @@ pub async fn link_ticket(
         reason,
     )
     .await?;
-    state
-        .access_log
-        .record(&client, "POST /v1/tickets/{id}/links", vec![twin.row.id])
-        .await?;
-    let view = TicketView::from_ticket(twin)?;
+    let view = shown_ticket_view(&state, &client, "POST /v1/tickets/{id}/links", twin).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/tickets/{}", view.id)))
         .insert_header((header::ETAG, etag(view.version)))

@@ -38,24 +38,32 @@ use crate::{
     },
     state::AppState,
 };
-/// A case shown to `client` as a 200 answer with its `ETag`; the answer shows the case's
-/// contact, so the access log records it under `route`.
+
+/// The view of a case shown to `client`, in an answer of its own or inside another (an
+/// assignment, a twin); the answer shows the case's contact, so the access log records it
+/// under `route`.
+pub async fn shown_ticket_view(
+    state: &AppState,
+    client: &Actor,
+    route: &'static str,
+    ticket: Ticket,
+) -> Result<TicketView, ApiError> {
+    state
+        .access_log
+        .record(client, route, vec![ticket.row.id])
+        .await?;
+    TicketView::from_ticket(ticket)
+}
+
+/// A case shown to `client` as a 200 answer with its `ETag`, recorded as
+/// [`shown_ticket_view`] says.
 pub async fn shown_ticket_response(
     state: &AppState,
     client: &Actor,
     route: &'static str,
     ticket: Ticket,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .access_log
-        .record(client, route, vec![ticket.row.id])
-        .await?;
-    ticket_response(ticket)
-}
-
-/// A case as a 200 answer with its `ETag`.
-pub fn ticket_response(ticket: Ticket) -> Result<HttpResponse, ApiError> {
-    let view = TicketView::from_ticket(ticket)?;
+    let view = shown_ticket_view(state, client, route, ticket).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(view.version)))
         .json(view))
