@@ -15,7 +15,7 @@ use actix_web::{HttpRequest, HttpResponse, get, http::header, patch, post, web};
 use uuid::Uuid;
 
 use crate::{
-    auth::{Action, Actor, policy},
+    auth::{Action, Actor, Authorized, policy},
     domain::{
         limits::{COMMENT_MAX_CHARS, REASON_MAX_CHARS},
         ticket_fields::Visibility,
@@ -38,6 +38,22 @@ use crate::{
     },
     state::AppState,
 };
+
+/// The first checks of a request about case `id`, in this order: the caller's role may do
+/// `action` (403), then the case is within the caller's scope (404), so a stranger's case is
+/// 404 before any header or body of the request is looked at. Gives the proof that opens
+/// the body, and the id.
+pub async fn authorize_on_case(
+    state: &AppState,
+    client: &Actor,
+    action: Action,
+    id: web::Path<Uuid>,
+) -> Result<(Authorized, Uuid), ApiError> {
+    let allowed = client.authorize(action)?;
+    let id = id.into_inner();
+    services::tickets::ensure_visible(&state.db, client, id).await?;
+    Ok((allowed, id))
+}
 
 /// The view of a case shown to `client`, in an answer of its own or inside another (an
 /// assignment, a twin); the answer shows the case's contact, so the access log records it
@@ -206,10 +222,7 @@ pub async fn update_ticket(
     id: web::Path<Uuid>,
     body: JsonBody<UpdateTicketRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let allowed = client.authorize(Action::EditCase)?;
-    let id = id.into_inner();
-    // Existence and visibility first, so a stranger's case is 404 whatever the headers.
-    services::tickets::ensure_visible(&state.db, &client, id).await?;
+    let (allowed, id) = authorize_on_case(&state, &client, Action::EditCase, id).await?;
     let expected = if_match.required("send If-Match with the ETag of the case you read")?;
     let changes = body.read(&allowed)?.parse()?;
     let ticket = services::tickets::update(&state.db, &client, id, &expected, changes).await?;
@@ -237,9 +250,7 @@ pub async fn transition_ticket(
     id: web::Path<Uuid>,
     body: JsonBody<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let allowed = client.authorize(Action::TransitionCase)?;
-    let id = id.into_inner();
-    services::tickets::ensure_visible(&state.db, &client, id).await?;
+    let (allowed, id) = authorize_on_case(&state, &client, Action::TransitionCase, id).await?;
     let request = body.read(&allowed)?;
     let mut errors = FieldErrors::new();
     let target = errors.check(
@@ -345,9 +356,7 @@ pub async fn add_comment(
     id: web::Path<Uuid>,
     body: JsonBody<CommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let allowed = client.authorize(Action::Comment)?;
-    let id = id.into_inner();
-    services::tickets::ensure_visible(&state.db, &client, id).await?;
+    let (allowed, id) = authorize_on_case(&state, &client, Action::Comment, id).await?;
     let (request, raw) = body.read_with_raw(&allowed)?;
     let mut errors = FieldErrors::new();
     let text = check_text(&mut errors, "body", &request.body, COMMENT_MAX_CHARS);
@@ -420,9 +429,7 @@ pub async fn list_ticket_events(
     client: Actor,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    client.authorize(Action::ReadCases)?;
-    let id = id.into_inner();
-    services::tickets::ensure_visible(&state.db, &client, id).await?;
+    let (_, id) = authorize_on_case(&state, &client, Action::ReadCases, id).await?;
     let events = services::events::for_ticket(&state.db, id).await?;
     let partner_view = !policy::reads_internal_notes(client.role);
     let views: Vec<EventView> = events
