@@ -34,23 +34,33 @@ pub struct PageRequest {
 }
 
 impl PageParams {
+    /// Checks the limit and decodes the cursor, as [`PageRequest::from_query`] says.
+    pub fn parse(&self, req: &HttpRequest) -> Result<PageRequest, ApiError> {
+        PageRequest::from_query(self.limit, self.cursor.as_deref(), req)
+    }
+}
+
+impl PageRequest {
     /// Checks the limit and decodes the cursor, which must have been made by the same list
     /// with the same filters as `req` asks for (422 otherwise: a cursor of another list or
-    /// other filters would silently skip or repeat items).
-    pub fn parse(&self, req: &HttpRequest) -> Result<PageRequest, ApiError> {
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+    /// other filters would silently skip or repeat items). For a list whose query struct
+    /// carries `limit` and `cursor` beside its filters; the others take [`PageParams`].
+    pub fn from_query(
+        limit: Option<u64>,
+        cursor: Option<&str>,
+        req: &HttpRequest,
+    ) -> Result<Self, ApiError> {
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(ApiError::invalid_field(
                 "limit",
                 format!("must be between 1 and {MAX_LIMIT}"),
             ));
         }
-        let after = self
-            .cursor
-            .as_deref()
+        let after = cursor
             .map(|cursor| Cursor::decode(&unbind(cursor, &binding(req))?))
             .transpose()?;
-        Ok(PageRequest { limit, after })
+        Ok(Self { limit, after })
     }
 }
 

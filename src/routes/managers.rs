@@ -11,7 +11,7 @@ use crate::{
     entities::manager,
     error::{ApiError, FieldErrors, Problem},
     extract::{IdempotencyKey, IfMatch, JsonBody},
-    pagination::{Cursor, Page, PageParams},
+    pagination::{Cursor, Page, PageRequest},
     routes::{
         etag,
         fields::{check_email, check_text},
@@ -341,11 +341,7 @@ pub async fn list_managers(
         )
     });
     errors.finish()?;
-    let page = PageParams {
-        limit: query.limit,
-        cursor: query.cursor.clone(),
-    }
-    .parse(&req)?;
+    let page = PageRequest::from_query(query.limit, query.cursor.as_deref(), &req)?;
     let filter = ManagerFilter {
         active: query.active,
         track,

@@ -24,7 +24,7 @@ use crate::{
     },
     error::{ApiError, FieldErrors, Problem},
     extract::{IdempotencyKey, IfMatch, JsonBody},
-    pagination::{Page, PageParams},
+    pagination::{Page, PageRequest},
     routes::{
         etag,
         fields::{check_optional_reason, check_text},
@@ -161,11 +161,7 @@ pub async fn list_tickets(
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ReadCases)?;
     let filter = query.parse()?;
-    let page = PageParams {
-        limit: query.limit,
-        cursor: query.cursor.clone(),
-    }
-    .parse(&req)?;
+    let page = PageRequest::from_query(query.limit, query.cursor.as_deref(), &req)?;
     let (tickets, next_cursor) =
         services::tickets::list(&state.db, &client, &filter, &page).await?;
     let shown = tickets.iter().map(|ticket| ticket.row.id).collect();
