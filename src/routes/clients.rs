@@ -11,6 +11,7 @@ use crate::{
     error::{ApiError, FieldErrors, Problem},
     extract::JsonBody,
     pagination::{Page, PageParams},
+    routes::fields::present,
     services::{self, clients::Client},
     state::AppState,
 };
@@ -50,15 +51,6 @@ pub struct UpdateClientRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Uuid>)]
     pub manager_id: Option<Option<Uuid>>,
-}
-
-/// Tells a field sent as `null` (`Some(None)`) from one left out (`None`, by `default`).
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 impl UpdateClientRequest {

@@ -3,7 +3,7 @@
 //! them, the identity free sessions are counted by.
 use actix_web::{HttpResponse, get, http::header, patch, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -20,7 +20,7 @@ use crate::{
     entities::company,
     error::{ApiError, FieldErrors, Problem},
     extract::{IfMatch, JsonBody},
-    routes::etag,
+    routes::{etag, fields::present},
     services::{
         self,
         companies::{AddressColumns, CompanyChanges, size_of},
@@ -252,14 +252,6 @@ pub struct CompanyChangesInput {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i64>, example = 60)]
     pub total_employees: Option<Option<i64>>,
-}
-
-/// A field that is present, `null` or not: absent fields stay `None` through
-/// `#[serde(default)]`, present ones become `Some`, so `null` reads as "clear it".
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 impl CompanyChangesInput {
