@@ -20,7 +20,10 @@ use crate::{
     entities::company,
     error::{ApiError, FieldErrors, Problem},
     extract::{IfMatch, JsonBody},
-    routes::{etag, fields::present},
+    routes::{
+        etag,
+        fields::{check_text, present},
+    },
     services::{
         self,
         companies::{AddressColumns, CompanyChanges, size_of},
@@ -135,18 +138,12 @@ impl AddressInput {
         prefix: &str,
     ) -> Option<(Address, Option<Prefecture>)> {
         let field = |name: &str| format!("{prefix}.{name}");
-        let postal_code = match self.postal_code {
-            Some(raw) => errors
-                .check(field("postal_code"), PostalCode::parse(&raw))
-                .map(Some),
-            None => Some(None),
-        };
-        let prefecture = match self.prefecture {
-            Some(raw) => errors
-                .check(field("prefecture"), Prefecture::parse(&raw))
-                .map(Some),
-            None => Some(None),
-        };
+        let postal_code = errors.check_optional(field("postal_code"), self.postal_code, |raw| {
+            PostalCode::parse(&raw)
+        });
+        let prefecture = errors.check_optional(field("prefecture"), self.prefecture, |raw| {
+            Prefecture::parse(&raw)
+        });
         let city = match self.city {
             Some(raw) => errors.check(field("city"), parse_city(&raw)),
             None => {
@@ -154,14 +151,9 @@ impl AddressInput {
                 None
             }
         };
-        let street = match self.street {
-            Some(raw) => errors.check(field("street"), parse_line(&raw)).map(Some),
-            None => Some(None),
-        };
-        let building = match self.building {
-            Some(raw) => errors.check(field("building"), parse_line(&raw)).map(Some),
-            None => Some(None),
-        };
+        let street = errors.check_optional(field("street"), self.street, |raw| parse_line(&raw));
+        let building =
+            errors.check_optional(field("building"), self.building, |raw| parse_line(&raw));
         Some((
             Address {
                 postal_code: postal_code?,
@@ -265,60 +257,31 @@ impl CompanyChangesInput {
                 format!("{prefix}.{name}")
             }
         };
-        let name = self.name.and_then(|raw| {
-            let trimmed = raw.trim();
-            let length = trimmed.chars().count();
-            if length == 0 {
-                errors.add(field("name"), "must not be empty");
-                None
-            } else if length > NAME_MAX_CHARS {
-                errors.add(
-                    field("name"),
-                    format!("must be at most {NAME_MAX_CHARS} characters (has {length})"),
-                );
-                None
-            } else {
-                Some(trimmed.to_owned())
-            }
-        });
+        let name = self
+            .name
+            .map(|raw| check_text(errors, &field("name"), &raw, NAME_MAX_CHARS));
         let prefecture = self
             .prefecture
             .and_then(|raw| errors.check(field("prefecture"), Prefecture::parse(&raw)));
         // A bad value leaves the field out (`None`); `finish` refuses the whole request.
-        let industry = self.industry.and_then(|raw| match raw {
-            None => Some(None),
-            Some(raw) => errors
-                .check(field("industry"), Industry::parse(&raw))
-                .map(Some),
+        let industry = errors.check_nullable(field("industry"), self.industry, |raw| {
+            Industry::parse(&raw)
         });
-        let employees = self.employees.and_then(|raw| match raw {
-            None => Some(None),
-            Some(n) => errors
-                .check(field("employees"), Employees::parse(n))
-                .map(Some),
-        });
-        let capital_jpy = self.capital_jpy.and_then(|raw| match raw {
-            None => Some(None),
-            Some(n) => errors
-                .check(field("capital_jpy"), CapitalJpy::parse(n))
-                .map(Some),
-        });
-        let name_kana = self.name_kana.and_then(|raw| match raw {
-            None => Some(None),
-            Some(raw) => errors
-                .check(field("name_kana"), NameKana::parse(&raw))
-                .map(Some),
+        let employees = errors.check_nullable(field("employees"), self.employees, Employees::parse);
+        let capital_jpy =
+            errors.check_nullable(field("capital_jpy"), self.capital_jpy, CapitalJpy::parse);
+        let name_kana = errors.check_nullable(field("name_kana"), self.name_kana, |raw| {
+            NameKana::parse(&raw)
         });
         let address = self.address.and_then(|raw| match raw {
             None => Some(None),
             Some(input) => input.parse(errors, &field("address")).map(Some),
         });
-        let total_employees = self.total_employees.and_then(|raw| match raw {
-            None => Some(None),
-            Some(n) => errors
-                .check(field("total_employees"), Employees::parse(n))
-                .map(Some),
-        });
+        let total_employees = errors.check_nullable(
+            field("total_employees"),
+            self.total_employees,
+            Employees::parse,
+        );
         CompanyChanges {
             name,
             prefecture,
