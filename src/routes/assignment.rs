@@ -1,5 +1,5 @@
 //! Assigning a routed case: the ranked candidates, assignment and release.
-use actix_web::{HttpResponse, delete, get, http::header, post, web};
+use actix_web::{HttpResponse, delete, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -13,8 +13,8 @@ use crate::{
     error::{ApiError, FieldErrors, Problem},
     extract::{JsonBody, parse_json},
     routes::{
-        etag,
         fields::check_optional_reason,
+        ok_with_etag,
         tickets::{TicketView, shown_ticket_view},
     },
     services::{self},
@@ -181,15 +181,16 @@ pub async fn assign(
         made.ticket,
     )
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(ticket.version)))
-        .json(AssignmentView {
+    Ok(ok_with_etag(
+        ticket.version,
+        AssignmentView {
             manager_id: made.manager.id,
             manager_name: made.manager.name,
             automatic: made.automatic,
             score: made.score,
             ticket,
-        }))
+        },
+    ))
 }
 
 /// A release.
@@ -257,11 +258,12 @@ pub async fn release(
         released.ticket,
     )
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(ticket.version)))
-        .json(ReleaseView {
+    Ok(ok_with_etag(
+        ticket.version,
+        ReleaseView {
             released_manager_id: released.manager_id,
             handed_to_ticket_id: released.handed_to,
             ticket,
-        }))
+        },
+    ))
 }

@@ -1,7 +1,7 @@
 //! `/v1/companies/{id}`: the shared company record, which the center keeps (coordinator,
 //! admin). Each case shows the details its own filer gave; this is the one record behind
 //! them, the identity free sessions are counted by.
-use actix_web::{HttpResponse, get, http::header, patch, web};
+use actix_web::{HttpResponse, get, patch, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -21,8 +21,8 @@ use crate::{
     error::{ApiError, FieldErrors, Problem},
     extract::{IfMatch, JsonBody},
     routes::{
-        etag,
         fields::{check_text, present},
+        ok_with_etag,
     },
     services::{
         self,
@@ -297,9 +297,7 @@ impl CompanyChangesInput {
 
 fn record_response(model: company::Model) -> Result<HttpResponse, ApiError> {
     let view = CompanyRecordView::from_model(model)?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(view.version)))
-        .json(view))
+    Ok(ok_with_etag(view.version, view))
 }
 
 /// The shared record of a company, with its `ETag` (coordinator, admin). Find its id as

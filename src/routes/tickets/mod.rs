@@ -11,7 +11,7 @@ pub use merge::{MergeTicketRequest, merge_ticket};
 pub use requests::*;
 pub use views::*;
 
-use actix_web::{HttpRequest, HttpResponse, get, http::header, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use uuid::Uuid;
 
 use crate::{
@@ -26,9 +26,9 @@ use crate::{
     extract::{IdempotencyKey, IfMatch, JsonBody},
     pagination::{Page, PageRequest},
     routes::{
-        etag,
         fields::{check_optional_reason, check_text},
         idempotent::created_response,
+        ok_with_etag,
     },
     services::{
         self,
@@ -80,9 +80,7 @@ pub async fn shown_ticket_response(
     ticket: Ticket,
 ) -> Result<HttpResponse, ApiError> {
     let view = shown_ticket_view(state, client, route, ticket).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(view.version)))
-        .json(view))
+    Ok(ok_with_etag(view.version, view))
 }
 
 /// Files a case (partner, coordinator). It is routed at once: a confident decision applies
