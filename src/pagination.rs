@@ -34,23 +34,33 @@ pub struct PageRequest {
 }
 
 impl PageParams {
+    /// Checks the limit and decodes the cursor, as [`PageRequest::from_query`] says.
+    pub fn parse(&self, req: &HttpRequest) -> Result<PageRequest, ApiError> {
+        PageRequest::from_query(self.limit, self.cursor.as_deref(), req)
+    }
+}
+
+impl PageRequest {
     /// Checks the limit and decodes the cursor, which must have been made by the same list
     /// with the same filters as `req` asks for (422 otherwise: a cursor of another list or
-    /// other filters would silently skip or repeat items).
-    pub fn parse(&self, req: &HttpRequest) -> Result<PageRequest, ApiError> {
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+    /// other filters would silently skip or repeat items). For a list whose query struct
+    /// carries `limit` and `cursor` beside its filters; the others take [`PageParams`].
+    pub fn from_query(
+        limit: Option<u64>,
+        cursor: Option<&str>,
+        req: &HttpRequest,
+    ) -> Result<Self, ApiError> {
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(ApiError::invalid_field(
                 "limit",
                 format!("must be between 1 and {MAX_LIMIT}"),
             ));
         }
-        let after = self
-            .cursor
-            .as_deref()
+        let after = cursor
             .map(|cursor| Cursor::decode(&unbind(cursor, &binding(req))?))
             .transpose()?;
-        Ok(PageRequest { limit, after })
+        Ok(Self { limit, after })
     }
 }
 
@@ -147,6 +157,28 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// The page of a list's `rows`, each shown through `view`.
+    pub fn of<R>(rows: Vec<R>, next_cursor: Option<String>, view: impl FnMut(R) -> T) -> Self {
+        Self {
+            items: rows.into_iter().map(view).collect(),
+            next_cursor,
+        }
+    }
+
+    /// The page of a list's `rows`, for a `view` that fails on a row it cannot read back.
+    pub fn try_of<R>(
+        rows: Vec<R>,
+        next_cursor: Option<String>,
+        view: impl FnMut(R) -> Result<T, ApiError>,
+    ) -> Result<Self, ApiError> {
+        Ok(Self {
+            items: rows.into_iter().map(view).collect::<Result<_, _>>()?,
+            next_cursor,
+        })
+    }
 }
 
 impl<T: Serialize> Page<T> {

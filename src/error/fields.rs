@@ -32,6 +32,33 @@ impl FieldErrors {
         }
     }
 
+    /// An optional field: left out gives `Some(None)`, a good value `Some(Some(value))`, a
+    /// bad one `None` with its error recorded under `field`.
+    pub fn check_optional<R, T, E: std::fmt::Display>(
+        &mut self,
+        field: impl Into<String>,
+        sent: Option<R>,
+        parse: impl FnOnce(R) -> Result<T, E>,
+    ) -> Option<Option<T>> {
+        match sent {
+            None => Some(None),
+            Some(raw) => self.check(field, parse(raw)).map(Some),
+        }
+    }
+
+    /// A field of a change that `null` clears (`Option<Option<_>>`, see
+    /// `routes::fields::present`): left out gives `None` (the value is kept), `null`
+    /// `Some(None)`, a good value `Some(Some(value))`, and a bad one `None` with its error
+    /// recorded, so the request is refused before `None` could be read as "kept".
+    pub fn check_nullable<R, T, E: std::fmt::Display>(
+        &mut self,
+        field: impl Into<String>,
+        sent: Option<Option<R>>,
+        parse: impl FnOnce(R) -> Result<T, E>,
+    ) -> Option<Option<T>> {
+        self.check_optional(field, sent?, parse)
+    }
+
     /// Adds the errors of a `validator` run, with nested paths joined by dots.
     pub fn extend_validator(&mut self, prefix: &str, errors: &validator::ValidationErrors) {
         use validator::ValidationErrorsKind;
@@ -69,6 +96,41 @@ impl FieldErrors {
         } else {
             self.0.sort_by(|a, b| a.field.cmp(&b.field));
             Err(ApiError::Validation { errors: self.0 })
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn positive(n: i64) -> Result<i64, &'static str> {
+        if n > 0 {
+            Ok(n)
+        } else {
+            Err("must be positive")
+        }
+    }
+
+    #[test]
+    fn nullable_fields_tell_left_out_null_good_and_bad_apart() {
+        // A nullable field is an optional one once it was sent, so this covers both.
+        #[rustfmt::skip]
+        let cases = [
+            (None, None, false, "left out: kept"),
+            (Some(None), Some(None), false, "null: cleared"),
+            (Some(Some(3)), Some(Some(3)), false, "good"),
+            (Some(Some(-1)), None, true, "bad"),
+        ];
+        for (sent, expected, refused, why) in cases {
+            let mut errors = FieldErrors::new();
+            assert_eq!(
+                errors.check_nullable("n", sent, positive),
+                expected,
+                "{why}"
+            );
+            assert_eq!(errors.finish().is_err(), refused, "{why}");
         }
     }
 }

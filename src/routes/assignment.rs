@@ -1,5 +1,5 @@
 //! Assigning a routed case: the ranked candidates, assignment and release.
-use actix_web::{HttpResponse, delete, get, http::header, post, web};
+use actix_web::{HttpResponse, delete, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -12,7 +12,11 @@ use crate::{
     },
     error::{ApiError, FieldErrors, Problem},
     extract::{JsonBody, parse_json},
-    routes::{etag, fields::check_optional_reason, tickets::TicketView},
+    routes::{
+        fields::check_optional_reason,
+        ok_with_etag,
+        tickets::{TicketView, shown_ticket_view},
+    },
     services::{self},
     state::AppState,
 };
@@ -170,24 +174,23 @@ pub async fn assign(
         request.reason,
     )
     .await?;
-    state
-        .access_log
-        .record(
-            &client,
-            "POST /v1/tickets/{id}/assignment",
-            vec![made.ticket.row.id],
-        )
-        .await?;
-    let ticket = TicketView::from_ticket(made.ticket)?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(ticket.version)))
-        .json(AssignmentView {
+    let ticket = shown_ticket_view(
+        &state,
+        &client,
+        "POST /v1/tickets/{id}/assignment",
+        made.ticket,
+    )
+    .await?;
+    Ok(ok_with_etag(
+        ticket.version,
+        AssignmentView {
             manager_id: made.manager.id,
             manager_name: made.manager.name,
             automatic: made.automatic,
             score: made.score,
             ticket,
-        }))
+        },
+    ))
 }
 
 /// A release.
@@ -248,20 +251,19 @@ pub async fn release(
         request.reason,
     )
     .await?;
-    state
-        .access_log
-        .record(
-            &client,
-            "DELETE /v1/tickets/{id}/assignment",
-            vec![released.ticket.row.id],
-        )
-        .await?;
-    let ticket = TicketView::from_ticket(released.ticket)?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(ticket.version)))
-        .json(ReleaseView {
+    let ticket = shown_ticket_view(
+        &state,
+        &client,
+        "DELETE /v1/tickets/{id}/assignment",
+        released.ticket,
+    )
+    .await?;
+    Ok(ok_with_etag(
+        ticket.version,
+        ReleaseView {
             released_manager_id: released.manager_id,
             handed_to_ticket_id: released.handed_to,
             ticket,
-        }))
+        },
+    ))
 }

@@ -11,6 +11,7 @@ use crate::{
     error::{ApiError, FieldErrors, Problem},
     extract::JsonBody,
     pagination::{Page, PageParams},
+    routes::fields::present,
     services::{self, clients::Client},
     state::AppState,
 };
@@ -50,15 +51,6 @@ pub struct UpdateClientRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Uuid>)]
     pub manager_id: Option<Option<Uuid>>,
-}
-
-/// Tells a field sent as `null` (`Some(None)`) from one left out (`None`, by `default`).
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 impl UpdateClientRequest {
@@ -198,14 +190,7 @@ pub async fn list_clients(
     client.authorize(Action::ManageClients)?;
     let page = params.parse(&req)?;
     let (clients, next_cursor) = services::clients::list(&state.db, &page).await?;
-    Ok(Page {
-        items: clients
-            .into_iter()
-            .map(ClientView::from)
-            .collect::<Vec<_>>(),
-        next_cursor,
-    }
-    .respond(&req))
+    Ok(Page::of(clients, next_cursor, ClientView::from).respond(&req))
 }
 
 /// Revokes an API client; its tokens stop working within 60 seconds (admin).

@@ -1,9 +1,9 @@
 //! `/v1/companies/{id}`: the shared company record, which the center keeps (coordinator,
 //! admin). Each case shows the details its own filer gave; this is the one record behind
 //! them, the identity free sessions are counted by.
-use actix_web::{HttpResponse, get, http::header, patch, web};
+use actix_web::{HttpResponse, get, patch, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -20,7 +20,10 @@ use crate::{
     entities::company,
     error::{ApiError, FieldErrors, Problem},
     extract::{IfMatch, JsonBody},
-    routes::etag,
+    routes::{
+        fields::{check_text, present},
+        ok_with_etag,
+    },
     services::{
         self,
         companies::{AddressColumns, CompanyChanges, size_of},
@@ -135,18 +138,12 @@ impl AddressInput {
         prefix: &str,
     ) -> Option<(Address, Option<Prefecture>)> {
         let field = |name: &str| format!("{prefix}.{name}");
-        let postal_code = match self.postal_code {
-            Some(raw) => errors
-                .check(field("postal_code"), PostalCode::parse(&raw))
-                .map(Some),
-            None => Some(None),
-        };
-        let prefecture = match self.prefecture {
-            Some(raw) => errors
-                .check(field("prefecture"), Prefecture::parse(&raw))
-                .map(Some),
-            None => Some(None),
-        };
+        let postal_code = errors.check_optional(field("postal_code"), self.postal_code, |raw| {
+            PostalCode::parse(&raw)
+        });
+        let prefecture = errors.check_optional(field("prefecture"), self.prefecture, |raw| {
+            Prefecture::parse(&raw)
+        });
         let city = match self.city {
             Some(raw) => errors.check(field("city"), parse_city(&raw)),
             None => {
@@ -154,14 +151,9 @@ impl AddressInput {
                 None
             }
         };
-        let street = match self.street {
-            Some(raw) => errors.check(field("street"), parse_line(&raw)).map(Some),
-            None => Some(None),
-        };
-        let building = match self.building {
-            Some(raw) => errors.check(field("building"), parse_line(&raw)).map(Some),
-            None => Some(None),
-        };
+        let street = errors.check_optional(field("street"), self.street, |raw| parse_line(&raw));
+        let building =
+            errors.check_optional(field("building"), self.building, |raw| parse_line(&raw));
         Some((
             Address {
                 postal_code: postal_code?,
@@ -254,14 +246,6 @@ pub struct CompanyChangesInput {
     pub total_employees: Option<Option<i64>>,
 }
 
-/// A field that is present, `null` or not: absent fields stay `None` through
-/// `#[serde(default)]`, present ones become `Some`, so `null` reads as "clear it".
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(deserializer).map(Some)
-}
-
 impl CompanyChangesInput {
     /// The checked changes; every bad field is added to `errors` under `prefix`
     /// (`company.employees` in a case's edit, `employees` for the record).
@@ -273,60 +257,31 @@ impl CompanyChangesInput {
                 format!("{prefix}.{name}")
             }
         };
-        let name = self.name.and_then(|raw| {
-            let trimmed = raw.trim();
-            let length = trimmed.chars().count();
-            if length == 0 {
-                errors.add(field("name"), "must not be empty");
-                None
-            } else if length > NAME_MAX_CHARS {
-                errors.add(
-                    field("name"),
-                    format!("must be at most {NAME_MAX_CHARS} characters (has {length})"),
-                );
-                None
-            } else {
-                Some(trimmed.to_owned())
-            }
-        });
+        let name = self
+            .name
+            .map(|raw| check_text(errors, &field("name"), &raw, NAME_MAX_CHARS));
         let prefecture = self
             .prefecture
             .and_then(|raw| errors.check(field("prefecture"), Prefecture::parse(&raw)));
         // A bad value leaves the field out (`None`); `finish` refuses the whole request.
-        let industry = self.industry.and_then(|raw| match raw {
-            None => Some(None),
-            Some(raw) => errors
-                .check(field("industry"), Industry::parse(&raw))
-                .map(Some),
+        let industry = errors.check_nullable(field("industry"), self.industry, |raw| {
+            Industry::parse(&raw)
         });
-        let employees = self.employees.and_then(|raw| match raw {
-            None => Some(None),
-            Some(n) => errors
-                .check(field("employees"), Employees::parse(n))
-                .map(Some),
-        });
-        let capital_jpy = self.capital_jpy.and_then(|raw| match raw {
-            None => Some(None),
-            Some(n) => errors
-                .check(field("capital_jpy"), CapitalJpy::parse(n))
-                .map(Some),
-        });
-        let name_kana = self.name_kana.and_then(|raw| match raw {
-            None => Some(None),
-            Some(raw) => errors
-                .check(field("name_kana"), NameKana::parse(&raw))
-                .map(Some),
+        let employees = errors.check_nullable(field("employees"), self.employees, Employees::parse);
+        let capital_jpy =
+            errors.check_nullable(field("capital_jpy"), self.capital_jpy, CapitalJpy::parse);
+        let name_kana = errors.check_nullable(field("name_kana"), self.name_kana, |raw| {
+            NameKana::parse(&raw)
         });
         let address = self.address.and_then(|raw| match raw {
             None => Some(None),
             Some(input) => input.parse(errors, &field("address")).map(Some),
         });
-        let total_employees = self.total_employees.and_then(|raw| match raw {
-            None => Some(None),
-            Some(n) => errors
-                .check(field("total_employees"), Employees::parse(n))
-                .map(Some),
-        });
+        let total_employees = errors.check_nullable(
+            field("total_employees"),
+            self.total_employees,
+            Employees::parse,
+        );
         CompanyChanges {
             name,
             prefecture,
@@ -342,9 +297,7 @@ impl CompanyChangesInput {
 
 fn record_response(model: company::Model) -> Result<HttpResponse, ApiError> {
     let view = CompanyRecordView::from_model(model)?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(view.version)))
-        .json(view))
+    Ok(ok_with_etag(view.version, view))
 }
 
 /// The shared record of a company, with its `ETag` (coordinator, admin). Find its id as

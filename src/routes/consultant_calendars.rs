@@ -14,7 +14,7 @@ use crate::{
         holidays::check_known_date,
     },
     error::{ApiError, FieldErrors},
-    pagination::{Page, PageParams},
+    pagination::{Page, PageRequest},
     routes::ical,
     services::{
         self,
@@ -154,21 +154,10 @@ pub async fn list_all_sessions(
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ReadCalendars)?;
     let filter = query.parse()?;
-    let page = PageParams {
-        limit: query.limit,
-        cursor: query.cursor.clone(),
-    }
-    .parse(&req)?;
+    let page = PageRequest::from_query(query.limit, query.cursor.as_deref(), &req)?;
     let (entries, next) = services::calendars::list(&state.db, &client, &filter, &page).await?;
-    let items = entries
-        .into_iter()
-        .map(CalendarSessionView::from_entry)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Page {
-        items,
-        next_cursor: next.map(crate::pagination::Cursor::encode),
-    }
-    .respond(&req))
+    let next_cursor = next.map(crate::pagination::Cursor::encode);
+    Ok(Page::try_of(entries, next_cursor, CalendarSessionView::from_entry)?.respond(&req))
 }
 
 /// A manager's secret calendar feed URL.

@@ -1,11 +1,21 @@
 //! The checks of request fields shared by every resource, each adding to the request's
 //! [`FieldErrors`] so one answer lists every problem. The limits are `domain::limits`.
+use serde::{Deserialize, Deserializer};
 use validator::ValidateEmail;
 
 use crate::{
     domain::limits::{EMAIL_MAX_CHARS, REASON_MAX_CHARS},
     error::FieldErrors,
 };
+
+/// For `#[serde(default, deserialize_with = "present")]` on an `Option<Option<T>>` field of
+/// a change: tells a field sent as `null` (`Some(None)`, "clear it") from one left out
+/// (`None`, by `default`), which serde alone reads alike.
+pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
 
 /// A required text of at most `max` characters, trimmed.
 pub fn check_text(errors: &mut FieldErrors, field: &str, value: &str, max: usize) -> String {

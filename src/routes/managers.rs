@@ -1,5 +1,5 @@
 //! `/v1/managers`: the roster of telework managers.
-use actix_web::{HttpRequest, HttpResponse, get, http::header, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -11,11 +11,11 @@ use crate::{
     entities::manager,
     error::{ApiError, FieldErrors, Problem},
     extract::{IdempotencyKey, IfMatch, JsonBody},
-    pagination::{Cursor, Page, PageParams},
+    pagination::{Cursor, Page, PageRequest},
     routes::{
-        etag,
         fields::{check_email, check_text},
         idempotent::created_response,
+        ok_with_etag,
         tickets::parse_topics,
     },
     services::{
@@ -258,11 +258,9 @@ impl UpdateManagerRequest {
     }
 }
 
-fn manager_response(status: actix_web::http::StatusCode, row: manager::Model) -> HttpResponse {
+fn manager_response(row: manager::Model) -> HttpResponse {
     let view = ManagerView::from(row);
-    HttpResponse::build(status)
-        .insert_header((header::ETAG, etag(view.version)))
-        .json(view)
+    ok_with_etag(view.version, view)
 }
 
 /// Registers a telework manager (coordinator, admin). `Idempotency-Key` makes retries safe.
@@ -341,21 +339,13 @@ pub async fn list_managers(
         )
     });
     errors.finish()?;
-    let page = PageParams {
-        limit: query.limit,
-        cursor: query.cursor.clone(),
-    }
-    .parse(&req)?;
+    let page = PageRequest::from_query(query.limit, query.cursor.as_deref(), &req)?;
     let filter = ManagerFilter {
         active: query.active,
         track,
     };
     let (rows, next) = services::managers::list(&state.db, &client, &filter, &page).await?;
-    Ok(Page {
-        items: rows.into_iter().map(ManagerView::from).collect::<Vec<_>>(),
-        next_cursor: next.map(Cursor::encode),
-    }
-    .respond(&req))
+    Ok(Page::of(rows, next.map(Cursor::encode), ManagerView::from).respond(&req))
 }
 
 /// One manager, with its `ETag` (coordinator, admin; a manager only themselves).
@@ -376,7 +366,7 @@ pub async fn get_manager(
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ReadManagers)?;
     let row = services::managers::get_visible(&state.db, &client, id.into_inner()).await?;
-    Ok(manager_response(actix_web::http::StatusCode::OK, row))
+    Ok(manager_response(row))
 }
 
 /// Edits a manager (coordinator, admin). `If-Match` is optional: when sent, a stale ETag is
@@ -416,5 +406,5 @@ pub async fn update_manager(
         changes,
     )
     .await?;
-    Ok(manager_response(actix_web::http::StatusCode::OK, row))
+    Ok(manager_response(row))
 }

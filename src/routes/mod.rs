@@ -23,6 +23,7 @@ pub mod tickets;
 pub mod topics;
 pub mod webhooks;
 
+use actix_web::{HttpResponse, http::header};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers every documented endpoint. The OpenAPI document is collected from exactly
@@ -96,4 +97,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// The strong `ETag` of a versioned resource (cases, the routing rule set).
 pub fn etag(version: impl std::fmt::Display) -> String {
     format!("\"{version}\"")
+}
+
+/// A 200 answer carrying `body` with the `ETag` of `version`: a versioned resource as read or
+/// as it now is, or an answer about one (an assignment, with its case's version).
+pub fn ok_with_etag(version: impl std::fmt::Display, body: impl serde::Serialize) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(version)))
+        .json(body)
 }

@@ -14,7 +14,7 @@ use crate::{
     },
     error::{ApiError, FieldErrors, Problem},
     extract::JsonBody,
-    routes::tickets::{TicketView, shown_ticket_response},
+    routes::tickets::{TicketView, authorize_on_case, shown_ticket_response},
     services::{self, outcomes::NewOutcome},
     state::AppState,
 };
@@ -138,9 +138,8 @@ pub async fn record_outcome(
     id: web::Path<Uuid>,
     body: JsonBody<OutcomeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let allowed = client.authorize(Action::RecordOutcome)?;
-    let ticket_id = id.into_inner();
-    services::tickets::ensure_visible(&state.db, &client, ticket_id).await?;
+    let (allowed, ticket_id) =
+        authorize_on_case(&state, &client, Action::RecordOutcome, id).await?;
     let new = body.read(&allowed)?.parse()?;
     let ticket =
         services::outcomes::record(&state.db, &state.workflow, &client, ticket_id, new).await?;

@@ -148,14 +148,7 @@ pub async fn list_partners(
     client.authorize(Action::ReadPartners)?;
     let page = params.parse(&req)?;
     let (partners, next_cursor) = services::partners::list(&state.db, &page).await?;
-    Ok(Page {
-        items: partners
-            .into_iter()
-            .map(PartnerView::from)
-            .collect::<Vec<_>>(),
-        next_cursor,
-    }
-    .respond(&req))
+    Ok(Page::of(partners, next_cursor, PartnerView::from).respond(&req))
 }
 
 /// One partner body (admin, coordinator).

@@ -9,7 +9,7 @@ use crate::{
     error::{ApiError, Problem},
     extract::JsonBody,
     pagination::{Page, PageParams},
-    routes::etag,
+    routes::ok_with_etag,
     services::{self, routing_models::ModelVersion},
     state::AppState,
 };
@@ -30,9 +30,7 @@ pub async fn get_rules(
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ReadRoutingRules)?;
     let rules = services::routing::current(&state.db).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(rules.version)))
-        .json(rules))
+    Ok(ok_with_etag(rules.version, rules))
 }
 
 /// Replaces the routing rule set (coordinator, admin).
@@ -65,9 +63,7 @@ pub async fn put_rules(
         &client.client_id,
     )
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(stored.version)))
-        .json(stored))
+    Ok(ok_with_etag(stored.version, stored))
 }
 
 /// Dry run of the router (coordinator): which track, how sure, why. Nothing is stored.

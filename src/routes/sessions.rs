@@ -14,7 +14,7 @@ use crate::{
     },
     error::{ApiError, FieldErrors, Problem},
     extract::{IdempotencyKey, JsonBody},
-    routes::idempotent::created_response,
+    routes::{idempotent::created_response, tickets::authorize_on_case},
     services::{
         self,
         idempotency::{self, StoredResponse},
@@ -178,10 +178,8 @@ pub async fn create_session(
     id: web::Path<Uuid>,
     body: JsonBody<CreateSessionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let allowed = client.authorize(Action::ScheduleSessions)?;
-    let ticket_id = id.into_inner();
-    // A stranger's case is 404 before any validation of the body.
-    services::tickets::ensure_visible(&state.db, &client, ticket_id).await?;
+    let (allowed, ticket_id) =
+        authorize_on_case(&state, &client, Action::ScheduleSessions, id).await?;
     let (request, raw) = body.read_with_raw(&allowed)?;
     let new = request.parse()?;
     let free_sessions = state.settings.free_sessions;

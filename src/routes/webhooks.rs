@@ -253,14 +253,7 @@ pub async fn list_webhooks(
     client.authorize(Action::ManageWebhooks)?;
     let page = params.parse(&req)?;
     let (subscriptions, next_cursor) = services::webhooks::list(&state.db, &client, &page).await?;
-    Ok(Page {
-        items: subscriptions
-            .into_iter()
-            .map(WebhookView::from)
-            .collect::<Vec<_>>(),
-        next_cursor,
-    }
-    .respond(&req))
+    Ok(Page::of(subscriptions, next_cursor, WebhookView::from).respond(&req))
 }
 
 /// Deletes a subscription with its delivery history; nothing more is delivered to it.
@@ -310,12 +303,5 @@ pub async fn list_deliveries(
     let page = params.parse(&req)?;
     let (deliveries, next_cursor) =
         services::webhooks::deliveries(&state.db, &client, id.into_inner(), &page).await?;
-    Ok(Page {
-        items: deliveries
-            .into_iter()
-            .map(DeliveryView::from)
-            .collect::<Vec<_>>(),
-        next_cursor,
-    }
-    .respond(&req))
+    Ok(Page::of(deliveries, next_cursor, DeliveryView::from).respond(&req))
 }

@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::{
     auth::{Action, Actor, Role},
     error::{ApiError, FieldErrors},
-    pagination::{Page, PageParams},
+    pagination::{Page, PageRequest},
     routes::fields::{check_email, check_text},
     services::{
         self,
@@ -176,17 +176,9 @@ pub async fn list_access_records(
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ReadAuditRecords)?;
     let filter = query.parse()?;
-    let page = PageParams {
-        limit: query.limit,
-        cursor: query.cursor.clone(),
-    }
-    .parse(&req)?;
+    let page = PageRequest::from_query(query.limit, query.cursor.as_deref(), &req)?;
     let (rows, next_cursor) = services::access_log::list(&state.db, &filter, &page).await?;
-    Ok(Page {
-        items: rows.into_iter().map(AccessRecordView::from).collect(),
-        next_cursor,
-    }
-    .respond(&req))
+    Ok(Page::of(rows, next_cursor, AccessRecordView::from).respond(&req))
 }
 
 /// Filters of the confirmation records (all optional; combined with AND).
@@ -269,11 +261,7 @@ pub async fn list_receipts(
     {
         return Err(ApiError::invalid_field("to", "must not be before from"));
     }
-    let page = PageParams {
-        limit: query.limit,
-        cursor: query.cursor.clone(),
-    }
-    .parse(&req)?;
+    let page = PageRequest::from_query(query.limit, query.cursor.as_deref(), &req)?;
     let filter = ReceiptFilter {
         from: query.from,
         to: query.to,
@@ -281,11 +269,7 @@ pub async fn list_receipts(
     };
     let (rows, next_cursor) =
         services::personal_data::receipts::list(&state.db, &filter, &page).await?;
-    Ok(Page {
-        items: rows.into_iter().map(ReceiptView::from).collect(),
-        next_cursor,
-    }
-    .respond(&req))
+    Ok(Page::of(rows, next_cursor, ReceiptView::from).respond(&req))
 }
 
 /// The window of an exposure question.

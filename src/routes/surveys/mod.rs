@@ -17,6 +17,7 @@ use crate::{
     domain::survey::SurveyAnswers,
     error::{ApiError, FieldErrors, Problem},
     extract::{content_type, is_json, parse_json},
+    routes::tickets::authorize_on_case,
     services::{self, surveys::SurveyForm},
     state::AppState,
 };
@@ -140,9 +141,7 @@ pub async fn issue_survey_link(
     client: Actor,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    client.authorize(Action::RecordOutcome)?;
-    let ticket_id = id.into_inner();
-    services::tickets::ensure_visible(&state.db, &client, ticket_id).await?;
+    let (_, ticket_id) = authorize_on_case(&state, &client, Action::RecordOutcome, id).await?;
     let issued = services::surveys::issue(
         &state.db,
         &client,

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{TicketView, shown_ticket_response};
+use super::{TicketView, authorize_on_case, shown_ticket_response, shown_ticket_view};
 use crate::{
     auth::{Action, Actor},
     domain::limits::REASON_MAX_CHARS,
@@ -30,16 +30,15 @@ pub struct LinkRequest {
 async fn checked_reason(
     state: &AppState,
     client: &Actor,
-    id: Uuid,
+    id: web::Path<Uuid>,
     body: JsonBody<LinkRequest>,
-) -> Result<String, ApiError> {
-    let allowed = client.authorize(Action::RouteCase)?;
-    services::tickets::ensure_visible(&state.db, client, id).await?;
+) -> Result<(Uuid, String), ApiError> {
+    let (allowed, id) = authorize_on_case(state, client, Action::RouteCase, id).await?;
     let request = body.read(&allowed)?;
     let mut errors = FieldErrors::new();
     let reason = check_text(&mut errors, "reason", &request.reason, REASON_MAX_CHARS);
     errors.finish()?;
-    Ok(reason)
+    Ok((id, reason))
 }
 
 /// Opens the linked case on the other track (coordinator): same partner, company, contact and
@@ -65,8 +64,7 @@ pub async fn link_ticket(
     id: web::Path<Uuid>,
     body: JsonBody<LinkRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let reason = checked_reason(&state, &client, id, body).await?;
+    let (id, reason) = checked_reason(&state, &client, id, body).await?;
     let twin = services::tickets::link(
         &state.db,
         &state.routing,
@@ -76,11 +74,7 @@ pub async fn link_ticket(
         reason,
     )
     .await?;
-    state
-        .access_log
-        .record(&client, "POST /v1/tickets/{id}/links", vec![twin.row.id])
-        .await?;
-    let view = TicketView::from_ticket(twin)?;
+    let view = shown_ticket_view(&state, &client, "POST /v1/tickets/{id}/links", twin).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/tickets/{}", view.id)))
         .insert_header((header::ETAG, etag(view.version)))
@@ -107,8 +101,7 @@ pub async fn dismiss_link(
     id: web::Path<Uuid>,
     body: JsonBody<LinkRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let reason = checked_reason(&state, &client, id, body).await?;
+    let (id, reason) = checked_reason(&state, &client, id, body).await?;
     let ticket = services::tickets::dismiss_link(&state.db, &client, id, reason).await?;
     shown_ticket_response(
         &state,

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{TicketView, shown_ticket_response};
+use super::{TicketView, authorize_on_case, shown_ticket_response};
 use crate::{
     auth::{Action, Actor},
     domain::limits::REASON_MAX_CHARS,
@@ -62,9 +62,7 @@ pub async fn merge_ticket(
     id: web::Path<Uuid>,
     body: JsonBody<MergeTicketRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let allowed = client.authorize(Action::MergeCases)?;
-    let id = id.into_inner();
-    services::tickets::ensure_visible(&state.db, &client, id).await?;
+    let (allowed, id) = authorize_on_case(&state, &client, Action::MergeCases, id).await?;
     let request = body.read(&allowed)?;
     let mut errors = FieldErrors::new();
     let reason = check_text(&mut errors, "reason", &request.reason, REASON_MAX_CHARS);

@@ -11,11 +11,11 @@ pub use merge::{MergeTicketRequest, merge_ticket};
 pub use requests::*;
 pub use views::*;
 
-use actix_web::{HttpRequest, HttpResponse, get, http::header, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use uuid::Uuid;
 
 use crate::{
-    auth::{Action, Actor, policy},
+    auth::{Action, Actor, Authorized, policy},
     domain::{
         limits::{COMMENT_MAX_CHARS, REASON_MAX_CHARS},
         ticket_fields::Visibility,
@@ -24,11 +24,11 @@ use crate::{
     },
     error::{ApiError, FieldErrors, Problem},
     extract::{IdempotencyKey, IfMatch, JsonBody},
-    pagination::{Page, PageParams},
+    pagination::{Page, PageRequest},
     routes::{
-        etag,
         fields::{check_optional_reason, check_text},
         idempotent::created_response,
+        ok_with_etag,
     },
     services::{
         self,
@@ -38,27 +38,49 @@ use crate::{
     },
     state::AppState,
 };
-/// A case shown to `client` as a 200 answer with its `ETag`; the answer shows the case's
-/// contact, so the access log records it under `route`.
+
+/// The first checks of a request about case `id`, in this order: the caller's role may do
+/// `action` (403), then the case is within the caller's scope (404), so a stranger's case is
+/// 404 before any header or body of the request is looked at. Gives the proof that opens
+/// the body, and the id.
+pub async fn authorize_on_case(
+    state: &AppState,
+    client: &Actor,
+    action: Action,
+    id: web::Path<Uuid>,
+) -> Result<(Authorized, Uuid), ApiError> {
+    let allowed = client.authorize(action)?;
+    let id = id.into_inner();
+    services::tickets::ensure_visible(&state.db, client, id).await?;
+    Ok((allowed, id))
+}
+
+/// The view of a case shown to `client`, in an answer of its own or inside another (an
+/// assignment, a twin); the answer shows the case's contact, so the access log records it
+/// under `route`.
+pub async fn shown_ticket_view(
+    state: &AppState,
+    client: &Actor,
+    route: &'static str,
+    ticket: Ticket,
+) -> Result<TicketView, ApiError> {
+    state
+        .access_log
+        .record(client, route, vec![ticket.row.id])
+        .await?;
+    TicketView::from_ticket(ticket)
+}
+
+/// A case shown to `client` as a 200 answer with its `ETag`, recorded as
+/// [`shown_ticket_view`] says.
 pub async fn shown_ticket_response(
     state: &AppState,
     client: &Actor,
     route: &'static str,
     ticket: Ticket,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .access_log
-        .record(client, route, vec![ticket.row.id])
-        .await?;
-    ticket_response(ticket)
-}
-
-/// A case as a 200 answer with its `ETag`.
-pub fn ticket_response(ticket: Ticket) -> Result<HttpResponse, ApiError> {
-    let view = TicketView::from_ticket(ticket)?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(view.version)))
-        .json(view))
+    let view = shown_ticket_view(state, client, route, ticket).await?;
+    Ok(ok_with_etag(view.version, view))
 }
 
 /// Files a case (partner, coordinator). It is routed at once: a confident decision applies
@@ -137,11 +159,7 @@ pub async fn list_tickets(
 ) -> Result<HttpResponse, ApiError> {
     client.authorize(Action::ReadCases)?;
     let filter = query.parse()?;
-    let page = PageParams {
-        limit: query.limit,
-        cursor: query.cursor.clone(),
-    }
-    .parse(&req)?;
+    let page = PageRequest::from_query(query.limit, query.cursor.as_deref(), &req)?;
     let (tickets, next_cursor) =
         services::tickets::list(&state.db, &client, &filter, &page).await?;
     let shown = tickets.iter().map(|ticket| ticket.row.id).collect();
@@ -149,11 +167,7 @@ pub async fn list_tickets(
         .access_log
         .record(&client, logged::LIST_CASES, shown)
         .await?;
-    let items = tickets
-        .into_iter()
-        .map(TicketView::from_ticket)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Page { items, next_cursor }.respond(&req))
+    Ok(Page::try_of(tickets, next_cursor, TicketView::from_ticket)?.respond(&req))
 }
 
 /// One case, with its `ETag`.
@@ -202,10 +216,7 @@ pub async fn update_ticket(
     id: web::Path<Uuid>,
     body: JsonBody<UpdateTicketRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let allowed = client.authorize(Action::EditCase)?;
-    let id = id.into_inner();
-    // Existence and visibility first, so a stranger's case is 404 whatever the headers.
-    services::tickets::ensure_visible(&state.db, &client, id).await?;
+    let (allowed, id) = authorize_on_case(&state, &client, Action::EditCase, id).await?;
     let expected = if_match.required("send If-Match with the ETag of the case you read")?;
     let changes = body.read(&allowed)?.parse()?;
     let ticket = services::tickets::update(&state.db, &client, id, &expected, changes).await?;
@@ -233,9 +244,7 @@ pub async fn transition_ticket(
     id: web::Path<Uuid>,
     body: JsonBody<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let allowed = client.authorize(Action::TransitionCase)?;
-    let id = id.into_inner();
-    services::tickets::ensure_visible(&state.db, &client, id).await?;
+    let (allowed, id) = authorize_on_case(&state, &client, Action::TransitionCase, id).await?;
     let request = body.read(&allowed)?;
     let mut errors = FieldErrors::new();
     let target = errors.check(
@@ -341,9 +350,7 @@ pub async fn add_comment(
     id: web::Path<Uuid>,
     body: JsonBody<CommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let allowed = client.authorize(Action::Comment)?;
-    let id = id.into_inner();
-    services::tickets::ensure_visible(&state.db, &client, id).await?;
+    let (allowed, id) = authorize_on_case(&state, &client, Action::Comment, id).await?;
     let (request, raw) = body.read_with_raw(&allowed)?;
     let mut errors = FieldErrors::new();
     let text = check_text(&mut errors, "body", &request.body, COMMENT_MAX_CHARS);
@@ -416,9 +423,7 @@ pub async fn list_ticket_events(
     client: Actor,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    client.authorize(Action::ReadCases)?;
-    let id = id.into_inner();
-    services::tickets::ensure_visible(&state.db, &client, id).await?;
+    let (_, id) = authorize_on_case(&state, &client, Action::ReadCases, id).await?;
     let events = services::events::for_ticket(&state.db, id).await?;
     let partner_view = !policy::reads_internal_notes(client.role);
     let views: Vec<EventView> = events
