@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
-    Statement,
+    FromQueryResult, Statement,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -140,14 +140,14 @@ pub async fn assign(
                 })?;
             let score = assignment::assess(&needs, &manager.profile())
                 .map_err(|reasons| not_eligible(&manager, reasons))?;
-            if !reserve(&tx, manager_id).await? {
+            let Some(reserved) = reserve(&tx, manager_id).await? else {
                 return Err(not_eligible(&manager, vec![Ineligibility::AtCapacity]));
-            }
-            Some((manager_id, score))
+            };
+            Some((reserved, score))
         }
         None => reserve_best(&tx, workflow, &needs).await?,
     };
-    let Some((manager_id, score)) = chosen else {
+    let Some((manager, score)) = chosen else {
         join_queue(&tx, actor, &current).await?;
         tx.commit().await?;
         let mut extensions = serde_json::Map::new();
@@ -160,6 +160,7 @@ pub async fn assign(
             extensions,
         });
     };
+    let manager_id = manager.id;
     if !set_manager(&tx, &workflow.calendar, &current.row, manager_id).await? {
         return Err(ApiError::changed_meanwhile("case"));
     }
@@ -173,16 +174,9 @@ pub async fn assign(
         json!({"reason": reason}),
     )
     .await?;
-    let ticket = tickets::get_visible(&tx, actor, ticket_id).await?;
-    // Read after the reservation, so the answer shows the manager's new load.
-    let manager = manager::Entity::find_by_id(manager_id)
-        .one(&tx)
-        .await?
-        .ok_or_else(|| {
-            ApiError::Internal(anyhow::anyhow!(
-                "manager {manager_id} was reserved but cannot be read"
-            ))
-        })?;
+    // The assignment changed the case's row only; the manager's row is the reservation's,
+    // so the answer shows their new load.
+    let ticket = current.with_row_read_again(&tx).await?;
     tx.commit().await?;
     Ok(Assignment {
         ticket,
@@ -208,7 +202,7 @@ async fn reserve_best(
     tx: &DatabaseTransaction,
     workflow: &Workflow,
     needs: &TicketNeeds,
-) -> Result<Option<(Uuid, ScoreParts)>, ApiError> {
+) -> Result<Option<(manager::Model, ScoreParts)>, ApiError> {
     let profiles = workflow
         .roster
         .read(
@@ -220,16 +214,16 @@ async fn reserve_best(
     if tx.get_database_backend() == DbBackend::Postgres {
         for window in ranking.candidates.chunks(RESERVE_WINDOW) {
             let ids: Vec<Uuid> = window.iter().map(|c| c.manager_id).collect();
-            if let Some(manager_id) = reserve_first_unheld(tx, &ids).await?
-                && let Some(candidate) = window.iter().find(|c| c.manager_id == manager_id)
+            if let Some(manager) = reserve_first_unheld(tx, &ids).await?
+                && let Some(candidate) = window.iter().find(|c| c.manager_id == manager.id)
             {
-                return Ok(Some((manager_id, candidate.score.clone())));
+                return Ok(Some((manager, candidate.score.clone())));
             }
         }
     }
     for candidate in &ranking.candidates {
-        if reserve(tx, candidate.manager_id).await? {
-            return Ok(Some((candidate.manager_id, candidate.score.clone())));
+        if let Some(manager) = reserve(tx, candidate.manager_id).await? {
+            return Ok(Some((manager, candidate.score.clone())));
         }
     }
     Ok(None)
@@ -246,7 +240,7 @@ const RESERVE_WINDOW: usize = 64;
 async fn reserve_first_unheld(
     tx: &impl ConnectionTrait,
     ranked: &[Uuid],
-) -> Result<Option<Uuid>, ApiError> {
+) -> Result<Option<manager::Model>, ApiError> {
     if ranked.is_empty() {
         return Ok(None);
     }
@@ -271,7 +265,7 @@ async fn reserve_first_unheld(
              FOR UPDATE OF m SKIP LOCKED) \
          UPDATE managers m SET active_cases = m.active_cases + 1, last_assigned_at = $1 \
          FROM chosen WHERE m.id = chosen.id AND m.active_cases < m.capacity \
-         RETURNING m.id",
+         RETURNING m.*",
         places.join(", ")
     );
     let row = tx
@@ -281,10 +275,9 @@ async fn reserve_first_unheld(
             values,
         ))
         .await?;
-    match row {
-        Some(row) => Ok(Some(row.try_get::<Uuid>("", "id")?)),
-        None => Ok(None),
-    }
+    Ok(row
+        .map(|row| manager::Model::from_query_result(&row, ""))
+        .transpose()?)
 }
 
 /// Puts a triaged case in the waiting queue (keeping its place if it is already there).

@@ -61,10 +61,14 @@ pub fn ticket_needs(ticket: &ticket::Model) -> Result<TicketNeeds, ApiError> {
     })
 }
 
-/// Takes one place under a manager's capacity, if there is one; `false` when they are full
-/// or inactive. This conditional update is the capacity invariant.
-pub(crate) async fn reserve(tx: &impl ConnectionTrait, manager_id: Uuid) -> Result<bool, ApiError> {
-    let result = manager::Entity::update_many()
+/// Takes one place under a manager's capacity, if there is one, and answers with the
+/// manager's row after it; `None` when they are full or inactive. This conditional update is
+/// the capacity invariant.
+pub(crate) async fn reserve(
+    tx: &impl ConnectionTrait,
+    manager_id: Uuid,
+) -> Result<Option<manager::Model>, ApiError> {
+    Ok(manager::Entity::update_many()
         .col_expr(
             manager::Column::ActiveCases,
             Expr::col(manager::Column::ActiveCases).add(1),
@@ -73,9 +77,9 @@ pub(crate) async fn reserve(tx: &impl ConnectionTrait, manager_id: Uuid) -> Resu
         .filter(manager::Column::Id.eq(manager_id))
         .filter(manager::Column::Active.eq(true))
         .filter(Expr::col(manager::Column::ActiveCases).lt(Expr::col(manager::Column::Capacity)))
-        .exec(tx)
-        .await?;
-    Ok(result.rows_affected == 1)
+        .exec_with_returning(tx)
+        .await?
+        .pop())
 }
 
 /// Gives back one place under a manager's capacity.
@@ -259,7 +263,7 @@ pub async fn hand_off_waiting(
             // The query and the ranking disagree only on a bug; stop rather than loop.
             Err(_) => break,
         };
-        if !reserve(tx, manager_id).await? {
+        if reserve(tx, manager_id).await?.is_none() {
             break;
         }
         if set_manager(tx, &workflow.calendar, &waiting, manager_id).await? {
