@@ -161,7 +161,7 @@ pub async fn assign(
         });
     };
     let manager_id = manager.id;
-    if !set_manager(&tx, &workflow.calendar, &current.row, manager_id).await? {
+    if !set_manager(&tx, &workflow.calendar, actor, &current.row, manager_id).await? {
         return Err(ApiError::changed_meanwhile("case"));
     }
     record_assigned(
@@ -244,30 +244,29 @@ async fn reserve_first_unheld(
     if ranked.is_empty() {
         return Ok(None);
     }
-    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(ranked.len() + 1);
-    values.push(Utc::now().into());
-    let places: Vec<String> = ranked
-        .iter()
-        .enumerate()
-        .map(|(place, id)| {
-            values.push((*id).into());
-            format!("(${}::uuid, {place})", place + 2)
-        })
-        .collect();
+    // The ranked ids as one array parameter, unnested in rank order: PostgreSQL walks them
+    // best first, probing the primary key, and stops at the first row it can lock (a
+    // `VALUES` list or `= ANY` made it scan and sort the whole roster instead).
+    let ids = format!(
+        "{{{}}}",
+        ranked
+            .iter()
+            .map(Uuid::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let values: Vec<sea_orm::Value> = vec![Utc::now().into(), ids.into()];
     // The lock is taken in rank order and stops at the first row it gets (LIMIT 1 above
     // the row locking), so only the chosen manager's row is held.
-    let sql = format!(
-        "WITH ranked (id, place) AS (VALUES {}), \
-         chosen AS ( \
-             SELECT m.id FROM managers m JOIN ranked r ON r.id = m.id \
+    let sql = "WITH chosen AS ( \
+             SELECT m.id FROM unnest(CAST($2 AS uuid[])) WITH ORDINALITY AS r (id, place) \
+             JOIN managers m ON m.id = r.id \
              WHERE m.active AND m.active_cases < m.capacity \
              ORDER BY r.place LIMIT 1 \
              FOR UPDATE OF m SKIP LOCKED) \
          UPDATE managers m SET active_cases = m.active_cases + 1, last_assigned_at = $1 \
          FROM chosen WHERE m.id = chosen.id AND m.active_cases < m.capacity \
-         RETURNING m.*",
-        places.join(", ")
-    );
+         RETURNING m.*";
     let row = tx
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,

@@ -12,7 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    auth::Actor,
+    auth::{Actor, policy},
     domain::{
         assignment::{self, ScoreParts, TicketNeeds},
         business_days::{BusinessCalendar, jst_date},
@@ -96,10 +96,13 @@ pub async fn free(tx: &impl ConnectionTrait, manager_id: Uuid) -> Result<(), Api
     Ok(())
 }
 
-/// Sets the manager on a triaged case, if it is still triaged and unassigned.
+/// Sets the manager on a triaged case, if it is still triaged and unassigned. Made by the
+/// center, the assignment is also its first contact with the case when there was none yet
+/// (the rule of `events::record_all`, made here in the same write of the row).
 pub(crate) async fn set_manager(
     tx: &impl ConnectionTrait,
     calendar: &BusinessCalendar,
+    actor: &Actor,
     case: &ticket::Model,
     manager_id: Uuid,
 ) -> Result<bool, ApiError> {
@@ -107,7 +110,7 @@ pub(crate) async fn set_manager(
     let now = Utc::now();
     let days_to_assign = calendar.business_days_between(jst_date(case.created_at), jst_date(now));
     let days_to_assign = i32::try_from(Ord::max(days_to_assign, 0)).unwrap_or(i32::MAX);
-    let result = ticket::Entity::update_many()
+    let mut update = ticket::Entity::update_many()
         .col_expr(ticket::Column::ManagerId, Expr::value(manager_id))
         .col_expr(
             ticket::Column::Status,
@@ -143,7 +146,13 @@ pub(crate) async fn set_manager(
             ticket::Column::Version,
             Expr::col(ticket::Column::Version).add(1),
         )
-        .col_expr(ticket::Column::UpdatedAt, Expr::value(now))
+        .col_expr(ticket::Column::UpdatedAt, Expr::value(now));
+    if policy::acts_for_center(actor.role) {
+        for (column, value) in events::first_contact_columns(now) {
+            update = update.col_expr(column, value);
+        }
+    }
+    let result = update
         .filter(ticket::Column::Id.eq(ticket_id))
         .filter(ticket::Column::Status.eq(TicketStatus::Triaged.as_str()))
         .filter(ticket::Column::ManagerId.is_null())
@@ -266,7 +275,7 @@ pub async fn hand_off_waiting(
         if reserve(tx, manager_id).await?.is_none() {
             break;
         }
-        if set_manager(tx, &workflow.calendar, &waiting, manager_id).await? {
+        if set_manager(tx, &workflow.calendar, actor, &waiting, manager_id).await? {
             record_assigned(
                 tx,
                 actor,

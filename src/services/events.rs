@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QueryTrait,
-    sea_query::{Expr, ExprTrait},
+    sea_query::{Expr, ExprTrait, Func, SimpleExpr},
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -99,12 +99,11 @@ pub async fn record_all(
         .iter()
         .any(|(event_type, _)| *event_type != types::TICKET_CREATED);
     if let Some(ticket_id) = ticket_id.filter(|_| by_center && first_action) {
-        ticket::Entity::update_many()
-            .col_expr(ticket::Column::FirstContactAt, Expr::value(now))
-            .col_expr(
-                ticket::Column::FirstContactMet,
-                Expr::col(ticket::Column::FirstContactDue).gte(jst_date(now)),
-            )
+        let mut update = ticket::Entity::update_many();
+        for (column, value) in first_contact_columns(now) {
+            update = update.col_expr(column, value);
+        }
+        update
             .filter(ticket::Column::Id.eq(ticket_id))
             .filter(ticket::Column::FirstContactAt.is_null())
             .exec(db)
@@ -118,6 +117,26 @@ pub async fn record_all(
         .run(db)
         .await?;
     Ok(())
+}
+
+/// The first contact made `now`, as column values of an update of the case: it keeps a first
+/// contact already made, so an update that also does other things may carry it (an
+/// assignment does, sparing its events a second write of the row).
+pub fn first_contact_columns(now: DateTime<Utc>) -> [(ticket::Column, SimpleExpr); 2] {
+    [
+        (
+            ticket::Column::FirstContactAt,
+            Func::coalesce([Expr::col(ticket::Column::FirstContactAt), Expr::value(now)]).into(),
+        ),
+        (
+            ticket::Column::FirstContactMet,
+            Func::coalesce([
+                Expr::col(ticket::Column::FirstContactMet),
+                Expr::col(ticket::Column::FirstContactDue).gte(jst_date(now)),
+            ])
+            .into(),
+        ),
+    ]
 }
 
 /// Keys of event data a partner may read, in the case's events and in its webhook
