@@ -56,7 +56,7 @@ fn roster() -> Vec<ManagerProfile> {
             let capacity = 1 + rng.below(10) as u32;
             ManagerProfile {
                 id: Uuid::from_u64_pair(rng.next(), rng.next()),
-                tracks,
+                tracks: tracks.into(),
                 topics,
                 prefectures,
                 online: rng.below(4) != 0,

@@ -28,6 +28,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use std::sync::Arc;
+
 use crate::domain::prefecture::Prefecture;
 use crate::domain::ticket_fields::PreferredMode;
 use crate::domain::topic::Topic;
@@ -38,12 +40,14 @@ use crate::domain::track::Track;
 pub struct ManagerProfile {
     /// The manager's id.
     pub id: Uuid,
-    /// The tracks the manager answers.
-    pub tracks: Vec<Track>,
+    /// The tracks the manager answers. Shared (`Arc`), like the topics and prefectures: the
+    /// roster cache hands a copy of every profile to each ranking, and a copy is then three
+    /// reference counts instead of three allocations.
+    pub tracks: Arc<[Track]>,
     /// The topics the manager knows well.
-    pub topics: Vec<Topic>,
+    pub topics: Arc<[Topic]>,
     /// The prefectures the manager visits on site; they count only when `onsite` is set.
-    pub prefectures: Vec<Prefecture>,
+    pub prefectures: Arc<[Prefecture]>,
     /// Whether the manager consults online.
     pub online: bool,
     /// Whether the manager visits companies on site.
@@ -459,9 +463,9 @@ mod tests {
     fn manager(n: u128) -> ManagerProfile {
         ManagerProfile {
             id: id(n),
-            tracks: vec![Track::Labor],
-            topics: vec![],
-            prefectures: vec![pref(TOKYO)],
+            tracks: vec![Track::Labor].into(),
+            topics: vec![].into(),
+            prefectures: vec![pref(TOKYO)].into(),
             online: true,
             onsite: true,
             capacity: 4,
@@ -474,7 +478,7 @@ mod tests {
     fn online_only(n: u128) -> ManagerProfile {
         ManagerProfile {
             onsite: false,
-            prefectures: vec![],
+            prefectures: vec![].into(),
             ..manager(n)
         }
     }
@@ -482,7 +486,7 @@ mod tests {
     fn onsite_only(n: u128, prefecture: u8) -> ManagerProfile {
         ManagerProfile {
             online: false,
-            prefectures: vec![pref(prefecture)],
+            prefectures: vec![pref(prefecture)].into(),
             ..manager(n)
         }
     }
@@ -543,9 +547,9 @@ mod tests {
             ("inactive", PreferredMode::Either,
                 ManagerProfile { active: false, ..manager(1) }, vec![Inactive]),
             ("answers the other track only", PreferredMode::Either,
-                ManagerProfile { tracks: vec![Track::Ict], ..manager(1) }, vec![OffTrack]),
+                ManagerProfile { tracks: vec![Track::Ict].into(), ..manager(1) }, vec![OffTrack]),
             ("answers no track", PreferredMode::Either,
-                ManagerProfile { tracks: vec![], ..manager(1) }, vec![OffTrack]),
+                ManagerProfile { tracks: vec![].into(), ..manager(1) }, vec![OffTrack]),
             ("active cases equal capacity", PreferredMode::Either,
                 ManagerProfile { active_cases: 4, capacity: 4, ..manager(1) }, vec![AtCapacity]),
             ("over capacity after the capacity was lowered", PreferredMode::Either,
@@ -553,17 +557,17 @@ mod tests {
             ("zero capacity", PreferredMode::Either,
                 ManagerProfile { active_cases: 0, capacity: 0, ..manager(1) }, vec![AtCapacity]),
             ("visits another prefecture and the visit must be on site", PreferredMode::Onsite,
-                ManagerProfile { prefectures: vec![pref(KANAGAWA)], ..manager(1) },
+                ManagerProfile { prefectures: vec![pref(KANAGAWA)].into(), ..manager(1) },
                 vec![CannotServePrefecture]),
             ("not on site in the prefecture and not online", PreferredMode::Either,
                 onsite_only(1, OSAKA), vec![CannotServePrefecture]),
             ("off track and full", PreferredMode::Either,
-                ManagerProfile { tracks: vec![Track::Ict], active_cases: 4, ..manager(1) },
+                ManagerProfile { tracks: vec![Track::Ict].into(), active_cases: 4, ..manager(1) },
                 vec![OffTrack, AtCapacity]),
             ("every reason at once", PreferredMode::Onsite,
                 ManagerProfile {
-                    active: false, tracks: vec![Track::Ict], active_cases: 9, capacity: 2,
-                    prefectures: vec![pref(FUKUOKA)], ..manager(1)
+                    active: false, tracks: vec![Track::Ict].into(), active_cases: 9, capacity: 2,
+                    prefectures: vec![pref(FUKUOKA)].into(), ..manager(1)
                 },
                 vec![Inactive, OffTrack, AtCapacity, CannotServePrefecture]),
         ];
@@ -600,7 +604,7 @@ mod tests {
             ("who visits only, in a neighbouring prefecture", onsite_only(1, KANAGAWA),
                 [false, false, false]),
             ("who does both, in the company's prefecture", manager(1), [true, true, true]),
-            ("who does both, far away", ManagerProfile { prefectures: vec![pref(FUKUOKA)], ..manager(1) },
+            ("who does both, far away", ManagerProfile { prefectures: vec![pref(FUKUOKA)].into(), ..manager(1) },
                 [true, false, true]),
             ("listing the prefecture without visiting and not online",
                 ManagerProfile { onsite: false, online: false, ..manager(1) },
@@ -636,22 +640,22 @@ mod tests {
         #[rustfmt::skip]
         let cases: Vec<(&str, PreferredMode, ManagerProfile, ManagerProfile)> = vec![
             ("more topic overlap beats being in the same prefecture", PreferredMode::Either,
-                ManagerProfile { topics: vec![Topic::LaborWorkingHours, Topic::LaborWorkRules],
+                ManagerProfile { topics: vec![Topic::LaborWorkingHours, Topic::LaborWorkRules].into(),
                     ..online_only(9) },
-                ManagerProfile { topics: vec![Topic::LaborWorkingHours], ..manager(1) }),
+                ManagerProfile { topics: vec![Topic::LaborWorkingHours].into(), ..manager(1) }),
             ("topics outside the case do not count as overlap", PreferredMode::Either,
-                ManagerProfile { topics: vec![Topic::LaborWorkingHours], ..online_only(9) },
-                ManagerProfile { topics: vec![Topic::IctSecurity, Topic::IctNetwork],
+                ManagerProfile { topics: vec![Topic::LaborWorkingHours].into(), ..online_only(9) },
+                ManagerProfile { topics: vec![Topic::IctSecurity, Topic::IctNetwork].into(),
                     ..online_only(1) }),
             ("same prefecture beats same region", PreferredMode::Either,
-                ManagerProfile { prefectures: vec![pref(TOKYO)], ..manager(9) },
-                ManagerProfile { prefectures: vec![pref(KANAGAWA)], ..manager(1) }),
+                ManagerProfile { prefectures: vec![pref(TOKYO)].into(), ..manager(9) },
+                ManagerProfile { prefectures: vec![pref(KANAGAWA)].into(), ..manager(1) }),
             ("same region beats online only", PreferredMode::Either,
-                ManagerProfile { prefectures: vec![pref(SAITAMA)], ..manager(9) },
+                ManagerProfile { prefectures: vec![pref(SAITAMA)].into(), ..manager(9) },
                 online_only(1)),
             ("same region beats visiting another region", PreferredMode::Online,
-                ManagerProfile { prefectures: vec![pref(SAITAMA)], ..manager(9) },
-                ManagerProfile { prefectures: vec![pref(OSAKA)], ..manager(1) }),
+                ManagerProfile { prefectures: vec![pref(SAITAMA)].into(), ..manager(9) },
+                ManagerProfile { prefectures: vec![pref(OSAKA)].into(), ..manager(1) }),
             ("same prefecture beats online only for an online case", PreferredMode::Online,
                 manager(9), online_only(1)),
             ("proximity beats a lower load", PreferredMode::Either,
@@ -703,7 +707,7 @@ mod tests {
     #[test]
     fn a_manager_is_in_a_region_when_any_prefecture_they_visit_is_in_it() {
         let visits_osaka_and_saitama = ManagerProfile {
-            prefectures: vec![pref(OSAKA), pref(SAITAMA)],
+            prefectures: vec![pref(OSAKA), pref(SAITAMA)].into(),
             ..manager(1)
         };
         let score = assess(&needs(PreferredMode::Either), &visits_osaka_and_saitama);
@@ -723,8 +727,9 @@ mod tests {
                     Topic::LaborWorkingHours,
                     Topic::LaborWorkRules,
                     Topic::IctSecurity,
-                ],
-                prefectures: vec![pref(KANAGAWA)],
+                ]
+                .into(),
+                prefectures: vec![pref(KANAGAWA)].into(),
                 active_cases: 1,
                 capacity: 4,
                 last_assigned_at: Some(at(3)),
@@ -775,16 +780,16 @@ mod tests {
                     // Ids deliberately out of input order, to show the sort uses them.
                     id: id(1000 - n * 7 % 41),
                     tracks: if i % 5 == 0 {
-                        vec![Track::Ict]
+                        vec![Track::Ict].into()
                     } else {
-                        vec![Track::Labor, Track::Ict]
+                        vec![Track::Labor, Track::Ict].into()
                     },
                     topics: Topic::ALL
                         .into_iter()
                         .skip(i as usize % 9)
                         .step_by(3)
                         .collect(),
-                    prefectures: vec![pref(places[i as usize % 4])],
+                    prefectures: vec![pref(places[i as usize % 4])].into(),
                     online: i % 3 != 0,
                     onsite: i % 4 != 1,
                     capacity: 1 + i % 6,
@@ -879,9 +884,9 @@ mod tests {
                 manager(1),
                 ManagerProfile {
                     active: false,
-                    tracks: vec![Track::Ict],
+                    tracks: vec![Track::Ict].into(),
                     active_cases: 4,
-                    prefectures: vec![],
+                    prefectures: vec![].into(),
                     ..manager(2)
                 },
             ],

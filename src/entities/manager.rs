@@ -80,9 +80,9 @@ impl Model {
     pub fn profile(&self) -> ManagerProfile {
         ManagerProfile {
             id: self.id,
-            tracks: self.tracks(),
-            topics: self.topic_list(),
-            prefectures: self.prefecture_list(),
+            tracks: self.tracks().into(),
+            topics: self.topic_list().into(),
+            prefectures: self.prefecture_list().into(),
             online: self.online,
             onsite: self.onsite,
             capacity: u32::try_from(self.capacity).unwrap_or(0),

@@ -298,7 +298,7 @@ pub async fn hand_off_waiting(
 /// Waiting cases on the manager's tracks that the manager can reach the way they want.
 fn reachable_waiting_cases(profile: &assignment::ManagerProfile) -> Option<Condition> {
     let mut tracks = Condition::any();
-    for track in &profile.tracks {
+    for track in profile.tracks.iter() {
         tracks = tracks.add(ticket::Column::Track.eq(track.as_str()));
     }
     let mut reachable = Condition::any();
