@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use onestop::{auth::Role, domain::fiscal_year::FiscalYear};
+use onestop::{auth::Role, domain::fiscal_year::FiscalYear, services::reports::GroupBy};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -443,16 +443,7 @@ async fn dump_all_tables(db: &DatabaseConnection) -> String {
 async fn every_report(app: &TestApp, token: &str) -> Vec<Value> {
     let year = FiscalYear::of_instant(Utc::now()).year();
     let mut reports = Vec::new();
-    for group_by in [
-        "track",
-        "prefecture",
-        "partner",
-        "month",
-        "industry",
-        "manager",
-        "channel",
-        "city",
-    ] {
+    for group_by in GroupBy::ALL.map(GroupBy::as_str) {
         let path = format!("/v1/reports/summary?fiscal_year={year}&group_by={group_by}");
         reports.push(expect_json(app.get(&path, token).await, 200, group_by).await);
     }

@@ -4,7 +4,9 @@
 use std::time::{Duration, Instant};
 
 use chrono::{Datelike, Months, NaiveDate, Utc};
-use onestop::{auth::Role, domain::business_days::jst_date, entities::ticket};
+use onestop::{
+    auth::Role, domain::business_days::jst_date, entities::ticket, services::reports::GroupBy,
+};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, Statement};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -13,17 +15,6 @@ use crate::{
     helpers::{TestApp, spawn_app_with},
     reports::{all_cases, check_row, recount, world},
 };
-
-const GROUPINGS: [&str; 8] = [
-    "track",
-    "prefecture",
-    "partner",
-    "month",
-    "industry",
-    "manager",
-    "channel",
-    "city",
-];
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
     app.db
@@ -92,6 +83,7 @@ async fn the_monthly_rollup_gives_the_numbers_of_the_cases_and_a_later_change_sh
     let app = spawn_app_with(|settings| settings.report_refresh = None).await;
     let world = world(&app).await;
     let analyst = app.token_with_role(Role::Analyst).await;
+    let groupings = GroupBy::ALL.map(GroupBy::as_str);
 
     // The cases spread over three or four months.
     let cases = all_cases(&app, &world.coordinator).await;
@@ -122,12 +114,12 @@ async fn the_monthly_rollup_gives_the_numbers_of_the_cases_and_a_later_change_sh
 
     let mut counted_from_cases = Vec::new();
     for period in &periods {
-        for group_by in GROUPINGS {
+        for group_by in groupings {
             let report = report(&app, &analyst, period, group_by).await;
             counted_from_cases.push(report);
         }
     }
-    for (index, group_by) in GROUPINGS.iter().enumerate() {
+    for (index, group_by) in groupings.iter().enumerate() {
         if !["channel", "city"].contains(group_by) {
             check_against_recount(&counted_from_cases[index], &cases, group_by);
         }
@@ -145,7 +137,7 @@ async fn the_monthly_rollup_gives_the_numbers_of_the_cases_and_a_later_change_sh
     assert!(count(&app, "SELECT COUNT(*) AS n FROM report_rollup").await > 0);
     let mut index = 0;
     for period in &periods {
-        for group_by in GROUPINGS {
+        for group_by in groupings {
             let report = report(&app, &analyst, period, group_by).await;
             assert_eq!(
                 report, counted_from_cases[index],
@@ -194,7 +186,7 @@ async fn the_monthly_rollup_gives_the_numbers_of_the_cases_and_a_later_change_sh
     assert_eq!(response.status().as_u16(), 200);
     move_back(&app, cases[0]["id"].as_str().unwrap(), 35).await;
     let cases = all_cases(&app, &world.coordinator).await;
-    for group_by in GROUPINGS {
+    for group_by in groupings {
         let report = report(&app, &analyst, &whole, group_by).await;
         if !["channel", "city"].contains(&group_by) {
             check_against_recount(&report, &cases, group_by);
