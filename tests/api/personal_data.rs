@@ -63,6 +63,12 @@ async fn file(app: &TestApp, partner: &str, body: &Value) -> Value {
     expect_json(response, 201, "filing").await
 }
 
+/// Files the standard filing of the person with `email`, `phone` and `name` (at the one
+/// company every test here uses) as `partner`; returns the case's id.
+async fn file_for(app: &TestApp, partner: &str, email: &str, phone: &str, name: &str) -> String {
+    id_of(&file(app, partner, &filing(email, phone, name, "7000012050002")).await)
+}
+
 /// The access log page at `query`, as `admin` reads it.
 async fn access(app: &TestApp, admin: &str, query: &str) -> Value {
     expect_json(
@@ -565,19 +571,14 @@ async fn retention_leaves_every_report_identical_and_no_contact_detail_in_any_ta
     )
     .await;
     let (cancelled_email, cancelled_phone) = person("cancelled");
-    let cancelled = id_of(
-        &file(
-            &app,
-            &partner,
-            &filing(
-                &cancelled_email,
-                &cancelled_phone,
-                "取消 次郎",
-                "7000012050002",
-            ),
-        )
-        .await,
-    );
+    let cancelled = file_for(
+        &app,
+        &partner,
+        &cancelled_email,
+        &cancelled_phone,
+        "取消 次郎",
+    )
+    .await;
     expect_json(
         app.post_json(
             &format!("/v1/tickets/{cancelled}/transitions"),
@@ -590,14 +591,7 @@ async fn retention_leaves_every_report_identical_and_no_contact_detail_in_any_ta
     )
     .await;
     let (open_email, open_phone) = person("open");
-    let open = id_of(
-        &file(
-            &app,
-            &partner,
-            &filing(&open_email, &open_phone, "継続 三郎", "7000012050002"),
-        )
-        .await,
-    );
+    let open = file_for(&app, &partner, &open_email, &open_phone, "継続 三郎").await;
 
     let before = every_report(&app, &analyst).await;
     let dump = dump_all_tables(&app.db).await;
@@ -706,22 +700,8 @@ async fn disclosure_lists_exactly_that_persons_data_and_not_another_persons_on_t
     let (_, partner) = client(&app, Role::Partner, Some(partner_id)).await;
     let (email, phone) = person("discloser");
     let (other_email, other_phone) = person("colleague");
-    let mine = id_of(
-        &file(
-            &app,
-            &partner,
-            &filing(&email, &phone, "開示 京子", "7000012050002"),
-        )
-        .await,
-    );
-    let theirs = id_of(
-        &file(
-            &app,
-            &partner,
-            &filing(&other_email, &other_phone, "同僚 健", "7000012050002"),
-        )
-        .await,
-    );
+    let mine = file_for(&app, &partner, &email, &phone, "開示 京子").await;
+    let theirs = file_for(&app, &partner, &other_email, &other_phone, "同僚 健").await;
     for (id, body) in [
         (&mine, "本人と電話で確認".to_owned()),
         (&theirs, format!("同僚の件、{email} さんも同席")),
@@ -920,14 +900,7 @@ async fn erasure_refuses_while_a_case_is_open_and_works_with_force() {
 
     // A person whose cases are all finished needs no force.
     let (closed_email, closed_phone) = person("finished");
-    let finished = id_of(
-        &file(
-            &app,
-            &partner,
-            &filing(&closed_email, &closed_phone, "完了 修", "7000012050002"),
-        )
-        .await,
-    );
+    let finished = file_for(&app, &partner, &closed_email, &closed_phone, "完了 修").await;
     expect_json(
         app.post_json(
             &format!("/v1/tickets/{finished}/transitions"),
@@ -981,22 +954,8 @@ async fn exposure_names_the_persons_and_items_a_client_read_in_the_window() {
     let (_, partner) = client(&app, Role::Partner, Some(partner_id)).await;
     let (read_email, read_phone) = person("read");
     let (unread_email, unread_phone) = person("unread");
-    let read = id_of(
-        &file(
-            &app,
-            &partner,
-            &filing(&read_email, &read_phone, "閲覧 さくら", "7000012050002"),
-        )
-        .await,
-    );
-    let unread = id_of(
-        &file(
-            &app,
-            &partner,
-            &filing(&unread_email, &unread_phone, "未閲覧 桜", "7000012050002"),
-        )
-        .await,
-    );
+    let read = file_for(&app, &partner, &read_email, &read_phone, "閲覧 さくら").await;
+    let unread = file_for(&app, &partner, &unread_email, &unread_phone, "未閲覧 桜").await;
     case_of(&app, &leaked, &read).await;
     case_of(&app, &leaked, &read).await;
     case_of(&app, &careful, &unread).await;
