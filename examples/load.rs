@@ -138,8 +138,7 @@ async fn run_intake(args: &Args) {
         let url = format!("{}/v1/tickets", args.url);
         let run = run.clone();
         workers.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let mut errors = 0usize;
+            let mut tally = Tally::default();
             let mut n = worker;
             while Instant::now() < deadline {
                 let started = Instant::now();
@@ -150,16 +149,10 @@ async fn run_intake(args: &Args) {
                     .json(&intake(n))
                     .send()
                     .await;
-                match response {
-                    Ok(response) if response.status().as_u16() == 201 => {
-                        let _ = response.bytes().await;
-                        latencies.push(started.elapsed());
-                    }
-                    _ => errors += 1,
-                }
+                tally.record(response, 201, started).await;
                 n += 10_000;
             }
-            (latencies, errors)
+            tally.into_parts()
         }));
     }
     let (latencies, errors, elapsed) = gather(workers).await;
@@ -401,8 +394,7 @@ async fn hammer(
         let token = token.to_owned();
         let urls: Vec<String> = paths.iter().map(|p| format!("{}{p}", args.url)).collect();
         workers.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let mut errors = 0usize;
+            let mut tally = Tally::default();
             let mut n = worker * 7919;
             while Instant::now() < deadline {
                 let started = Instant::now();
@@ -411,19 +403,43 @@ async fn hammer(
                     .bearer_auth(&token)
                     .send()
                     .await;
-                match response {
-                    Ok(response) if response.status().as_u16() == 200 => {
-                        let _ = response.bytes().await;
-                        latencies.push(started.elapsed());
-                    }
-                    _ => errors += 1,
-                }
+                tally.record(response, 200, started).await;
                 n += 1;
             }
-            (latencies, errors)
+            tally.into_parts()
         }));
     }
     gather(workers).await
+}
+
+/// What one worker saw: the latency of each answer with the expected status, and the
+/// number of the others (failed requests included).
+#[derive(Default)]
+struct Tally {
+    latencies: Vec<Duration>,
+    errors: usize,
+}
+
+impl Tally {
+    /// Counts the answer to a request sent at `started`, read to its end.
+    async fn record(
+        &mut self,
+        response: reqwest::Result<reqwest::Response>,
+        expected: u16,
+        started: Instant,
+    ) {
+        match response {
+            Ok(response) if response.status().as_u16() == expected => {
+                let _ = response.bytes().await;
+                self.latencies.push(started.elapsed());
+            }
+            _ => self.errors += 1,
+        }
+    }
+
+    fn into_parts(self) -> (Vec<Duration>, usize) {
+        (self.latencies, self.errors)
+    }
 }
 
 /// Waits for every worker: their latencies together, sorted, the errors added up, and the
