@@ -26,6 +26,14 @@ use sea_orm::{
     sqlx::postgres::{PgConnectOptions, PgPoolOptions},
 };
 
+/// Ids as one PostgreSQL array parameter, in its text form, which the statement casts
+/// (`CAST($n AS uuid[])`): one parameter whatever the count, so the statement's text (and its
+/// prepared plan) stays the same however many ids it is given.
+pub fn uuid_array(ids: &[uuid::Uuid]) -> sea_orm::Value {
+    let listed: Vec<String> = ids.iter().map(uuid::Uuid::to_string).collect();
+    format!("{{{}}}", listed.join(",")).into()
+}
+
 /// Connections an instance opens to PostgreSQL when `ONESTOP_DB_MAX_CONNECTIONS` is unset.
 pub const DEFAULT_POSTGRES_POOL: u32 = 16;
 /// Connections to a SQLite file: it has one writer at a time, so more only wait longer.

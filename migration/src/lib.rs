@@ -21,6 +21,7 @@ mod m20261214_000040_consultant_calendars;
 mod m20261214_000041_merged_cases;
 mod m20261220_000050_personal_data;
 mod m20261222_000060_report_rollup;
+mod m20261223_000070_roster_revision;
 
 /// Every migration of the service, in the order they apply.
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261213_000031_outcome_surveys::Migration),
             Box::new(m20261220_000050_personal_data::Migration),
             Box::new(m20261222_000060_report_rollup::Migration),
+            Box::new(m20261223_000070_roster_revision::Migration),
         ]
     }
 }

@@ -187,9 +187,12 @@ pub struct Ranking {
 }
 
 /// Ranks every manager for a case; the result depends on the set of managers, not their order.
-pub fn rank(case: &TicketNeeds, managers: &[ManagerProfile]) -> Ranking {
+pub fn rank<'a>(
+    case: &TicketNeeds,
+    managers: impl IntoIterator<Item = &'a ManagerProfile>,
+) -> Ranking {
     let needs = Needs::of(case);
-    let mut scored = Vec::with_capacity(managers.len());
+    let mut scored = Vec::new();
     let mut ineligible = Vec::new();
     for manager in managers {
         match needs.assess(manager) {
@@ -215,13 +218,37 @@ pub fn rank(case: &TicketNeeds, managers: &[ManagerProfile]) -> Ranking {
     }
 }
 
-/// The best manager for a case, the one `rank` would put first; `None` when nobody is eligible.
-pub fn best(case: &TicketNeeds, managers: &[ManagerProfile]) -> Option<Candidate> {
+/// The eligible managers for a case, best first: `rank`'s candidates, without listing the
+/// others (automatic assignment offers these in turn and has no use for the reasons).
+pub fn ranked_candidates<'a>(
+    case: &TicketNeeds,
+    managers: impl IntoIterator<Item = &'a ManagerProfile>,
+) -> Vec<Candidate> {
     let needs = Needs::of(case);
-    // One pass instead of a sort: automatic assignment only wants the top. `min_by` keeps the
-    // first of equal minimums, as the stable sort in `rank` does.
-    managers
+    let mut scored: Vec<Scored> = managers
+        .into_iter()
+        .filter_map(|manager| needs.assess(manager).ok())
+        .collect();
+    // Stable, as in `rank`, so both give one order (and no two keys are equal but for a
+    // manager listed twice).
+    scored.sort_by(Scored::best_first);
+    scored
         .iter()
+        .enumerate()
+        .map(|(index, score)| score.candidate(index + 1))
+        .collect()
+}
+
+/// The best manager for a case, the one `rank` would put first; `None` when nobody is eligible.
+pub fn best<'a>(
+    case: &TicketNeeds,
+    managers: impl IntoIterator<Item = &'a ManagerProfile>,
+) -> Option<Candidate> {
+    let needs = Needs::of(case);
+    // One pass instead of a sort. `min_by` keeps the first of equal minimums, as the stable
+    // sort in `rank` does.
+    managers
+        .into_iter()
         .filter_map(|manager| needs.assess(manager).ok())
         .min_by(Scored::best_first)
         .map(|score| score.candidate(1))
@@ -632,6 +659,45 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn ranked_candidates_are_the_candidates_of_the_full_ranking() {
+        // A fixed generator, so a failure names a roster that can be rebuilt.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |below: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            usize::try_from((state >> 33) % below).unwrap()
+        };
+        let topics = [Topic::LaborWorkingHours, Topic::LaborWorkRules];
+        let places = [TOKYO, KANAGAWA, SAITAMA, OSAKA, FUKUOKA];
+        for round in 0..100 {
+            let roster: Vec<ManagerProfile> = (1..=40)
+                .map(|n| ManagerProfile {
+                    topics: topics[..next(3)].to_vec().into(),
+                    prefectures: vec![pref(places[next(5)])].into(),
+                    online: next(4) != 0,
+                    onsite: next(2) == 0,
+                    capacity: u32::try_from(next(4)).unwrap() + 1,
+                    active_cases: u32::try_from(next(5)).unwrap(),
+                    last_assigned_at: (next(3) != 0)
+                        .then(|| at(u32::try_from(next(3)).unwrap() + 1)),
+                    ..manager(n)
+                })
+                .collect();
+            let mode = [
+                PreferredMode::Online,
+                PreferredMode::Onsite,
+                PreferredMode::Either,
+            ][round % 3];
+            assert_eq!(
+                ranked_candidates(&needs(mode), &roster),
+                rank(&needs(mode), &roster).candidates,
+                "round {round}"
+            );
         }
     }
 

@@ -13,6 +13,7 @@ pub mod job_lease;
 pub mod manager;
 pub mod outcome;
 pub mod partner;
+pub mod roster_revision;
 pub mod routing_model;
 pub mod routing_model_activation;
 pub mod routing_override;

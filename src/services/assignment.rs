@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use crate::{
     auth::Actor,
-    db::begin_write,
+    db::{begin_write, uuid_array},
     domain::{
         assignment::{self, Ineligibility, Ranking, ScoreParts, TicketNeeds},
         ticket_status::{Transition, apply},
@@ -37,7 +37,6 @@ use crate::{
             reserve, set_manager, ticket_needs,
         },
         events::{self, types},
-        roster::RosterFilter,
         tickets::{self, Ticket, illegal_move},
     },
 };
@@ -88,13 +87,19 @@ pub async fn candidates(
 ) -> Result<Candidates, ApiError> {
     let ticket = tickets::get_visible(db, actor, ticket_id).await?;
     let needs = ticket_needs(&ticket.row)?;
-    let profiles = workflow.roster.read(db, RosterFilter::Everyone).await?;
-    let ranking = assignment::rank(&needs, &profiles);
+    let ranking = workflow
+        .roster
+        .ranked(db, |profiles| assignment::rank(&needs, profiles))
+        .await?;
+    let listed = ranking.candidates.iter().map(|c| c.manager_id);
+    let names = workflow
+        .roster
+        .names(listed.chain(ranking.ineligible.iter().map(|i| i.manager_id)));
     Ok(Candidates {
         ticket,
         track: needs.track,
         ranking,
-        names: workflow.roster.names(profiles.iter().map(|p| p.id)),
+        names,
     })
 }
 
@@ -161,9 +166,11 @@ pub async fn assign(
         });
     };
     let manager_id = manager.id;
-    if !set_manager(&tx, &workflow.calendar, actor, &current.row, manager_id).await? {
+    let Some(written) =
+        set_manager(&tx, &workflow.calendar, actor, &current.row, manager_id).await?
+    else {
         return Err(ApiError::changed_meanwhile("case"));
-    }
+    };
     record_assigned(
         &tx,
         actor,
@@ -174,9 +181,13 @@ pub async fn assign(
         json!({"reason": reason}),
     )
     .await?;
-    // The assignment changed the case's row only; the manager's row is the reservation's,
-    // so the answer shows their new load.
-    let ticket = current.with_row_read_again(&tx).await?;
+    // The assignment changed the case's row only (its company record, outcome and merge are
+    // as read), and the manager's row is the reservation's, so the answer shows both as
+    // written without reading either again.
+    let ticket = Ticket {
+        row: written,
+        ..current
+    };
     tx.commit().await?;
     Ok(Assignment {
         ticket,
@@ -189,30 +200,27 @@ pub async fn assign(
 /// Reserves the best-ranked manager who still has room, trying the next when a concurrent
 /// assignment took the last place first.
 ///
-/// The roster is read through the process's [`RosterCache`](crate::services::roster): the
-/// database selects the managers with room on the case's track from their live figures and
-/// the ranking runs here, over profiles this process already holds. On PostgreSQL the ranked
-/// managers are then offered in windows to one statement that takes the best of them whose
-/// row no other transaction holds (`FOR UPDATE SKIP LOCKED`), so concurrent assignments
-/// spread over the next candidates instead of queueing on the row of the best one. Only when
-/// every candidate with room is held elsewhere does it wait its turn, manager by manager as
-/// SQLite always does, so a case never joins the queue while a manager who will still have
-/// room is merely busy.
+/// The roster is ranked as this process holds it, brought up to date first (see
+/// [`RosterCache`](crate::services::roster::RosterCache)). On PostgreSQL the ranked managers
+/// are then offered in windows to one statement that takes the best of them whose row no
+/// other transaction holds (`FOR UPDATE SKIP LOCKED`), so concurrent assignments spread over
+/// the next candidates instead of queueing on the row of the best one. Only when every
+/// candidate with room is held elsewhere does it wait its turn, manager by manager as SQLite
+/// always does, so a case never joins the queue while a manager who will still have room is
+/// merely busy.
 async fn reserve_best(
     tx: &DatabaseTransaction,
     workflow: &Workflow,
     needs: &TicketNeeds,
 ) -> Result<Option<(manager::Model, ScoreParts)>, ApiError> {
-    let profiles = workflow
+    let ranked = workflow
         .roster
-        .read(
-            tx,
-            RosterFilter::CanTake(needs.track, needs.mode, needs.prefecture),
-        )
+        .ranked(tx, |profiles| {
+            assignment::ranked_candidates(needs, profiles)
+        })
         .await?;
-    let ranking = assignment::rank(needs, &profiles);
     if tx.get_database_backend() == DbBackend::Postgres {
-        for window in ranking.candidates.chunks(RESERVE_WINDOW) {
+        for window in ranked.chunks(RESERVE_WINDOW) {
             let ids: Vec<Uuid> = window.iter().map(|c| c.manager_id).collect();
             if let Some(manager) = reserve_first_unheld(tx, &ids).await?
                 && let Some(candidate) = window.iter().find(|c| c.manager_id == manager.id)
@@ -221,7 +229,7 @@ async fn reserve_best(
             }
         }
     }
-    for candidate in &ranking.candidates {
+    for candidate in &ranked {
         if let Some(manager) = reserve(tx, candidate.manager_id).await? {
             return Ok(Some((manager, candidate.score.clone())));
         }
@@ -247,15 +255,7 @@ async fn reserve_first_unheld(
     // The ranked ids as one array parameter, unnested in rank order: PostgreSQL walks them
     // best first, probing the primary key, and stops at the first row it can lock (a
     // `VALUES` list or `= ANY` made it scan and sort the whole roster instead).
-    let ids = format!(
-        "{{{}}}",
-        ranked
-            .iter()
-            .map(Uuid::to_string)
-            .collect::<Vec<_>>()
-            .join(",")
-    );
-    let values: Vec<sea_orm::Value> = vec![Utc::now().into(), ids.into()];
+    let values: Vec<sea_orm::Value> = vec![Utc::now().into(), uuid_array(ranked)];
     // The lock is taken in rank order and stops at the first row it gets (LIMIT 1 above
     // the row locking), so only the chosen manager's row is held.
     let sql = "WITH chosen AS ( \

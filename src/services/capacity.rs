@@ -96,16 +96,17 @@ pub async fn free(tx: &impl ConnectionTrait, manager_id: Uuid) -> Result<(), Api
     Ok(())
 }
 
-/// Sets the manager on a triaged case, if it is still triaged and unassigned. Made by the
-/// center, the assignment is also its first contact with the case when there was none yet
-/// (the rule of `events::record_all`, made here in the same write of the row).
+/// Sets the manager on a triaged case, if it is still triaged and unassigned, and returns
+/// the case's row as written (`None` when it no longer was). Made by the center, the
+/// assignment is also its first contact with the case when there was none yet (the rule of
+/// `events::record_all`, made here in the same write of the row).
 pub(crate) async fn set_manager(
     tx: &impl ConnectionTrait,
     calendar: &BusinessCalendar,
     actor: &Actor,
     case: &ticket::Model,
     manager_id: Uuid,
-) -> Result<bool, ApiError> {
+) -> Result<Option<ticket::Model>, ApiError> {
     let ticket_id = case.id;
     let now = Utc::now();
     let days_to_assign = calendar.business_days_between(jst_date(case.created_at), jst_date(now));
@@ -152,13 +153,13 @@ pub(crate) async fn set_manager(
             update = update.col_expr(column, value);
         }
     }
-    let result = update
+    Ok(update
         .filter(ticket::Column::Id.eq(ticket_id))
         .filter(ticket::Column::Status.eq(TicketStatus::Triaged.as_str()))
         .filter(ticket::Column::ManagerId.is_null())
-        .exec(tx)
-        .await?;
-    Ok(result.rows_affected == 1)
+        .exec_with_returning(tx)
+        .await?
+        .pop())
 }
 
 pub(crate) async fn record_assigned(
@@ -178,9 +179,10 @@ pub(crate) async fn record_assigned(
     if let (Some(data), Some(detail)) = (data.as_object_mut(), detail.as_object()) {
         data.extend(detail.clone());
     }
-    events::record_all(
+    // `set_manager` wrote the first contact with the manager.
+    events::record_all_contact_written(
         tx,
-        Some(ticket_id),
+        ticket_id,
         actor,
         vec![
             (types::TICKET_ASSIGNED, data),
@@ -275,7 +277,10 @@ pub async fn hand_off_waiting(
         if reserve(tx, manager_id).await?.is_none() {
             break;
         }
-        if set_manager(tx, &workflow.calendar, actor, &waiting, manager_id).await? {
+        if set_manager(tx, &workflow.calendar, actor, &waiting, manager_id)
+            .await?
+            .is_some()
+        {
             record_assigned(
                 tx,
                 actor,

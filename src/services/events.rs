@@ -109,6 +109,29 @@ pub async fn record_all(
             .exec(db)
             .await?;
     }
+    append(db, ticket_id, actor, events, now).await
+}
+
+/// Appends events as [`record_all`] does, for a change whose own update of the case already
+/// carried the center's first contact ([`first_contact_columns`]): an assignment, which
+/// would otherwise send the case an update that changes nothing, one round trip more.
+pub async fn record_all_contact_written(
+    db: &impl ConnectionTrait,
+    ticket_id: Uuid,
+    actor: &Actor,
+    events: Vec<(&str, Value)>,
+) -> Result<(), ApiError> {
+    append(db, Some(ticket_id), actor, events, Utc::now()).await
+}
+
+/// The events and their webhook deliveries, in one statement.
+async fn append(
+    db: &impl ConnectionTrait,
+    ticket_id: Option<Uuid>,
+    actor: &Actor,
+    events: Vec<(&str, Value)>,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
     let audience = match ticket_id {
         Some(ticket_id) => Audience::StoredCase(ticket_id),
         None => Audience::Partner(None),

@@ -231,3 +231,139 @@ async fn an_edit_of_the_roster_is_ranked_by_the_next_assignment_after_the_profil
     let problem = crate::helpers::assert_problem(refused, 409, "nobody left on the track").await;
     assert_eq!(problem["waiting"], true, "{problem}");
 }
+
+#[tokio::test]
+async fn a_roster_edited_elsewhere_is_ranked_by_the_next_assignment_here() {
+    // An instance holds the whole roster in memory and reads the live figures of the leading
+    // managers only; an edit made through another instance, or written by hand without a
+    // version bump, must still reach its next ranking (the roster revision).
+    use onestop::entities::manager;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+
+    let app = crate::helpers::spawn_app().await;
+    let elsewhere = app.another_instance().await;
+    let coordinator = app.token_with_role(Role::Coordinator).await;
+    let partner = app.token_with_role(Role::Partner).await;
+    let steady = new_manager(&app, &coordinator, "名簿 常", &["labor"], 5).await;
+    let newcomer = new_manager(&app, &coordinator, "名簿 新", &["ict"], 5).await;
+    let assigned_to = |case: String| {
+        let app = &app;
+        let coordinator = &coordinator;
+        async move {
+            let assigned = expect_json(
+                assign(app, coordinator, &case, &json!({})).await,
+                200,
+                "automatic assignment",
+            )
+            .await;
+            assigned["manager_id"].as_str().unwrap().to_owned()
+        }
+    };
+
+    // This instance reads the roster: only the steady one is on the labor track.
+    let first = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    assert_eq!(assigned_to(first).await, steady);
+
+    // Through the other instance the newcomer joins the labor track; with no case yet, they
+    // now rank first here.
+    expect_json(
+        elsewhere
+            .patch_json(
+                &format!("/v1/managers/{newcomer}"),
+                &coordinator,
+                None,
+                &json!({"tracks": ["labor"]}),
+            )
+            .await,
+        200,
+        "the edit through the other instance",
+    )
+    .await;
+    let second = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    assert_eq!(assigned_to(second).await, newcomer);
+
+    // By hand, with no version bump: the steady one leaves the labor track. Each holds one
+    // case now and the steady one was assigned earlier, so a stale roster would pick them.
+    let steady_id: uuid::Uuid = steady.parse().unwrap();
+    let changed = manager::Entity::update_many()
+        .col_expr(manager::Column::CoversLabor, Expr::value(false))
+        .filter(manager::Column::Id.eq(steady_id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(changed.rows_affected, 1);
+    let third = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    assert_eq!(assigned_to(third).await, newcomer);
+}
+
+#[tokio::test]
+async fn a_load_written_elsewhere_reaches_the_next_ranking_here_even_when_committed_late() {
+    // An instance holds the managers' live figures and reads only the rows written since its
+    // last read; a load written by another transaction, by hand or committed after a later
+    // one, must still reach its next ranking.
+    use onestop::entities::manager;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+
+    let app = crate::helpers::spawn_app().await;
+    let coordinator = app.token_with_role(Role::Coordinator).await;
+    let partner = app.token_with_role(Role::Partner).await;
+    let one = new_manager(&app, &coordinator, "負荷 一", &["labor"], 4).await;
+    let two = new_manager(&app, &coordinator, "負荷 二", &["labor"], 4).await;
+    let case = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    let ranked_first = || {
+        let (app, coordinator, case) = (&app, &coordinator, &case);
+        async move {
+            let ranked = expect_json(
+                app.get(&format!("/v1/tickets/{case}/candidates"), coordinator)
+                    .await,
+                200,
+                "candidates",
+            )
+            .await;
+            ranked["candidates"][0]["manager_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let set_load = |manager_id: &str, active_cases: i32| {
+        let id: uuid::Uuid = manager_id.parse().unwrap();
+        manager::Entity::update_many()
+            .col_expr(manager::Column::ActiveCases, Expr::value(active_cases))
+            .filter(manager::Column::Id.eq(id))
+    };
+
+    let best = ranked_first().await;
+    let other = if best == one {
+        two.clone()
+    } else {
+        one.clone()
+    };
+    // By hand, the best one now holds 3 of 4: the other ranks first.
+    set_load(&best, 3).exec(&app.db).await.unwrap();
+    assert_eq!(ranked_first().await, other);
+
+    let TestDatabase::Postgres { url, .. } = app.database.as_ref() else {
+        println!(
+            "the late commit needs PostgreSQL (TEST_DATABASE_URL): SQLite writes one at a time"
+        );
+        return;
+    };
+    // A transaction loads the other one to 3 and stays open while a later one, which commits
+    // first, takes the best one down to 2; the ranking read in between sees the later one.
+    let operator = db::connect(url).await.unwrap();
+    let late = operator.begin().await.unwrap();
+    set_load(&other, 3).exec(&late).await.unwrap();
+    set_load(&best, 2).exec(&app.db).await.unwrap();
+    assert_eq!(ranked_first().await, other, "2 of 4 against 0 of 4");
+    late.commit().await.unwrap();
+    assert_eq!(ranked_first().await, best, "2 of 4 against 3 of 4");
+    let assigned = expect_json(
+        assign(&app, &coordinator, &case, &json!({})).await,
+        200,
+        "automatic assignment",
+    )
+    .await;
+    assert_eq!(assigned["manager_id"], best.as_str(), "{assigned}");
+    operator.close().await.ok();
+}

@@ -52,20 +52,6 @@ pub struct Ticket {
 }
 
 impl Ticket {
-    /// The same case with its row read again, after a change that touched the row only (its
-    /// company record, outcome and merge are as they were).
-    pub async fn with_row_read_again(
-        mut self,
-        db: &impl ConnectionTrait,
-    ) -> Result<Ticket, ApiError> {
-        let id = self.row.id;
-        self.row = ticket::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .ok_or_else(|| ticket_not_found(id))?;
-        Ok(self)
-    }
-
     /// The routing decision, when the case has one.
     pub fn routing(&self) -> Option<&RoutingDecision> {
         self.row.routing.as_ref().map(|Json(decision)| decision)
