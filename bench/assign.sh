@@ -64,7 +64,7 @@ psql "$DB_URL" -qc "
 psql "$DB_URL" -qc "ANALYZE"
 
 echo "== candidates: ranking $MANAGERS managers for one case"
-$LOAD candidates --url "$BASE" $(creds "$coordinator") --rounds 200
+$LOAD candidates --url "$BASE" $(creds "$coordinator") --rounds "${CANDIDATE_ROUNDS:-200}"
 
 if [ "${PROFILE:-0}" = 1 ]; then
   psql "$DB_URL" -qAtc "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
