@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::{
     consulting::{assign, expect_json, intake, new_manager, routed_case},
-    helpers::{TestDatabase, spawn_app_with},
+    helpers::{TestApp, TestDatabase, spawn_app_with},
 };
 
 #[tokio::test]
@@ -23,17 +23,7 @@ async fn an_automatic_assignment_passes_over_a_manager_held_by_another_transacti
     let first = new_manager(&app, &coordinator, "保留 一", &["labor"], 3).await;
     let second = new_manager(&app, &coordinator, "保留 二", &["labor"], 3).await;
     let case = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
-    let ranked = expect_json(
-        app.get(&format!("/v1/tickets/{case}/candidates"), &coordinator)
-            .await,
-        200,
-        "candidates",
-    )
-    .await;
-    let best = ranked["candidates"][0]["manager_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let best = first_candidate(&app, &coordinator, &case).await;
     let next = if best == first { &second } else { &first };
 
     // Another transaction (a coordinator's edit, a release) holds the best one's row.
@@ -113,13 +103,7 @@ async fn an_automatic_assignment_takes_the_first_candidate_of_the_full_ranking_a
                 .collect::<Vec<_>>()
         );
         let case = routed_case(&app, &partner, &coordinator, "labor", &body).await;
-        let ranked = expect_json(
-            app.get(&format!("/v1/tickets/{case}/candidates"), &coordinator)
-                .await,
-            200,
-            "candidates",
-        )
-        .await;
+        let ranked = candidates_of(&app, &coordinator, &case).await;
         let response = app
             .post_json(
                 &format!("/v1/tickets/{case}/assignment"),
@@ -153,20 +137,7 @@ async fn an_edit_of_the_roster_is_ranked_by_the_next_assignment_after_the_profil
     let first = new_manager(&app, &coordinator, "名簿 一", &["labor"], 3).await;
     let second = new_manager(&app, &coordinator, "名簿 二", &["labor"], 3).await;
     let case = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
-    let candidates_of = |case: String| {
-        let app = &app;
-        let coordinator = &coordinator;
-        async move {
-            expect_json(
-                app.get(&format!("/v1/tickets/{case}/candidates"), coordinator)
-                    .await,
-                200,
-                "candidates",
-            )
-            .await
-        }
-    };
-    let ranked = candidates_of(case.clone()).await;
+    let ranked = candidates_of(&app, &coordinator, &case).await;
     let best = ranked["candidates"][0]["manager_id"]
         .as_str()
         .unwrap()
@@ -191,7 +162,7 @@ async fn an_edit_of_the_roster_is_ranked_by_the_next_assignment_after_the_profil
         "the edit",
     )
     .await;
-    let ranked = candidates_of(case.clone()).await;
+    let ranked = candidates_of(&app, &coordinator, &case).await;
     assert_eq!(
         ranked["candidates"][0]["manager_id"],
         other.as_str(),
@@ -310,22 +281,6 @@ async fn a_load_written_elsewhere_reaches_the_next_ranking_here_even_when_commit
     let one = new_manager(&app, &coordinator, "負荷 一", &["labor"], 4).await;
     let two = new_manager(&app, &coordinator, "負荷 二", &["labor"], 4).await;
     let case = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
-    let ranked_first = || {
-        let (app, coordinator, case) = (&app, &coordinator, &case);
-        async move {
-            let ranked = expect_json(
-                app.get(&format!("/v1/tickets/{case}/candidates"), coordinator)
-                    .await,
-                200,
-                "candidates",
-            )
-            .await;
-            ranked["candidates"][0]["manager_id"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        }
-    };
     let set_load = |manager_id: &str, active_cases: i32| {
         let id: uuid::Uuid = manager_id.parse().unwrap();
         manager::Entity::update_many()
@@ -333,7 +288,7 @@ async fn a_load_written_elsewhere_reaches_the_next_ranking_here_even_when_commit
             .filter(manager::Column::Id.eq(id))
     };
 
-    let best = ranked_first().await;
+    let best = first_candidate(&app, &coordinator, &case).await;
     let other = if best == one {
         two.clone()
     } else {
@@ -341,7 +296,7 @@ async fn a_load_written_elsewhere_reaches_the_next_ranking_here_even_when_commit
     };
     // By hand, the best one now holds 3 of 4: the other ranks first.
     set_load(&best, 3).exec(&app.db).await.unwrap();
-    assert_eq!(ranked_first().await, other);
+    assert_eq!(first_candidate(&app, &coordinator, &case).await, other);
 
     let TestDatabase::Postgres { url, .. } = app.database.as_ref() else {
         println!(
@@ -355,9 +310,17 @@ async fn a_load_written_elsewhere_reaches_the_next_ranking_here_even_when_commit
     let late = operator.begin().await.unwrap();
     set_load(&other, 3).exec(&late).await.unwrap();
     set_load(&best, 2).exec(&app.db).await.unwrap();
-    assert_eq!(ranked_first().await, other, "2 of 4 against 0 of 4");
+    assert_eq!(
+        first_candidate(&app, &coordinator, &case).await,
+        other,
+        "2 of 4 against 0 of 4"
+    );
     late.commit().await.unwrap();
-    assert_eq!(ranked_first().await, best, "2 of 4 against 3 of 4");
+    assert_eq!(
+        first_candidate(&app, &coordinator, &case).await,
+        best,
+        "2 of 4 against 3 of 4"
+    );
     let assigned = expect_json(
         assign(&app, &coordinator, &case, &json!({})).await,
         200,
@@ -366,4 +329,23 @@ async fn a_load_written_elsewhere_reaches_the_next_ranking_here_even_when_commit
     .await;
     assert_eq!(assigned["manager_id"], best.as_str(), "{assigned}");
     operator.close().await.ok();
+}
+
+/// `GET /v1/tickets/{case}/candidates`, asserted 200.
+async fn candidates_of(app: &TestApp, coordinator: &str, case: &str) -> serde_json::Value {
+    expect_json(
+        app.get(&format!("/v1/tickets/{case}/candidates"), coordinator)
+            .await,
+        200,
+        "candidates",
+    )
+    .await
+}
+
+/// The id of the manager ranked first for `case`.
+async fn first_candidate(app: &TestApp, coordinator: &str, case: &str) -> String {
+    candidates_of(app, coordinator, case).await["candidates"][0]["manager_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
