@@ -9,8 +9,6 @@
 //!
 //! Locks are always taken manager first, then case, so concurrent assignments, releases
 //! and outcomes cannot deadlock one another.
-use std::collections::HashMap;
-
 use chrono::Utc;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
@@ -51,7 +49,7 @@ pub struct Candidates {
     /// Eligible managers best first, and the others with their reasons.
     pub ranking: Ranking,
     /// Every manager's name, for the views.
-    pub names: HashMap<Uuid, String>,
+    pub names: foldhash::HashMap<Uuid, String>,
 }
 
 /// An assignment made.

@@ -29,10 +29,9 @@
 //!
 //! Written by hand: no cache crate follows a PostgreSQL table by transaction ids; an LRU or
 //! TTL cache would add expiry this does not want.
-use std::{
-    collections::HashMap,
-    sync::{PoisonError, RwLock},
-};
+use std::sync::{PoisonError, RwLock};
+
+use foldhash::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
@@ -136,6 +135,10 @@ impl RosterCache {
                 [horizon.into()],
             ))
             .await?;
+        if rows.is_empty() {
+            // Only a deleted revision row gives no row; without it no change would show.
+            return Err(no_revision_row());
+        }
         let mut changed = Vec::new();
         let mut next_horizon = horizon;
         for row in rows {
@@ -185,7 +188,7 @@ impl RosterCache {
         let revision = roster_revision::Entity::find()
             .one(db)
             .await?
-            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("roster_revision has no row")))?
+            .ok_or_else(no_revision_row)?
             .revision;
         let rows = manager::Entity::find().all(db).await?;
         let mut held = self.held_mut();
@@ -230,6 +233,12 @@ impl RosterCache {
         }
         Ok(())
     }
+}
+
+fn no_revision_row() -> ApiError {
+    ApiError::Internal(anyhow::anyhow!(
+        "roster_revision has no row: the roster cannot tell when it changed"
+    ))
 }
 
 /// The oldest transaction still running, as of this statement's snapshot.
