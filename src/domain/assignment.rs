@@ -203,19 +203,24 @@ pub fn rank<'a>(
             }),
         }
     }
-    // Stable sorts: should two profiles share an id, their input order is the last word,
-    // so the same input still gives the same output.
-    scored.sort_by(Scored::best_first);
+    // Stable, as `in_order` is: should two profiles share an id, their input order is the
+    // last word, so the same input still gives the same output.
     ineligible.sort_by_key(|manager| manager.manager_id);
-    let candidates = scored
+    Ranking {
+        candidates: in_order(scored),
+        ineligible,
+    }
+}
+
+/// The eligible managers' scores as candidates, best first, ranks counted from 1.
+fn in_order(mut scored: Vec<Scored>) -> Vec<Candidate> {
+    // A stable sort: should two profiles share an id, their input order is the last word.
+    scored.sort_by(Scored::best_first);
+    scored
         .iter()
         .enumerate()
         .map(|(index, score)| score.candidate(index + 1))
-        .collect();
-    Ranking {
-        candidates,
-        ineligible,
-    }
+        .collect()
 }
 
 /// The eligible managers for a case, best first: `rank`'s candidates, without listing the
@@ -225,18 +230,12 @@ pub fn ranked_candidates<'a>(
     managers: impl IntoIterator<Item = &'a ManagerProfile>,
 ) -> Vec<Candidate> {
     let needs = Needs::of(case);
-    let mut scored: Vec<Scored> = managers
-        .into_iter()
-        .filter_map(|manager| needs.assess(manager).ok())
-        .collect();
-    // Stable, as in `rank`, so both give one order (and no two keys are equal but for a
-    // manager listed twice).
-    scored.sort_by(Scored::best_first);
-    scored
-        .iter()
-        .enumerate()
-        .map(|(index, score)| score.candidate(index + 1))
-        .collect()
+    in_order(
+        managers
+            .into_iter()
+            .filter_map(|manager| needs.assess(manager).ok())
+            .collect(),
+    )
 }
 
 /// The best manager for a case, the one `rank` would put first; `None` when nobody is eligible.
