@@ -57,10 +57,16 @@ psql "$DB_URL" -qc "
     contact_name, contact_email, contact_phone, subject, description, topics, preferred_mode, status, held_from,
     track, routing, manager_id, version, created_at, updated_at, first_contact_due, assignment_due, received_on)
   SELECT gen_random_uuid(), 'SEED-' || g, 9001, g, 'phone', NULL, (SELECT id FROM companies LIMIT 1),
-    lpad(((g % 47) + 1)::text, 2, '0'), 'E', '試験', 'seed@example.jp', NULL, '就業規則の相談 ' || g, 'シード',
+    lpad(((g % 47) + 1)::text, 2, '0'), 'E', '試験', 'seed@example.jp', NULL, '就業規則の相談 ' || g,
+    '在宅勤務の労働時間管理と就業規則の改定について相談したい。中抜け時間の扱いと通信費の負担も知りたい。',
     '[\"labor.work_rules\"]', CASE g % 3 WHEN 0 THEN 'online' WHEN 1 THEN 'onsite' ELSE 'either' END,
     'triaged', NULL, 'labor', NULL, NULL, 1, now(), now(), current_date + 2, current_date + 5, current_date
   FROM generate_series(1, $CASES) AS g"
+# Each case's search key as intake makes it (subject, description, company name, reference).
+psql "$DB_URL" -qc "
+  INSERT INTO ticket_search (ticket_id, search_text)
+  SELECT id, lower(normalize(subject || E'\\n' || description || E'\\n株式会社ベンチ\\n' || reference, NFKC))
+  FROM tickets WHERE reference LIKE 'SEED-%'"
 psql "$DB_URL" -qc "ANALYZE"
 
 echo "== candidates: ranking $MANAGERS managers for one case"

@@ -34,13 +34,14 @@ INSERT INTO managers (id, name, email, covers_ict, covers_labor, topics, prefect
   VALUES (gen_random_uuid(), 'マネージャー', 'm@example.jp', true, true, '[]', '[]', true, false, 10, 0, true, NULL, 1, now(), now());
 INSERT INTO tickets (id, reference, fiscal_year, sequence, channel, partner_id, company_id, company_name, prefecture, industry,
     contact_name, contact_email, contact_phone, subject, description, topics, preferred_mode, status, held_from,
-    track, routing, manager_id, version, created_at, updated_at, first_contact_due, assignment_due, received_on, search_text)
+    track, routing, manager_id, version, created_at, updated_at, first_contact_due, assignment_due, received_on)
   SELECT gen_random_uuid(), 'R-' || g, 2025, g, 'phone', NULL, (SELECT id FROM companies LIMIT 1), '株式会社ベンチ',
     lpad(((g % 47) + 1)::text, 2, '0'), 'E', '試験 ' || g, 'person' || g || '@example.jp', '03-1234-' || lpad((g % 10000)::text, 4, '0'),
     '就業規則の相談 ' || g, 'person' || g || '@example.jp からの相談', '["labor.work_rules"]', 'either', 'closed', NULL,
     'labor', NULL, (SELECT id FROM managers LIMIT 1), 3, now() - interval '500 days', now() - interval '400 days',
-    current_date - 498, current_date - 495, current_date - 500, 'person' || g
+    current_date - 498, current_date - 495, current_date - 500
   FROM generate_series(1, $CASES) AS g;
+INSERT INTO ticket_search (ticket_id, search_text) SELECT id, 'person' || sequence FROM tickets;
 INSERT INTO comments (id, ticket_id, author, author_role, visibility, body, created_at)
   SELECT gen_random_uuid(), id, 'oc_bench', 'coordinator', v, contact_email || ' に連絡', now() - interval '450 days'
   FROM tickets, (VALUES ('internal'), ('partner')) AS vis(v);

@@ -22,6 +22,7 @@ mod m20261214_000041_merged_cases;
 mod m20261220_000050_personal_data;
 mod m20261222_000060_report_rollup;
 mod m20261223_000070_roster_revision;
+mod m20261224_000080_case_search_table;
 
 /// Every migration of the service, in the order they apply.
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261220_000050_personal_data::Migration),
             Box::new(m20261222_000060_report_rollup::Migration),
             Box::new(m20261223_000070_roster_revision::Migration),
+            Box::new(m20261224_000080_case_search_table::Migration),
         ]
     }
 }

@@ -23,6 +23,7 @@ pub mod stored;
 pub mod survey_link;
 pub mod ticket;
 pub mod ticket_counter;
+pub mod ticket_search;
 pub mod webhook_attempt;
 pub mod webhook_delivery;
 pub mod webhook_subscription;

@@ -102,10 +102,6 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last changed.
     pub updated_at: DateTimeUtc,
-    /// What case search compares: `domain::text::search_key` of the subject, description,
-    /// company name and reference (see the migration that added it).
-    #[sea_orm(column_type = "Text")]
-    pub search_text: String,
     /// The linked case on the other track (a cross-track case's twin; each names the other).
     #[sea_orm(unique)]
     pub linked_ticket_id: Option<Uuid>,

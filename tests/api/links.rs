@@ -7,7 +7,7 @@ use crate::helpers::{TestApp, assert_problem, error_fields, spawn_app};
 
 /// A question that needs both experts: remote access and devices, and work rules, allowances
 /// and working hours.
-fn cross_track_intake() -> Value {
+pub(crate) fn cross_track_intake() -> Value {
     json!({
         "company": {"name": "株式会社リンク工業", "prefecture": "27", "industry": "E", "employees": 60},
         "contact": {"name": "佐藤 花子", "email": "sato@example.jp", "phone": "06-1234-5678"},

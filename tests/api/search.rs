@@ -139,3 +139,75 @@ async fn search_folds_widths_case_and_voicing_marks_and_keeps_the_text_as_filed(
         "partners search their own"
     );
 }
+
+/// The key search reads is kept apart from the case's row; it must follow every change of
+/// the texts it is made of (an edit of the subject, description or company name) and be made
+/// for a twin opened on the other track, and nothing else may move it.
+#[tokio::test]
+async fn search_follows_edits_of_the_texts_and_finds_a_twin_by_its_own_reference() {
+    let app = spawn_app().await;
+    let partner = app.token_with_role(Role::Partner).await;
+    let coordinator = app.token_with_role(Role::Coordinator).await;
+    let mut body = crate::links::cross_track_intake();
+    body["subject"] = json!("サテライトオフィスの検討");
+    let case = expect_json(
+        app.post_json("/v1/tickets", &partner, &body).await,
+        201,
+        "filing",
+    )
+    .await;
+    let id = id_of(&case);
+    assert_eq!(
+        found(&app, &coordinator, "サテライト").await,
+        vec![id.clone()]
+    );
+    assert_eq!(
+        found(&app, &coordinator, "リンク工業").await,
+        vec![id.clone()]
+    );
+
+    let edited = app
+        .patch_json(
+            &format!("/v1/tickets/{id}"),
+            &partner,
+            Some("\"1\""),
+            &json!({"subject": "シェアオフィスの検討", "company": {"name": "株式会社改称後"}}),
+        )
+        .await;
+    expect_json(edited, 200, "the edit").await;
+    #[rustfmt::skip]
+    let after_edit: Vec<(&str, Vec<String>, &str)> = vec![
+        ("サテライト", vec![], "the old subject is gone"),
+        ("シェアオフィス", vec![id.clone()], "the new subject is found"),
+        ("リンク工業", vec![], "the old company name is gone"),
+        ("改称後", vec![id.clone()], "the new company name is found"),
+        ("就業規則", vec![id.clone()], "the description kept as it was"),
+    ];
+    for (q, expected, why) in after_edit {
+        assert_eq!(found(&app, &coordinator, q).await, expected, "{why}: {q}");
+    }
+
+    let twin = expect_json(
+        app.post_json(
+            &format!("/v1/tickets/{id}/links"),
+            &coordinator,
+            &json!({"reason": "労務の相談も必要なため"}),
+        )
+        .await,
+        201,
+        "the twin",
+    )
+    .await;
+    let twin_id = id_of(&twin);
+    let mut both = vec![id.clone(), twin_id.clone()];
+    both.sort();
+    assert_eq!(found(&app, &coordinator, "シェアオフィス").await, both);
+    let twin_reference = twin["reference"].as_str().unwrap();
+    assert_eq!(
+        found(&app, &coordinator, twin_reference).await,
+        vec![twin_id],
+        "the twin is found by its own reference"
+    );
+    let reference = case["reference"].as_str().unwrap();
+    assert_eq!(found(&app, &coordinator, reference).await, vec![id]);
+}

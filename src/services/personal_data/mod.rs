@@ -34,7 +34,7 @@ use crate::{
         LIKE_ESCAPE,
         access_log::{self, cases_of_email},
         events::{self, types},
-        like_literal,
+        like_literal, tickets,
         webhooks::Audience,
     },
 };
@@ -103,14 +103,16 @@ pub async fn anonymize_cases(
     }
     let ids: Vec<Uuid> = rows.iter().map(|(id, ..)| *id).collect();
     // The search key is rebuilt from what remains, so `?q=` finds nothing of the removed text.
-    let mut search_text = CaseStatement::new();
-    for (id, company_name, reference) in &rows {
-        search_text = search_text.case(
-            Expr::col(ticket::Column::Id).eq(*id),
-            ticket_search_text(MARKER, MARKER, company_name, reference),
-        );
-    }
-    let search_text = search_text.finally(Expr::col(ticket::Column::SearchText));
+    let keys: Vec<(Uuid, String)> = rows
+        .iter()
+        .map(|(id, company_name, reference)| {
+            (
+                *id,
+                ticket_search_text(MARKER, MARKER, company_name, reference),
+            )
+        })
+        .collect();
+    tickets::rewrite_search_keys(tx, &keys).await?;
     ticket::Entity::update_many()
         .col_expr(ticket::Column::ContactName, Expr::value(MARKER))
         .col_expr(ticket::Column::ContactEmail, Expr::value(MARKER))
@@ -120,7 +122,6 @@ pub async fn anonymize_cases(
         )
         .col_expr(ticket::Column::Subject, Expr::value(MARKER))
         .col_expr(ticket::Column::Description, Expr::value(MARKER))
-        .col_expr(ticket::Column::SearchText, search_text.into())
         .col_expr(ticket::Column::AnonymizedAt, Expr::value(now))
         // A client holding the old ETag must not write the contact back with a PATCH.
         .col_expr(

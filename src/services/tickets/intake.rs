@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{
     Ticket,
     reference::{next_reference, nextval, reference_of, sequence_name},
-    routed_data,
+    routed_data, search,
 };
 use crate::services::idempotency::{Create, Made};
 use crate::{
@@ -30,7 +30,6 @@ use crate::{
         industry::Industry,
         kana::NameKana,
         prefecture::Prefecture,
-        text::ticket_search_text as searchable,
         ticket_fields::{Channel, PreferredMode},
         ticket_status::TicketStatus,
         topic::Topic,
@@ -262,12 +261,6 @@ pub async fn create(
     let partner_id = actor.partner_id;
     let reference_text = reference.to_string();
     let address = AddressColumns::of(new.company.address.as_ref());
-    let search_text = searchable(
-        &new.subject,
-        &new.description,
-        &new.company.name,
-        &reference_text,
-    );
     let row = ticket::Model {
         id: Uuid::now_v7(),
         reference: reference_text,
@@ -315,7 +308,6 @@ pub async fn create(
         version: 1,
         created_at: now,
         updated_at: now,
-        search_text,
         linked_ticket_id: None,
         link_dismissed_at: None,
         merged_into: None,
@@ -355,6 +347,7 @@ fn filing_writes(
     writes.push(
         ticket::Entity::insert(ticket::ActiveModel::from(row.clone()).reset_all()).into_query(),
     );
+    writes.push(search::stored(row));
     if let Some(partner_id) = row.partner_id {
         writes.push(receipts::record_statement(
             row.id,

@@ -4,7 +4,7 @@ use sea_orm::DatabaseConnection;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Contact, Ticket, get_visible, illegal_move, routed_data};
+use super::{Contact, Ticket, get_visible, illegal_move, routed_data, search};
 use crate::{
     auth::{Actor, policy},
     classifier::RoutingInput,
@@ -13,7 +13,6 @@ use crate::{
         business_days::{BusinessCalendar, jst_date},
         company_size::{CapitalJpy, Employees},
         precondition::Precondition,
-        text::ticket_search_text as searchable,
         ticket_fields::PreferredMode,
         ticket_status::{IllegalTransition, TicketStatus, Transition, TransitionTarget, apply},
         topic::Topic,
@@ -48,6 +47,14 @@ pub struct TicketChanges {
     pub contact: Option<Contact>,
     /// The company details of this case (never the shared record).
     pub company: Option<CompanyChanges>,
+}
+
+impl TicketChanges {
+    /// Whether the changes touch a text the search key is made of.
+    fn changes_search_key(&self) -> bool {
+        let new_name = self.company.as_ref().and_then(|c| c.name.as_deref());
+        self.subject.is_some() || self.description.is_some() || new_name.is_some()
+    }
 }
 
 /// Applies `changes` when the case's version satisfies `expected` (the `If-Match`; 412
@@ -97,6 +104,9 @@ pub async fn update(
     )
     .await?;
     let updated = get_visible(&tx, actor, id).await?;
+    if changes.changes_search_key() {
+        search::rewrite(&tx, &[(id, search::key_of(&updated.row))]).await?;
+    }
     tx.commit().await?;
     Ok(updated)
 }
@@ -129,19 +139,6 @@ fn edit(
     // erasure pass over anonymized cases, so the mark goes and they will find it.
     if changes.contact.is_some() || changes.subject.is_some() || changes.description.is_some() {
         update = update.set(T::AnonymizedAt, None::<DateTime<Utc>>);
-    }
-    let new_name = changes.company.as_ref().and_then(|c| c.name.as_deref());
-    if changes.subject.is_some() || changes.description.is_some() || new_name.is_some() {
-        let text = searchable(
-            changes.subject.as_deref().unwrap_or(&current.subject),
-            changes
-                .description
-                .as_deref()
-                .unwrap_or(&current.description),
-            new_name.unwrap_or(&current.company_name),
-            &current.reference,
-        );
-        update = update.set(T::SearchText, text);
     }
     if let Some(company) = &changes.company {
         // The case's own details only: the shared record is the center's (see

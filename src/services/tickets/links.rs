@@ -3,17 +3,16 @@
 //! same partner, company, contact and question but its own reference, status and service
 //! levels; or says no twin is needed, which ends the suggestion.
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Ticket, get_visible, reference::next_reference, routed_data};
+use super::{Ticket, get_visible, reference::next_reference, routed_data, search};
 use crate::{
     auth::Actor,
     db::begin_write,
     domain::{
-        business_days::jst_date, fiscal_year::FiscalYear, text::ticket_search_text as searchable,
-        ticket_status::TicketStatus, track::Track,
+        business_days::jst_date, fiscal_year::FiscalYear, ticket_status::TicketStatus, track::Track,
     },
     entities::{stored::Json, ticket},
     error::ApiError,
@@ -145,12 +144,6 @@ pub async fn link(
     let mut twin = from.clone();
     twin.id = Uuid::now_v7();
     twin.reference = reference.to_string();
-    twin.search_text = searchable(
-        &from.subject,
-        &from.description,
-        &from.company_name,
-        &twin.reference,
-    );
     twin.fiscal_year = fiscal_year.year();
     twin.sequence = sequence;
     twin.status = TicketStatus::Triaged;
@@ -168,6 +161,7 @@ pub async fn link(
     ticket::Entity::insert(ticket::ActiveModel::from(twin.clone()).reset_all())
         .exec_without_returning(&tx)
         .await?;
+    tx.execute(&search::stored(&twin)).await?;
     VersionedUpdate::<ticket::Entity>::of(id, from.version)
         .set(ticket::Column::LinkedTicketId, Some(twin.id))
         .apply(&tx, || ApiError::changed_meanwhile("case"))

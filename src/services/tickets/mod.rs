@@ -7,6 +7,7 @@ mod links;
 mod merge;
 mod query;
 mod reference;
+mod search;
 
 pub use comments::{NewComment, add_comment, comments};
 pub use intake::{Contact, FileTicket, FilingStart, NewCompany, NewTicket, create};
@@ -14,6 +15,7 @@ pub use lifecycle::{RoutingRequest, TicketChanges, route, transition, update};
 pub use links::{dismiss_link, link};
 pub use merge::{MergeNotice, MergeRequest, merge};
 pub use query::{TicketFilter, jst_day_start, list};
+pub(crate) use search::rewrite as rewrite_search_keys;
 
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,

@@ -2,21 +2,18 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
 
-use super::{Ticket, in_scope};
+use super::{Ticket, in_scope, search};
 use crate::{
     auth::{Actor, policy::sees_company_records},
     domain::{
-        business_days::jst_date, prefecture::Prefecture, text::search_key,
-        ticket_status::TicketStatus, track::Track,
+        business_days::jst_date, prefecture::Prefecture, ticket_status::TicketStatus, track::Track,
     },
     entities::{company, outcome, ticket},
     error::ApiError,
     pagination::{Cursor, PageRequest},
-    services::{LIKE_ESCAPE, like_literal},
 };
 
 /// Filters of the case list.
@@ -49,10 +46,6 @@ pub fn jst_day_start(date: NaiveDate) -> DateTime<Utc> {
     let start = date.and_hms_opt(0, 0, 0).unwrap_or_default();
     DateTime::<Utc>::from_naive_utc_and_offset(start, Utc) - chrono::Duration::hours(9)
 }
-
-/// The cases whose search key holds every character bigram of the query's key (`$1`), served
-/// by the `tickets_search_bigrams` index on PostgreSQL (see the migration that made it).
-const BIGRAM_CANDIDATES: &str = "onestop_bigrams(search_text) @> onestop_bigrams($1)";
 
 /// The `?city=` filter: the municipality of the case's company address.
 fn city_condition(filter: &TicketFilter) -> Option<sea_orm::sea_query::SimpleExpr> {
@@ -92,19 +85,7 @@ pub async fn list(
         condition = condition.add(ticket::Column::CreatedAt.lt(before));
     }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let key = search_key(q);
-        condition = condition.add(
-            Expr::col(ticket::Column::SearchText).like(
-                sea_orm::sea_query::LikeExpr::new(format!("%{}%", like_literal(&key)))
-                    .escape(LIKE_ESCAPE),
-            ),
-        );
-        // On PostgreSQL the bigram index finds the candidates (every bigram of the query is
-        // among the case's); the LIKE above keeps those that hold it as one substring. A
-        // one-character query has no bigram and is answered by the LIKE alone.
-        if db.get_database_backend() == sea_orm::DbBackend::Postgres && key.chars().count() >= 2 {
-            condition = condition.add(Expr::cust_with_values(BIGRAM_CANDIDATES, [key]));
-        }
+        condition = condition.add(search::matching(q, db.get_database_backend()));
     }
     if let Some(breached) = filter.sla_breached {
         let condition_breached = sla_breached_condition(jst_date(Utc::now()));
