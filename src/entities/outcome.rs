@@ -40,8 +40,22 @@ pub struct Model {
     pub survey_responded_at: Option<DateTimeUtc>,
 }
 
-/// No relations are navigated from here.
+/// The case an outcome is of.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// The case.
+    #[sea_orm(
+        belongs_to = "super::ticket::Entity",
+        from = "Column::TicketId",
+        to = "super::ticket::Column::Id"
+    )]
+    Ticket,
+}
+
+impl Related<super::ticket::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Ticket.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -127,8 +127,31 @@ pub struct Model {
     pub anonymized_at: Option<DateTimeUtc>,
 }
 
-/// No relations are navigated from here.
+/// What a case is read with, in the same query (see `services::tickets::get_visible`).
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// The shared company record the case is about.
+    #[sea_orm(
+        belongs_to = "super::company::Entity",
+        from = "Column::CompanyId",
+        to = "super::company::Column::Id"
+    )]
+    Company,
+    /// The outcome recorded for the case, when there is one.
+    #[sea_orm(has_one = "super::outcome::Entity")]
+    Outcome,
+}
+
+impl Related<super::company::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Company.def()
+    }
+}
+
+impl Related<super::outcome::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Outcome.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

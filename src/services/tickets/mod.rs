@@ -149,21 +149,26 @@ pub async fn get_visible(
     actor: &Actor,
     id: Uuid,
 ) -> Result<Ticket, ApiError> {
-    let row = ticket::Entity::find_by_id(id)
-        .filter(in_scope(actor.scope()))
-        .one(db)
-        .await?
-        .ok_or_else(|| ticket_not_found(id))?;
-    let company_record = if sees_company_records(actor.role) {
-        let record = company::Entity::find_by_id(row.company_id)
+    // The case, its company record (for the roles that see it) and its outcome in one query.
+    let visible = ticket::Entity::find_by_id(id).filter(in_scope(actor.scope()));
+    let (row, company_record, outcome) = if sees_company_records(actor.role) {
+        let (row, record, outcome) = visible
+            .find_also_related(company::Entity)
+            .find_also_related(outcome::Entity)
             .one(db)
             .await?
+            .ok_or_else(|| ticket_not_found(id))?;
+        let record = record
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("case {id} has no company")))?;
-        Some(record)
+        (row, Some(record), outcome)
     } else {
-        None
+        let (row, outcome) = visible
+            .find_also_related(outcome::Entity)
+            .one(db)
+            .await?
+            .ok_or_else(|| ticket_not_found(id))?;
+        (row, None, outcome)
     };
-    let outcome = outcome::Entity::find_by_id(id).one(db).await?;
     let merge = merge::notices(db, actor, std::slice::from_ref(&row))
         .await?
         .pop()
