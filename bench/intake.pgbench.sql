@@ -3,7 +3,7 @@
 --   1. one statement taking the Idempotency-Key's advisory lock, looking the key up, and
 --      finding or creating the company record (an existing one is returned unchanged), which
 --      also takes the next reference number of the fiscal year;
---   2. one statement writing the case, its two events (created, routed), their webhook
+--   2. one statement writing the case, its search key, its two events (created, routed), their webhook
 --      outbox rows (an INSERT ... SELECT over the matching subscriptions; none here, as in the
 --      service's run) and the idempotency record with the stored answer.
 -- (The JSON literals have a space after each colon: pgbench would read `:false` as a variable.
@@ -44,6 +44,11 @@ write_0 AS (
          '{"track": "labor","confidence": 0.999,"cross_track": false,"method": "rules","explanation": [{"kind": "phrase","matched": "労働時間","track": "labor","weight": 3.0},{"kind": "topic","matched": "labor.working_hours","track": "labor","weight": 1.0}],"rule_set_version": 1}',
          NULL, NULL, NULL, current_date + 2, current_date + 5, NULL, NULL, NULL, NULL, NULL, 0, NULL, current_date,
          1, now(), now()
+  FROM ids),
+write_search AS (
+  INSERT INTO ticket_search (ticket_id, search_text)
+  SELECT ticket_id, '在宅勤務の労働時間管理について' || E'\n' || '中抜け時間の扱いと就業規則の改定方法を知りたい。'
+         || E'\n' || '負荷試験株式会社' || :company::text || E'\npgb-' || :n::text || '-' || :client_id::text
   FROM ids),
 write_1 AS (
   INSERT INTO events (id, ticket_id, event_type, actor, actor_role, data, created_at, feed_seq)

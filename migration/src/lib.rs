@@ -23,6 +23,7 @@ mod m20261220_000050_personal_data;
 mod m20261222_000060_report_rollup;
 mod m20261223_000070_roster_revision;
 mod m20261224_000080_case_search_table;
+mod m20261224_000090_partial_case_indexes;
 
 /// Every migration of the service, in the order they apply.
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261222_000060_report_rollup::Migration),
             Box::new(m20261223_000070_roster_revision::Migration),
             Box::new(m20261224_000080_case_search_table::Migration),
+            Box::new(m20261224_000090_partial_case_indexes::Migration),
         ]
     }
 }
