@@ -329,7 +329,6 @@ pub async fn release(
         ))
     })?;
     free(&tx, manager_id).await?;
-    let _now = Utc::now();
     VersionedUpdate::<ticket::Entity>::of(ticket_id, current.row.version)
         .set(ticket::Column::ManagerId, None::<Uuid>)
         .set(ticket::Column::Status, to.as_str())
