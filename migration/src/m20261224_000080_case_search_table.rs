@@ -11,9 +11,9 @@
 //!
 //! The key has no foreign key to its case: checking one locks the case's row just inserted
 //! (`FOR KEY SHARE`, a heap write and a WAL record of its own), which cost filing about 6% of
-//! its throughput in `bench/run.sh`. A key is written only in the statement that files its
-//! case (or opens its twin), and cases are never deleted (retention and erasure anonymize
-//! them), so no key can outlive its case.
+//! its throughput in `bench/run.sh`. A key is written only in the transaction that files its
+//! case (in the same statement) or opens its twin, and cases are never deleted (retention
+//! and erasure anonymize them), so no key can outlive its case.
 use sea_orm_migration::{prelude::*, schema::*, sea_orm::DbBackend};
 
 /// Creates `ticket_search`, fills it from `tickets.search_text` and drops that column.

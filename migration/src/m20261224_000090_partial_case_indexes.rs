@@ -4,11 +4,13 @@
 //! an address: those columns are null on most rows, and every status change of a case (never
 //! heap-only, since status is indexed) inserted an entry for its null into each of the four
 //! indexes. Every query that uses them asks for a value (`waiting_since IS NOT NULL` for the
-//! queue, `= $1` for the others), which PostgreSQL and SQLite both prove the partial condition
-//! from, so the same plans serve them. The link index stays unique: a case has one twin.
+//! queue, `= $1` for the others), from which PostgreSQL proves the partial condition, so the
+//! indexes still serve them. The link index stays unique: a case has one twin.
 //!
-//! PostgreSQL only: an embedded SQLite file serves one instance's modest load, where the
-//! entries cost little, and its schema keeps the indexes as the earlier migrations made them.
+//! PostgreSQL only, the production database. On SQLite the same `DROP INDEX IF EXISTS` and
+//! `CREATE INDEX` failed inside the migration with "index ix_tickets_waiting already exists"
+//! (while the `sqlite3` shell ran them on the same file), for a cause not yet found, so the
+//! SQLite schema keeps the indexes as the earlier migrations made them.
 use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
 
 /// Makes `ix_tickets_waiting`, `tickets_merged_into_idx`, `tickets_linked_ticket_id_key` and

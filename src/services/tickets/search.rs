@@ -21,7 +21,7 @@ use crate::{
 const BIGRAM_CANDIDATES: &str = "onestop_bigrams(search_text) @> onestop_bigrams($1)";
 
 /// The search key of a case as its row holds the texts.
-pub(crate) fn key_of(row: &ticket::Model) -> String {
+pub(super) fn key_of(row: &ticket::Model) -> String {
     ticket_search_text(
         &row.subject,
         &row.description,
