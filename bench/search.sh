@@ -2,7 +2,7 @@
 # Case search benchmark on PostgreSQL: GET /v1/tickets?q= over 1,000,000 cases, a
 # two-character and a five-character Japanese query (and a rare one), timed end to end with
 # curl; p50 and p99 of ROUNDS requests each after a warm-up, plus the plan PostgreSQL chose
-# (the bigram index, not a scan of every case).
+# (the bigram index, not a scan of every case); each query alone and with a status filter.
 # Usage: bash bench/search.sh   (from the repository root)
 # Env: PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres), PORT (18094),
 #      CASES (1000000), ROUNDS (200).
@@ -22,7 +22,8 @@ cargo build --release --quiet --bin onestop
 BIN=target/release/onestop
 
 psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
-trap 'kill $SERVICE 2>/dev/null || true; psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)"' EXIT
+# KEEP_DB=1 leaves the seeded database for EXPLAIN after the run.
+trap 'kill $SERVICE 2>/dev/null || true; [ "${KEEP_DB:-0}" = 1 ] || psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)"' EXIT
 DATABASE_URL="$DB_URL" $BIN migrate
 coordinator=$(DATABASE_URL="$DB_URL" $BIN clients create --role coordinator --name bench-coordinator)
 
@@ -74,9 +75,12 @@ token=$(curl -fs "$BASE/v1/auth/token" -H 'content-type: application/json' \
   -d "{\"client_id\":\"$(echo "$coordinator" | json "['client_id']")\",\"client_secret\":\"$(echo "$coordinator" | json "['client_secret']")\"}" | json "['access_token']")
 
 echo "== GET /v1/tickets?q=... over $CASES cases ($ROUNDS requests each; seconds)"
+# A search alone takes its page among the search keys; with another filter (every seeded case
+# is triaged, so the filter keeps every match) the sorted matches are joined to the cases.
+for filter in "" "&status=triaged"; do
 for q in 労務 助成金の申 テレワーク サテライト; do
   encoded=$(python3 -c "import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1]))" "$q")
-  url="$BASE/v1/tickets?q=$encoded&limit=50"
+  url="$BASE/v1/tickets?q=$encoded$filter&limit=50"
   found=$(curl -fs "$url" -H "authorization: Bearer $token" | json "['items'].__len__()")
   for _ in 1 2 3 4 5; do curl -fs -o /dev/null "$url" -H "authorization: Bearer $token"; done
   for _ in $(seq 1 "$ROUNDS"); do curl -fs -o /dev/null -w '%{time_total}\n' "$url" -H "authorization: Bearer $token"; done \
@@ -84,9 +88,15 @@ for q in 労務 助成金の申 テレワーク サテライト; do
 import sys
 t = sorted(float(x) for x in sys.stdin)
 p = lambda q: t[min(len(t) - 1, int(q * len(t)))]
-print('q=$q (${#q} characters): first page $found items; p50 %.4f p99 %.4f max %.4f' % (p(0.5), p(0.99), t[-1]))"
+print('q=$q$filter (${#q} characters): first page $found items; p50 %.4f p99 %.4f max %.4f' % (p(0.5), p(0.99), t[-1]))"
   key=$(python3 -c "import unicodedata,sys; print(unicodedata.normalize('NFKC', sys.argv[1]).lower())" "$q")
-  psql "$DB_URL" -Atc "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT id FROM tickets WHERE id IN (SELECT ticket_id FROM ticket_search
-      WHERE search_text LIKE '%$key%' AND onestop_bigrams(search_text) @> onestop_bigrams('$key'))
-      ORDER BY id LIMIT 51" | grep -E "Scan|Execution" | sed 's/^/    plan: /'
+  matches="SELECT ticket_id FROM ticket_search WHERE search_text LIKE '%$key%'
+      AND onestop_bigrams(search_text) @> onestop_bigrams('$key') ORDER BY ticket_id"
+  if [ -z "$filter" ]; then
+    query="SELECT * FROM tickets WHERE id IN ($matches LIMIT 51) ORDER BY id LIMIT 51"
+  else
+    query="SELECT t.* FROM tickets t JOIN ($matches) m ON m.ticket_id = t.id WHERE t.status = 'triaged' ORDER BY t.id LIMIT 51"
+  fi
+  psql "$DB_URL" -Atc "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) $query" | grep -E "Scan|Sort Method|Execution" | sed 's/^/    plan: /'
+done
 done

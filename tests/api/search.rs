@@ -229,3 +229,101 @@ async fn search_follows_edits_of_the_texts_and_finds_a_twin_by_its_own_reference
     let reference = case["reference"].as_str().unwrap();
     assert_eq!(found(&app, &coordinator, reference).await, vec![id]);
 }
+
+/// Pages of `path` (which ends in a query string) read `limit` cases at a time, as `token`.
+async fn every_page(app: &TestApp, token: &str, path: &str, limit: usize) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut next = format!("{path}&limit={limit}");
+    loop {
+        let page: Value = expect_json(app.get(&next, token).await, 200, &next).await;
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= limit, "{next}: {page}");
+        found.extend(items.iter().map(id_of));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => next = format!("{path}&limit={limit}&cursor={cursor}"),
+            None => return found,
+        }
+    }
+}
+
+/// A search alone is paged among the search keys before any case is read; with any other
+/// filter, or for a caller who sees only some cases, each page must still hold only the
+/// cases every condition keeps, and every one of them, in id order.
+#[tokio::test]
+async fn a_search_with_other_filters_or_a_narrower_scope_pages_through_every_match() {
+    let app = spawn_app().await;
+    let partner = app.token_with_role(Role::Partner).await;
+    let other_partner = app.token_with_role(Role::Partner).await;
+    let coordinator = app.token_with_role(Role::Coordinator).await;
+    let mut body = intake();
+    body["subject"] = json!("在宅勤務の始め方");
+    // Routed by hand to the ICT track; the others, filed with labor topics, the classifier
+    // puts on the labor track.
+    let mut routed = Vec::new();
+    for _ in 0..2 {
+        routed
+            .push(crate::consulting::routed_case(&app, &partner, &coordinator, "ict", &body).await);
+    }
+    let mut on_labor = Vec::new();
+    for _ in 0..2 {
+        on_labor.push(
+            file(
+                &app,
+                &partner,
+                "在宅勤務の規程",
+                "就業規則との関係を知りたい。",
+            )
+            .await,
+        );
+    }
+    let others = file(
+        &app,
+        &other_partner,
+        "在宅勤務の通信費",
+        "回線代の負担について。",
+    )
+    .await;
+    let unrelated = file(&app, &partner, "VPNが遅い", "社内のサーバが重い。").await;
+    let q = "/v1/tickets?q=%E5%9C%A8%E5%AE%85";
+    let mut all_matches: Vec<String> = routed
+        .iter()
+        .chain(&on_labor)
+        .chain([&others])
+        .cloned()
+        .collect();
+    all_matches.sort();
+    let mine: Vec<String> = all_matches
+        .iter()
+        .filter(|id| **id != others)
+        .cloned()
+        .collect();
+    let labor_matches = sorted(&[on_labor.clone(), vec![others.clone()]].concat());
+    let with_status = format!("{q}&status=triaged");
+    let on_ict = format!("{q}&track=ict");
+    let on_labor_track = format!("{q}&track=labor");
+    #[rustfmt::skip]
+    let cases: Vec<(&str, &str, &str, Vec<String>)> = vec![
+        ("search alone", &coordinator, q, all_matches.clone()),
+        ("with a status", &coordinator, &with_status, all_matches.clone()),
+        ("on the ICT track", &coordinator, &on_ict, sorted(&routed)),
+        ("on the labor track", &coordinator, &on_labor_track, labor_matches),
+        ("a partner's own", &partner, q, mine),
+        ("the other partner's own", &other_partner, q, vec![others.clone()]),
+    ];
+    for limit in [1, 2, 50] {
+        for (why, token, path, expected) in &cases {
+            assert_eq!(
+                &every_page(&app, token, path, limit).await,
+                expected,
+                "{why}, {limit} a page"
+            );
+        }
+    }
+    assert!(!all_matches.contains(&unrelated));
+}
+
+fn sorted(ids: &[String]) -> Vec<String> {
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids
+}

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{Ticket, in_scope, search};
 use crate::{
-    auth::{Actor, policy::sees_company_records},
+    auth::{Actor, Scope, policy::sees_company_records},
     domain::{
         business_days::jst_date, prefecture::Prefecture, ticket_status::TicketStatus, track::Track,
     },
@@ -39,6 +39,35 @@ pub struct TicketFilter {
     pub sla_breached: Option<bool>,
     /// The municipality of the company's address.
     pub city: Option<String>,
+}
+
+impl TicketFilter {
+    /// Whether a filter other than `q` is set (then a search's page cannot be chosen
+    /// among the search keys alone; see [`search::page_matching`]).
+    fn narrows_beyond_search(&self) -> bool {
+        // Spelled out field by field, so a new filter cannot be forgotten here.
+        let Self {
+            status,
+            track,
+            prefecture,
+            partner_id,
+            manager_id,
+            created_from,
+            created_before,
+            q: _,
+            sla_breached,
+            city,
+        } = self;
+        status.is_some()
+            || track.is_some()
+            || prefecture.is_some()
+            || partner_id.is_some()
+            || manager_id.is_some()
+            || created_from.is_some()
+            || created_before.is_some()
+            || sla_breached.is_some()
+            || city.is_some()
+    }
 }
 
 /// The start of a Japan calendar day, as an instant.
@@ -84,8 +113,15 @@ pub async fn list(
     if let Some(before) = filter.created_before {
         condition = condition.add(ticket::Column::CreatedAt.lt(before));
     }
-    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        condition = condition.add(search::matching(q, db.get_database_backend()));
+    let search = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let searching_alone = actor.scope() == Scope::All && !filter.narrows_beyond_search();
+    if let Some(q) = search.filter(|_| searching_alone) {
+        condition = condition.add(search::page_matching(
+            q,
+            db.get_database_backend(),
+            page.after,
+            page.fetch_limit(),
+        ));
     }
     if let Some(breached) = filter.sla_breached {
         let condition_breached = sla_breached_condition(jst_date(Utc::now()));
@@ -98,8 +134,11 @@ pub async fn list(
     if let Some(after) = page.after {
         condition = condition.add(ticket::Column::Id.gt(after));
     }
-    let rows = ticket::Entity::find()
-        .filter(condition)
+    let mut cases = ticket::Entity::find().filter(condition);
+    if let Some(q) = search.filter(|_| !searching_alone) {
+        cases = search::join_matching(cases, q, db.get_database_backend(), page.after);
+    }
+    let rows = cases
         .order_by_asc(ticket::Column::Id)
         .limit(page.fetch_limit())
         .all(db)

@@ -4,8 +4,9 @@
 //! key made every status change recompute and re-insert its bigram index (see the migration
 //! that moved it).
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
-    sea_query::{CaseStatement, Expr, ExprTrait, InsertStatement, LikeExpr, SimpleExpr},
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Select,
+    sea_query::{CaseStatement, Expr, ExprTrait, InsertStatement, JoinType, LikeExpr, SimpleExpr},
 };
 use uuid::Uuid;
 
@@ -64,9 +65,64 @@ pub(crate) async fn rewrite(
     Ok(())
 }
 
-/// The condition on `tickets` that keeps the cases whose search key holds `query` as one
-/// substring, compared as [`search_key`] folds both.
-pub(super) fn matching(query: &str, backend: DbBackend) -> SimpleExpr {
+/// The alias of the matching search keys joined to a case list.
+const MATCHES: &str = "matches";
+
+/// Keeps, of `cases`, those whose search key holds `query` as one substring (compared as
+/// [`search_key`] folds both), after `after`: the matching keys are joined as a subquery
+/// sorted by case id, so a list in id order reads cases only until its page is full. Joining
+/// every match to `tickets` first (`id IN (…)`) cost a query that 10% of a million cases
+/// match one probe of `tickets` per match, 0.9 s; sorting the matching ids costs a tenth of
+/// that. (PostgreSQL cannot count the matches ahead: it takes the query's bigrams for
+/// independent, so it foresees a handful where there are thousands, and must not be left to
+/// choose between the two.)
+pub(super) fn join_matching(
+    mut cases: Select<ticket::Entity>,
+    query: &str,
+    backend: DbBackend,
+    after: Option<Uuid>,
+) -> Select<ticket::Entity> {
+    let mut keys = keys_matching(query, backend);
+    if let Some(after) = after {
+        keys = keys.filter(ticket_search::Column::TicketId.gt(after));
+    }
+    let sorted = keys
+        .order_by_asc(ticket_search::Column::TicketId)
+        .into_query();
+    QueryTrait::query(&mut cases).join_subquery(
+        JoinType::InnerJoin,
+        sorted,
+        MATCHES,
+        Expr::col((MATCHES, ticket_search::Column::TicketId))
+            .equals((ticket::Entity, ticket::Column::Id)),
+    );
+    cases
+}
+
+/// The condition on `tickets` that keeps one page of matching cases: the first `limit`
+/// after `after` in id order, chosen among the search keys alone. Only for a list that has no
+/// other condition on `tickets` (a caller who sees every case, no other filter): then every
+/// key picked is a case on the page, since a key is written only with its case and cases are
+/// never deleted. The ids are then taken by a top-N sort within `ticket_search`, cheaper
+/// still than the full sort of [`join_matching`].
+pub(super) fn page_matching(
+    query: &str,
+    backend: DbBackend,
+    after: Option<Uuid>,
+    limit: u64,
+) -> SimpleExpr {
+    let mut keys = keys_matching(query, backend);
+    if let Some(after) = after {
+        keys = keys.filter(ticket_search::Column::TicketId.gt(after));
+    }
+    let page = keys
+        .order_by_asc(ticket_search::Column::TicketId)
+        .limit(limit);
+    ticket::Column::Id.in_subquery(page.into_query())
+}
+
+/// The ids of the cases whose search key holds `query` as one substring.
+fn keys_matching(query: &str, backend: DbBackend) -> Select<ticket_search::Entity> {
     let key = search_key(query);
     let mut keys = ticket_search::Entity::find()
         .select_only()
@@ -81,5 +137,5 @@ pub(super) fn matching(query: &str, backend: DbBackend) -> SimpleExpr {
     if backend == DbBackend::Postgres && key.chars().count() >= 2 {
         keys = keys.filter(Expr::cust_with_values(BIGRAM_CANDIDATES, [key]));
     }
-    ticket::Column::Id.in_subquery(keys.into_query())
+    keys
 }
