@@ -78,7 +78,7 @@ fn roster() -> Vec<ManagerProfile> {
 
 fn bench_rank(c: &mut Criterion) {
     let managers = roster();
-    let case = TicketNeeds {
+    let ticket = TicketNeeds {
         track: Track::Labor,
         topics: vec![
             Topic::LaborWorkingHours,
@@ -87,9 +87,9 @@ fn bench_rank(c: &mut Criterion) {
         ],
         prefecture: Prefecture::parse("13").unwrap(),
         mode: PreferredMode::Either,
-        case_id: uuid::Uuid::from_u128(0x0190_a1b2_c3d4_7e5f_8a9b_0c1d_2e3f_4a5c),
+        ticket_id: uuid::Uuid::from_u128(0x0190_a1b2_c3d4_7e5f_8a9b_0c1d_2e3f_4a5c),
     };
-    let ranking = rank(&case, &managers);
+    let ranking = rank(&ticket, &managers);
     println!(
         "roster of {MANAGERS}: {} candidates, {} ineligible",
         ranking.candidates.len(),
@@ -99,12 +99,12 @@ fn bench_rank(c: &mut Criterion) {
     // Tail latency, measured directly: criterion reports the mean and its confidence
     // interval, but the target is stated at p99. Warm caches and the allocator first.
     for _ in 0..200 {
-        black_box(rank(black_box(&case), black_box(&managers)));
+        black_box(rank(black_box(&ticket), black_box(&managers)));
     }
     let mut samples: Vec<u128> = (0..2_000)
         .map(|_| {
             let start = Instant::now();
-            black_box(rank(black_box(&case), black_box(&managers)));
+            black_box(rank(black_box(&ticket), black_box(&managers)));
             start.elapsed().as_nanos()
         })
         .collect();
@@ -119,10 +119,10 @@ fn bench_rank(c: &mut Criterion) {
     );
 
     c.bench_function("rank_2000_managers", |b| {
-        b.iter(|| rank(black_box(&case), black_box(&managers)))
+        b.iter(|| rank(black_box(&ticket), black_box(&managers)))
     });
     c.bench_function("best_of_2000_managers", |b| {
-        b.iter(|| best(black_box(&case), black_box(&managers)))
+        b.iter(|| best(black_box(&ticket), black_box(&managers)))
     });
 }
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use onestop::classifier::RuleSet;
-use onestop::classifier::evaluation::{LabelledCase, train_and_evaluate};
+use onestop::classifier::evaluation::{LabelledTicket, train_and_evaluate};
 use onestop::domain::topic::Topic;
 use onestop::domain::track::Track;
 
@@ -68,7 +68,7 @@ impl Lcg {
     }
 }
 
-fn overrides() -> Vec<LabelledCase> {
+fn overrides() -> Vec<LabelledTicket> {
     let mut random = Lcg(15);
     (0..OVERRIDES)
         .map(|i| {
@@ -92,7 +92,7 @@ fn overrides() -> Vec<LabelledCase> {
                 description.push('。');
             }
             description.push_str(&format!("（案件{i}）"));
-            LabelledCase {
+            LabelledTicket {
                 subject: own[random.next(own.len())].to_owned(),
                 description,
                 topics: vec![Topic::ALL[random.next(Topic::ALL.len())]],

@@ -478,7 +478,7 @@ async fn run_reads(args: &Args) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|case| format!("/v1/tickets/{}", case["id"].as_str().unwrap()))
+        .map(|ticket| format!("/v1/tickets/{}", ticket["id"].as_str().unwrap()))
         .collect();
     let lists = vec!["/v1/tickets?limit=50".to_owned()];
     for (what, paths) in [("read", reads), ("list", lists)] {

@@ -59,7 +59,7 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<Value> {
     let partner_ids = seed_partners(db).await?;
     let manager_ids = seed_managers(db).await?;
     let credentials = seed_clients(db, &partner_ids, &manager_ids).await?;
-    let references = seed_cases(db, &partner_ids).await?;
+    let references = seed_tickets(db, &partner_ids).await?;
     Ok(json!({
         "partners": partner_ids,
         "managers": manager_ids,
@@ -203,10 +203,10 @@ async fn seed_clients(
 }
 
 /// Cases filed through the same service code as `POST /v1/tickets`, spread over the partners.
-async fn seed_cases(db: &DatabaseConnection, partner_ids: &[Uuid]) -> anyhow::Result<Vec<Value>> {
+async fn seed_tickets(db: &DatabaseConnection, partner_ids: &[Uuid]) -> anyhow::Result<Vec<Value>> {
     let routing = RoutingEngine::new()?;
     let workflow = Workflow::default();
-    let cases = [
+    let tickets = [
         (
             "株式会社サンプル製作所",
             Some("7000012050002"),
@@ -250,7 +250,7 @@ async fn seed_cases(db: &DatabaseConnection, partner_ids: &[Uuid]) -> anyhow::Re
     ];
     let mut references = Vec::new();
     for (index, (name, corporate, code, industry, employees, subject, description, topic_codes)) in
-        cases.into_iter().enumerate()
+        tickets.into_iter().enumerate()
     {
         let partner_id = partner_ids.get(index % partner_ids.len()).copied();
         let actor = Actor::new("seed-demo".to_owned(), Role::Partner, partner_id, None);

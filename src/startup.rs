@@ -216,7 +216,7 @@ async fn prepare_database(
         .map_err(|error| anyhow::anyhow!("{error}"))?;
     if backfilled > 0 {
         tracing::info!(
-            cases = backfilled,
+            tickets = backfilled,
             "gave older cases their service-level due dates"
         );
     }

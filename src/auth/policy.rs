@@ -39,7 +39,7 @@ pub enum Action {
     /// `PUT /v1/routing/rules`.
     WriteRoutingRules,
     /// `POST /v1/routing/classify`.
-    ClassifyCase,
+    ClassifyTicket,
     /// `GET /v1/routing/models`, `GET /v1/routing/models/{version}`.
     ReadRoutingModels,
     /// `POST /v1/routing/models` (train a version), `POST .../{version}/activate`.
@@ -48,14 +48,14 @@ pub enum Action {
     FileTicket,
     /// `GET /v1/tickets`, `GET /v1/tickets/{id}`, `GET /v1/tickets/{id}/events` (which cases
     /// a client sees is decided per case: own, assigned or all).
-    ReadCases,
+    ReadTickets,
     /// `PATCH /v1/tickets/{id}`.
-    EditCase,
+    EditTicket,
     /// `POST /v1/tickets/{id}/transitions` (partners: cancel only, checked per case).
-    TransitionCase,
+    TransitionTicket,
     /// `POST /v1/tickets/{id}/routing`, and opening (`POST /v1/tickets/{id}/links`) or
     /// declining (`.../links/dismissal`) a cross-track case's twin.
-    RouteCase,
+    RouteTicket,
     /// `POST`/`GET /v1/tickets/{id}/comments`.
     Comment,
     /// `POST /v1/managers`, `PATCH /v1/managers/{id}`.
@@ -64,7 +64,7 @@ pub enum Action {
     /// manager).
     ReadManagers,
     /// `GET .../candidates`, `POST`/`DELETE .../assignment`.
-    AssignCase,
+    AssignTicket,
     /// `POST`/`GET /v1/tickets/{id}/sessions`, `PATCH /v1/sessions/{id}` (managers: on
     /// their assigned cases, checked per case).
     ScheduleSessions,
@@ -84,7 +84,7 @@ pub enum Action {
     /// `PATCH /v1/companies/{id}`: the center decides what the shared record says.
     EditCompanies,
     /// `POST /v1/tickets/{id}/merge`: folding a duplicate case into another.
-    MergeCases,
+    MergeTickets,
     /// `GET /v1/sessions`, the sessions across cases (managers: their own sessions only).
     ReadCalendars,
     /// `POST`/`DELETE /v1/managers/{id}/calendar-token`, a manager's secret feed URL
@@ -120,18 +120,20 @@ pub fn roles_for(action: Action) -> &'static [Role] {
         Action::ReadPartners => &[Admin, Coordinator],
         Action::ReadRoutingRules | Action::WriteRoutingRules => &[Coordinator, Admin],
         Action::ReadRoutingModels | Action::ManageRoutingModels => &[Coordinator, Admin],
-        Action::ClassifyCase | Action::RouteCase => &[Coordinator],
-        Action::FileTicket | Action::EditCase | Action::TransitionCase => &[Partner, Coordinator],
-        Action::ReadCases | Action::Comment => &[Partner, Coordinator, Manager, Admin],
+        Action::ClassifyTicket | Action::RouteTicket => &[Coordinator],
+        Action::FileTicket | Action::EditTicket | Action::TransitionTicket => {
+            &[Partner, Coordinator]
+        }
+        Action::ReadTickets | Action::Comment => &[Partner, Coordinator, Manager, Admin],
         Action::ManageManagers => &[Coordinator, Admin],
         Action::ReadManagers => &[Coordinator, Admin, Manager],
-        Action::AssignCase => &[Coordinator],
+        Action::AssignTicket => &[Coordinator],
         Action::ScheduleSessions | Action::RecordOutcome => &[Manager, Coordinator],
         Action::ReadFeed => &[Analyst, Coordinator, Admin],
         Action::ManageWebhooks => &[Partner, Analyst, Admin],
         Action::ReadReports => &[Analyst, Coordinator, Admin, Partner],
         Action::ReadCompanies | Action::EditCompanies => &[Coordinator, Admin],
-        Action::MergeCases => &[Coordinator],
+        Action::MergeTickets => &[Coordinator],
         Action::ReadCalendars => &[Manager, Coordinator],
         Action::ManageCalendarFeeds => &[Manager, Coordinator, Admin],
         Action::ReadAuditRecords | Action::HandlePersonalDataRequests => &[Admin],
@@ -193,14 +195,14 @@ pub const ACCESS: &[AccessRule] = {
         rule("clients", "list, create, change, revoke", Action::ManageClients, [No,    No,         No,       No,        Every], "secrets are shown once, at creation"),
         rule("managers", "list, read", Action::ReadManagers,              [No,         Every,      Itself,   No,        Every], ""),
         rule("managers", "create, change", Action::ManageManagers,        [No,         Every,      No,       No,        Every], "no delete: a manager is deactivated"),
-        rule("cases", "list, read, events", Action::ReadCases,            [OwnPartner, Every,      Assigned, No,        Every], "partners see a partner-safe event view"),
+        rule("cases", "list, read, events", Action::ReadTickets,            [OwnPartner, Every,      Assigned, No,        Every], "partners see a partner-safe event view"),
         rule("cases", "create", Action::FileTicket,                         [OwnPartner, Every,      No,       No,        No],    "only coordinators choose the channel"),
-        rule("cases", "change", Action::EditCase,                         [OwnPartner, Every,      No,       No,        No],    "partners while received or triaged; no delete: cases are cancelled"),
-        rule("cases", "transition", Action::TransitionCase,               [OwnPartner, Every,      No,       No,        No],    "partners may only cancel"),
-        rule("cases", "route, link", Action::RouteCase,                   [No,         Every,      No,       No,        No],    "a linked twin keeps the partner, who sees both"),
-        rule("cases", "merge", Action::MergeCases,                        [No,         Every,      No,       No,        No],    "each partner keeps its case; the survivor is named only to those who see it"),
+        rule("cases", "change", Action::EditTicket,                         [OwnPartner, Every,      No,       No,        No],    "partners while received or triaged; no delete: cases are cancelled"),
+        rule("cases", "transition", Action::TransitionTicket,               [OwnPartner, Every,      No,       No,        No],    "partners may only cancel"),
+        rule("cases", "route, link", Action::RouteTicket,                   [No,         Every,      No,       No,        No],    "a linked twin keeps the partner, who sees both"),
+        rule("cases", "merge", Action::MergeTickets,                        [No,         Every,      No,       No,        No],    "each partner keeps its case; the survivor is named only to those who see it"),
         rule("comments", "list, create", Action::Comment,                 [OwnPartner, Every,      Assigned, No,        Every], "partners read and write partner-visible comments only"),
-        rule("assignment", "candidates, assign, release", Action::AssignCase, [No,     Every,      No,       No,        No],    ""),
+        rule("assignment", "candidates, assign, release", Action::AssignTicket, [No,     Every,      No,       No,        No],    ""),
         rule("sessions", "list, create, change", Action::ScheduleSessions, [No,        Every,      Assigned, No,        No],    ""),
         rule("sessions", "list across cases", Action::ReadCalendars,      [No,         Every,      Itself,   No,        No],    "a manager's own sessions; another manager's filter lists nothing"),
         rule("calendar feeds", "issue, rotate, revoke", Action::ManageCalendarFeeds, [No, Every,   Itself,   No,        Every], "the feed URL itself needs no token; only its hash is kept"),
@@ -209,7 +211,7 @@ pub const ACCESS: &[AccessRule] = {
         rule("companies", "change", Action::EditCompanies,                [No,         Every,      No,       No,        Every], "with its company.updated event; no delete"),
         rule("routing rules", "read", Action::ReadRoutingRules,           [No,         Every,      No,       No,        Every], ""),
         rule("routing rules", "replace", Action::WriteRoutingRules,       [No,         Every,      No,       No,        Every], ""),
-        rule("routing", "classify (dry run)", Action::ClassifyCase,       [No,         Every,      No,       No,        No],    ""),
+        rule("routing", "classify (dry run)", Action::ClassifyTicket,       [No,         Every,      No,       No,        No],    ""),
         rule("routing models", "list, read", Action::ReadRoutingModels,   [No,         Every,      No,       No,        Every], ""),
         rule("routing models", "train, activate", Action::ManageRoutingModels, [No,    Every,      No,       No,        Every], "activating an older version is the rollback"),
         rule("event feed", "read", Action::ReadFeed,                      [No,         Every,      No,       Every,     Every], "events carry no contact details"),
@@ -231,7 +233,7 @@ pub fn sees_company_records(role: Role) -> bool {
 /// phone), and so leave a record in the access log. Whoever reads cases sees their contact;
 /// analysts read aggregates and the feed only, which carry none.
 pub fn sees_contact_details(role: Role) -> bool {
-    may(role, Action::ReadCases)
+    may(role, Action::ReadTickets)
 }
 
 /// Whose webhook subscriptions a client may list, read the deliveries of and delete. Others'
@@ -464,26 +466,26 @@ mod tests {
             (Action::ReadReports, &[Analyst, Coordinator, Admin, Partner]),
             (Action::ManageManagers, &[Coordinator, Admin]),
             (Action::ReadManagers, &[Coordinator, Admin, Manager]),
-            (Action::AssignCase, &[Coordinator]),
+            (Action::AssignTicket, &[Coordinator]),
             (Action::ScheduleSessions, &[Manager, Coordinator]),
             (Action::RecordOutcome, &[Manager, Coordinator]),
             (Action::FileTicket, &[Partner, Coordinator]),
-            (Action::ReadCases, &[Partner, Coordinator, Manager, Admin]),
-            (Action::EditCase, &[Partner, Coordinator]),
-            (Action::TransitionCase, &[Partner, Coordinator]),
-            (Action::RouteCase, &[Coordinator]),
+            (Action::ReadTickets, &[Partner, Coordinator, Manager, Admin]),
+            (Action::EditTicket, &[Partner, Coordinator]),
+            (Action::TransitionTicket, &[Partner, Coordinator]),
+            (Action::RouteTicket, &[Coordinator]),
             (Action::Comment, &[Partner, Coordinator, Manager, Admin]),
             (Action::CreatePartner, &[Admin]),
             (Action::ReadPartners, &[Admin, Coordinator]),
             (Action::ManageClients, &[Admin]),
             (Action::ReadRoutingRules, &[Admin, Coordinator]),
             (Action::WriteRoutingRules, &[Admin, Coordinator]),
-            (Action::ClassifyCase, &[Coordinator]),
+            (Action::ClassifyTicket, &[Coordinator]),
             (Action::ReadRoutingModels, &[Coordinator, Admin]),
             (Action::ManageRoutingModels, &[Coordinator, Admin]),
             (Action::ReadCompanies, &[Coordinator, Admin]),
             (Action::EditCompanies, &[Coordinator, Admin]),
-            (Action::MergeCases, &[Coordinator]),
+            (Action::MergeTickets, &[Coordinator]),
             (Action::ReadCalendars, &[Manager, Coordinator]),
             (Action::ManageCalendarFeeds, &[Manager, Coordinator, Admin]),
         ];

@@ -35,7 +35,7 @@ pub const CROSS_VALIDATION_FOLDS: usize = 5;
 
 /// A case with the track a coordinator chose for it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LabelledCase {
+pub struct LabelledTicket {
     /// The case's subject.
     pub subject: String,
     /// The case's description.
@@ -46,7 +46,7 @@ pub struct LabelledCase {
     pub track: Track,
 }
 
-impl LabelledCase {
+impl LabelledTicket {
     /// The case as the router reads it.
     fn input(&self) -> RoutingInput {
         RoutingInput {
@@ -186,7 +186,7 @@ pub enum TrainingError {
 /// Trains a model on the shipped examples plus `overrides` and evaluates it with `rules`.
 pub fn train_and_evaluate(
     rules: &RuleSet,
-    overrides: &[LabelledCase],
+    overrides: &[LabelledTicket],
 ) -> Result<TrainedModel, TrainingError> {
     let shipped = shipped_training_data()?;
     let model = train(&shipped, overrides.iter());
@@ -211,10 +211,10 @@ pub fn train_and_evaluate(
 
 fn train<'a>(
     shipped: &[TrainingExample],
-    overrides: impl Iterator<Item = &'a LabelledCase>,
+    overrides: impl Iterator<Item = &'a LabelledTicket>,
 ) -> NgramModel {
     let mut examples = shipped.to_vec();
-    examples.extend(overrides.map(LabelledCase::example));
+    examples.extend(overrides.map(LabelledTicket::example));
     NgramModel::train(&examples)
 }
 
@@ -223,7 +223,7 @@ fn train<'a>(
 fn cross_validate(
     rules: &RuleSet,
     shipped: &[TrainingExample],
-    overrides: &[LabelledCase],
+    overrides: &[LabelledTicket],
 ) -> Result<Option<CrossValidation>, TrainingError> {
     let folds = CROSS_VALIDATION_FOLDS;
     if overrides.len() < folds {
@@ -235,14 +235,14 @@ fn cross_validate(
             .iter()
             .enumerate()
             .filter(|(i, _)| i % folds != fold)
-            .map(|(_, case)| case);
+            .map(|(_, ticket)| ticket);
         let model = train(shipped, training);
         let router = Router::with_versioned_model(rules.clone(), Arc::new(model), 0)?;
         correct += overrides
             .iter()
             .enumerate()
-            .filter(|(i, case)| {
-                i % folds == fold && router.classify(&case.input()).track == case.track
+            .filter(|(i, ticket)| {
+                i % folds == fold && router.classify(&ticket.input()).track == ticket.track
             })
             .count();
     }
@@ -340,8 +340,8 @@ fn share(part: usize, whole: usize) -> f64 {
 mod tests {
     use super::*;
 
-    fn case(text: &str, track: Track) -> LabelledCase {
-        LabelledCase {
+    fn case(text: &str, track: Track) -> LabelledTicket {
+        LabelledTicket {
             subject: String::new(),
             description: text.to_owned(),
             topics: Vec::new(),
@@ -386,7 +386,7 @@ mod tests {
     #[test]
     fn overrides_teach_the_model_and_are_cross_validated_fold_by_fold() {
         let rules = RuleSet::default_rules().unwrap();
-        let overrides: Vec<LabelledCase> = (0..10)
+        let overrides: Vec<LabelledTicket> = (0..10)
             .map(|i| case(&format!("ぴよぴよ案件その{i}について"), Track::Labor))
             .collect();
         let trained = train_and_evaluate(&rules, &overrides).unwrap();

@@ -74,7 +74,7 @@ pub struct TicketNeeds {
     /// How the company wants to be consulted.
     pub mode: PreferredMode,
     /// The case's id: it orders managers who tie on every rule, differently per case.
-    pub case_id: Uuid,
+    pub ticket_id: Uuid,
 }
 
 wire_enum!(
@@ -188,10 +188,10 @@ pub struct Ranking {
 
 /// Ranks every manager for a case; the result depends on the set of managers, not their order.
 pub fn rank<'a>(
-    case: &TicketNeeds,
+    ticket: &TicketNeeds,
     managers: impl IntoIterator<Item = &'a ManagerProfile>,
 ) -> Ranking {
-    let needs = Needs::of(case);
+    let needs = Needs::of(ticket);
     let mut scored = Vec::new();
     let mut ineligible = Vec::new();
     for manager in managers {
@@ -226,10 +226,10 @@ fn in_order(mut scored: Vec<Scored>) -> Vec<Candidate> {
 /// The eligible managers for a case, best first: `rank`'s candidates, without listing the
 /// others (automatic assignment offers these in turn and has no use for the reasons).
 pub fn ranked_candidates<'a>(
-    case: &TicketNeeds,
+    ticket: &TicketNeeds,
     managers: impl IntoIterator<Item = &'a ManagerProfile>,
 ) -> Vec<Candidate> {
-    let needs = Needs::of(case);
+    let needs = Needs::of(ticket);
     in_order(
         managers
             .into_iter()
@@ -240,10 +240,10 @@ pub fn ranked_candidates<'a>(
 
 /// The best manager for a case, the one `rank` would put first; `None` when nobody is eligible.
 pub fn best<'a>(
-    case: &TicketNeeds,
+    ticket: &TicketNeeds,
     managers: impl IntoIterator<Item = &'a ManagerProfile>,
 ) -> Option<Candidate> {
-    let needs = Needs::of(case);
+    let needs = Needs::of(ticket);
     // One pass instead of a sort. `min_by` keeps the first of equal minimums, as the stable
     // sort in `rank` does.
     managers
@@ -257,10 +257,10 @@ pub fn best<'a>(
 ///
 /// For a coordinator who names the manager, where only that one needs checking.
 pub fn assess(
-    case: &TicketNeeds,
+    ticket: &TicketNeeds,
     manager: &ManagerProfile,
 ) -> Result<ScoreParts, Vec<Ineligibility>> {
-    Needs::of(case)
+    Needs::of(ticket)
         .assess(manager)
         .map(|score| score.candidate(1).score)
         .map_err(|failed| failed.reasons())
@@ -301,14 +301,14 @@ fn prefecture_set(prefectures: impl IntoIterator<Item = Prefecture>) -> u64 {
 }
 
 impl Needs {
-    fn of(case: &TicketNeeds) -> Self {
+    fn of(ticket: &TicketNeeds) -> Self {
         Needs {
-            track: case.track,
-            mode: case.mode,
-            spread: fold(case.case_id),
-            topics: topic_set(&case.topics),
-            prefecture: prefecture_bit(case.prefecture),
-            region: prefecture_set(case.prefecture.region().prefectures()),
+            track: ticket.track,
+            mode: ticket.mode,
+            spread: fold(ticket.ticket_id),
+            topics: topic_set(&ticket.topics),
+            prefecture: prefecture_bit(ticket.prefecture),
+            region: prefecture_set(ticket.prefecture.region().prefectures()),
         }
     }
 
@@ -523,7 +523,7 @@ mod tests {
             topics: vec![Topic::LaborWorkingHours, Topic::LaborWorkRules],
             prefecture: pref(TOKYO),
             mode,
-            case_id: Uuid::nil(),
+            ticket_id: Uuid::nil(),
         }
     }
 
@@ -532,7 +532,7 @@ mod tests {
         let roster: Vec<_> = (1..=20).map(manager).collect();
         let first_for = |case_id: u128| {
             let needs = TicketNeeds {
-                case_id: Uuid::from_u128(case_id),
+                ticket_id: Uuid::from_u128(case_id),
                 ..needs(PreferredMode::Either)
             };
             rank(&needs, &roster).candidates[0].manager_id
@@ -551,7 +551,7 @@ mod tests {
             "one case always gives one order"
         );
         let case = TicketNeeds {
-            case_id: Uuid::from_u128(7),
+            ticket_id: Uuid::from_u128(7),
             ..needs(PreferredMode::Either)
         };
         assert_eq!(

@@ -76,7 +76,7 @@ pub async fn list_candidates(
     client: Actor,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    client.authorize(Action::AssignCase)?;
+    client.authorize(Action::AssignTicket)?;
     let found =
         services::assignment::candidates(&state.db, &state.workflow, &client, id.into_inner())
             .await?;
@@ -167,7 +167,7 @@ pub async fn assign(
     id: web::Path<Uuid>,
     body: JsonBody<AssignRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let allowed = client.authorize(Action::AssignCase)?;
+    let allowed = client.authorize(Action::AssignTicket)?;
     let request = body.read(&allowed)?;
     let mut errors = FieldErrors::new();
     check_optional_reason(&mut errors, request.reason.as_deref());
@@ -241,7 +241,7 @@ pub async fn release(
     id: web::Path<Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    client.authorize(Action::AssignCase)?;
+    client.authorize(Action::AssignTicket)?;
     let request: ReleaseRequest = if body.iter().all(u8::is_ascii_whitespace) {
         ReleaseRequest::default()
     } else {

@@ -14,7 +14,7 @@ use crate::{
     },
     error::{ApiError, FieldErrors, Problem},
     extract::JsonBody,
-    routes::tickets::{TicketView, authorize_on_case, shown_ticket_response},
+    routes::tickets::{TicketView, authorize_on_ticket, shown_ticket_response},
     services::{self, outcomes::NewOutcome},
     state::AppState,
 };
@@ -139,7 +139,7 @@ pub async fn record_outcome(
     body: JsonBody<OutcomeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (allowed, ticket_id) =
-        authorize_on_case(&state, &client, Action::RecordOutcome, id).await?;
+        authorize_on_ticket(&state, &client, Action::RecordOutcome, id).await?;
     let new = body.read(&allowed)?.parse()?;
     let ticket =
         services::outcomes::record(&state.db, &state.workflow, &client, ticket_id, new).await?;

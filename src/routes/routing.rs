@@ -82,7 +82,7 @@ pub async fn classify(
     client: Actor,
     body: JsonBody<ClassifyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let allowed = client.authorize(Action::ClassifyCase)?;
+    let allowed = client.authorize(Action::ClassifyTicket)?;
     let input = body
         .read(&allowed)?
         .into_input()

@@ -14,7 +14,7 @@ use crate::{
     },
     error::{ApiError, FieldErrors, Problem},
     extract::{IdempotencyKey, JsonBody},
-    routes::{idempotent::created_response, tickets::authorize_on_case},
+    routes::{idempotent::created_response, tickets::authorize_on_ticket},
     services::{
         self,
         idempotency::{self, StoredResponse},
@@ -179,7 +179,7 @@ pub async fn create_session(
     body: JsonBody<CreateSessionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (allowed, ticket_id) =
-        authorize_on_case(&state, &client, Action::ScheduleSessions, id).await?;
+        authorize_on_ticket(&state, &client, Action::ScheduleSessions, id).await?;
     let (request, raw) = body.read_with_raw(&allowed)?;
     let new = request.parse()?;
     let free_sessions = state.settings.free_sessions;

@@ -49,13 +49,13 @@ pub const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 /// other handlers whose answer is a case name theirs the same way where they record.
 pub mod routes {
     /// `GET /v1/tickets/{id}`.
-    pub const READ_CASE: &str = "GET /v1/tickets/{id}";
+    pub const READ_TICKET: &str = "GET /v1/tickets/{id}";
     /// `GET /v1/tickets`.
-    pub const LIST_CASES: &str = "GET /v1/tickets";
+    pub const LIST_TICKETS: &str = "GET /v1/tickets";
     /// `PATCH /v1/tickets/{id}` (the answer is the case).
-    pub const EDIT_CASE: &str = "PATCH /v1/tickets/{id}";
+    pub const EDIT_TICKET: &str = "PATCH /v1/tickets/{id}";
     /// `POST /v1/tickets/{id}/transitions` (the answer is the case).
-    pub const MOVE_CASE: &str = "POST /v1/tickets/{id}/transitions";
+    pub const MOVE_TICKET: &str = "POST /v1/tickets/{id}/transitions";
     /// `GET /v1/personal-data` (the disclosure export).
     pub const DISCLOSURE: &str = "GET /v1/personal-data";
     /// `GET /v1/managers/{id}/calendar.ics` with the contact in its events.
@@ -265,7 +265,7 @@ pub struct AccessFilter {
 
 /// The ids of the cases whose contact e-mail is `email`, compared without case, as a
 /// subquery.
-pub fn cases_of_email(email: &str) -> sea_orm::sea_query::SelectStatement {
+pub fn tickets_of_email(email: &str) -> sea_orm::sea_query::SelectStatement {
     Query::select()
         .column(ticket::Column::Id)
         .from(ticket::Entity)
@@ -292,7 +292,7 @@ fn condition(filter: &AccessFilter) -> Condition {
     }
     if let Some(email) = &filter.contact_email {
         condition =
-            condition.add(access_record::Column::TicketId.in_subquery(cases_of_email(email)));
+            condition.add(access_record::Column::TicketId.in_subquery(tickets_of_email(email)));
     }
     condition
 }
@@ -318,7 +318,7 @@ pub async fn list(
 }
 
 /// The newest `limit` records about the cases `ticket_ids`, newest first.
-pub async fn about_cases(
+pub async fn about_tickets(
     db: &impl ConnectionTrait,
     ticket_ids: &[Uuid],
     limit: u64,
@@ -335,7 +335,7 @@ pub async fn about_cases(
 }
 
 /// Most cases an exposure answer names; beyond it the answer says it is cut short.
-pub const EXPOSURE_MAX_CASES: u64 = 10_000;
+pub const EXPOSURE_MAX_TICKETS: u64 = 10_000;
 
 /// How one case was shown to one client in a window.
 #[derive(Debug, Clone)]
@@ -352,21 +352,21 @@ pub struct Shown {
 
 /// What one client was shown of one case in a window.
 #[derive(Debug, Clone)]
-pub struct CaseExposure {
+pub struct TicketExposure {
     /// The case as it is now (anonymized cases have no contact left to name).
-    pub case: ticket::Model,
+    pub ticket: ticket::Model,
     /// How it was shown.
     pub shown: Shown,
 }
 
 /// The cases whose contact details `client_id` was shown between `from` and `to`, from the
-/// access log, at most [`EXPOSURE_MAX_CASES`] (the flag says whether there were more).
+/// access log, at most [`EXPOSURE_MAX_TICKETS`] (the flag says whether there were more).
 pub async fn exposure(
     db: &impl ConnectionTrait,
     client_id: &str,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
-) -> Result<(Vec<CaseExposure>, bool), ApiError> {
+) -> Result<(Vec<TicketExposure>, bool), ApiError> {
     let filter = AccessFilter {
         client_id: Some(client_id.to_owned()),
         from,
@@ -384,11 +384,11 @@ pub async fn exposure(
         .all(db)
         .await?;
     // Cases in the order they were first shown, each with what the records say of it.
-    let mut by_case: Vec<(Uuid, Shown)> = Vec::new();
+    let mut by_ticket: Vec<(Uuid, Shown)> = Vec::new();
     let mut index = std::collections::HashMap::new();
     for (ticket_id, route, at) in records {
         let slot = *index.entry(ticket_id).or_insert_with(|| {
-            by_case.push((
+            by_ticket.push((
                 ticket_id,
                 Shown {
                     routes: Vec::new(),
@@ -397,33 +397,33 @@ pub async fn exposure(
                     last: at,
                 },
             ));
-            by_case.len() - 1
+            by_ticket.len() - 1
         });
-        let shown = &mut by_case[slot].1;
+        let shown = &mut by_ticket[slot].1;
         if !shown.routes.contains(&route) {
             shown.routes.push(route);
         }
         shown.reads += 1;
         shown.last = at;
     }
-    let limit = usize::try_from(EXPOSURE_MAX_CASES).unwrap_or(usize::MAX);
-    let truncated = by_case.len() > limit;
-    by_case.truncate(limit);
-    let mut cases = Vec::with_capacity(by_case.len());
-    for chunk in by_case.chunks(500) {
+    let limit = usize::try_from(EXPOSURE_MAX_TICKETS).unwrap_or(usize::MAX);
+    let truncated = by_ticket.len() > limit;
+    by_ticket.truncate(limit);
+    let mut tickets = Vec::with_capacity(by_ticket.len());
+    for chunk in by_ticket.chunks(500) {
         let ids: Vec<Uuid> = chunk.iter().map(|(id, _)| *id).collect();
         let rows = ticket::Entity::find()
             .filter(ticket::Column::Id.is_in(ids))
             .all(db)
             .await?;
         for (ticket_id, shown) in chunk {
-            if let Some(case) = rows.iter().find(|row| row.id == *ticket_id) {
-                cases.push(CaseExposure {
-                    case: case.clone(),
+            if let Some(ticket) = rows.iter().find(|row| row.id == *ticket_id) {
+                tickets.push(TicketExposure {
+                    ticket: ticket.clone(),
                     shown: shown.clone(),
                 });
             }
         }
     }
-    Ok((cases, truncated))
+    Ok((tickets, truncated))
 }

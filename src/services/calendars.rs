@@ -117,11 +117,11 @@ pub async fn list(
         .all(db)
         .await?;
     let (rows, next) = page.split(rows, |row| row.id);
-    Ok((with_cases(db, rows, false).await?, next))
+    Ok((with_tickets(db, rows, false).await?, next))
 }
 
 /// The sessions with their cases' reference and company (and contact, when `contact`).
-async fn with_cases(
+async fn with_tickets(
     db: &impl ConnectionTrait,
     sessions: Vec<consulting_session::Model>,
     contact: bool,
@@ -130,27 +130,27 @@ async fn with_cases(
         return Ok(Vec::new());
     }
     let ids: Vec<Uuid> = sessions.iter().map(|s| s.ticket_id).collect();
-    let cases = ticket::Entity::find()
+    let tickets = ticket::Entity::find()
         .filter(ticket::Column::Id.is_in(ids))
         .all(db)
         .await?;
     sessions
         .into_iter()
         .map(|session| {
-            let case = cases
+            let ticket = tickets
                 .iter()
-                .find(|case| case.id == session.ticket_id)
+                .find(|ticket| ticket.id == session.ticket_id)
                 .ok_or_else(|| {
                     ApiError::Internal(anyhow::anyhow!("session {} has no case", session.id))
                 })?;
             Ok(CalendarEntry {
-                reference: case.reference.clone(),
-                company_name: case.company_name.clone(),
+                reference: ticket.reference.clone(),
+                company_name: ticket.company_name.clone(),
                 contact: contact.then(|| {
                     (
-                        case.contact_name.clone(),
-                        case.contact_email.clone(),
-                        case.contact_phone.clone(),
+                        ticket.contact_name.clone(),
+                        ticket.contact_email.clone(),
+                        ticket.contact_phone.clone(),
                     )
                 }),
                 session,
@@ -246,5 +246,5 @@ pub async fn feed(
         .limit(CALENDAR_FEED_MAX_EVENTS)
         .all(db)
         .await?;
-    with_cases(db, sessions, contact_details).await
+    with_tickets(db, sessions, contact_details).await
 }

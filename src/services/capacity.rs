@@ -57,7 +57,7 @@ pub fn ticket_needs(ticket: &ticket::Model) -> Result<TicketNeeds, ApiError> {
         topics: ticket.topics.0.clone(),
         prefecture: ticket.prefecture,
         mode: ticket.preferred_mode,
-        case_id: ticket.id,
+        ticket_id: ticket.id,
     })
 }
 
@@ -104,12 +104,12 @@ pub(crate) async fn set_manager(
     tx: &impl ConnectionTrait,
     calendar: &BusinessCalendar,
     actor: &Actor,
-    case: &ticket::Model,
+    ticket: &ticket::Model,
     manager_id: Uuid,
 ) -> Result<Option<ticket::Model>, ApiError> {
-    let ticket_id = case.id;
+    let ticket_id = ticket.id;
     let now = Utc::now();
-    let days_to_assign = calendar.business_days_between(jst_date(case.created_at), jst_date(now));
+    let days_to_assign = calendar.business_days_between(jst_date(ticket.created_at), jst_date(now));
     let days_to_assign = i32::try_from(Ord::max(days_to_assign, 0)).unwrap_or(i32::MAX);
     let mut update = ticket::Entity::update_many()
         .col_expr(ticket::Column::ManagerId, Expr::value(manager_id))
@@ -256,7 +256,7 @@ pub async fn hand_off_waiting(
         if !profile.active || profile.active_cases >= profile.capacity {
             break;
         }
-        let Some(condition) = reachable_waiting_cases(&profile) else {
+        let Some(condition) = reachable_waiting_tickets(&profile) else {
             break;
         };
         let Some(waiting) = ticket::Entity::find()
@@ -301,7 +301,7 @@ pub async fn hand_off_waiting(
 }
 
 /// Waiting cases on the manager's tracks that the manager can reach the way they want.
-fn reachable_waiting_cases(profile: &assignment::ManagerProfile) -> Option<Condition> {
+fn reachable_waiting_tickets(profile: &assignment::ManagerProfile) -> Option<Condition> {
     let mut tracks = Condition::any();
     for track in profile.tracks.iter() {
         tracks = tracks.add(ticket::Column::Track.eq(track.as_str()));

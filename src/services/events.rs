@@ -133,7 +133,7 @@ async fn append(
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let audience = match ticket_id {
-        Some(ticket_id) => Audience::StoredCase(ticket_id),
+        Some(ticket_id) => Audience::StoredTicket(ticket_id),
         None => Audience::Partner(None),
     };
     writes(ticket_id, audience, actor, events, now)?

@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use crate::{
     classifier::{
         SHIPPED_MODEL_VERSION,
-        evaluation::{LabelledCase, ModelEvaluation, TrainedModel, train_and_evaluate},
+        evaluation::{LabelledTicket, ModelEvaluation, TrainedModel, train_and_evaluate},
     },
     domain::track::Track,
     entities::{routing_model, routing_model_activation, routing_override, ticket},
@@ -66,15 +66,15 @@ pub struct ModelVersion {
 /// transaction so the example exists exactly when the override does.
 pub async fn record_override(
     tx: &impl ConnectionTrait,
-    case: &ticket::Model,
+    ticket: &ticket::Model,
     track: Track,
     actor: &str,
 ) -> Result<(), ApiError> {
     routing_override::Entity::insert(routing_override::ActiveModel {
-        ticket_id: Set(case.id),
-        subject: Set(case.subject.clone()),
-        description: Set(case.description.clone()),
-        topics: Set(case.topics.clone()),
+        ticket_id: Set(ticket.id),
+        subject: Set(ticket.subject.clone()),
+        description: Set(ticket.description.clone()),
+        topics: Set(ticket.topics.clone()),
         track: Set(track),
         created_by: Set(actor.to_owned()),
         created_at: Set(Utc::now()),
@@ -104,22 +104,24 @@ pub async fn train(db: &DatabaseConnection, actor: &str) -> Result<ModelVersion,
 }
 
 /// Every override in the order recorded, as labelled cases, with the newest one's seq.
-async fn labelled_overrides(db: &DatabaseConnection) -> Result<(Vec<LabelledCase>, i64), ApiError> {
+async fn labelled_overrides(
+    db: &DatabaseConnection,
+) -> Result<(Vec<LabelledTicket>, i64), ApiError> {
     let rows = routing_override::Entity::find()
         .order_by_asc(routing_override::Column::Seq)
         .all(db)
         .await?;
     let last = rows.last().map_or(0, |row| row.seq);
-    let cases = rows
+    let tickets = rows
         .into_iter()
-        .map(|row| LabelledCase {
+        .map(|row| LabelledTicket {
             subject: row.subject,
             description: row.description,
             topics: row.topics.0,
             track: row.track,
         })
         .collect();
-    Ok((cases, last))
+    Ok((tickets, last))
 }
 
 /// Stores a trained model as the next version. Two trainings finishing together both try

@@ -146,8 +146,8 @@ pub async fn schedule(
     ticket_id: Uuid,
     new: NewSession,
 ) -> Result<Session, ApiError> {
-    let case = tickets::get_visible(tx, actor, ticket_id).await?;
-    let from = case.row.status;
+    let ticket = tickets::get_visible(tx, actor, ticket_id).await?;
+    let from = ticket.row.status;
     let starts_consultation = match from {
         TicketStatus::InConsultation => false,
         _ => {
@@ -157,7 +157,7 @@ pub async fn schedule(
             true
         }
     };
-    let manager_id = case.row.manager_id.ok_or_else(|| {
+    let manager_id = ticket.row.manager_id.ok_or_else(|| {
         ApiError::Internal(anyhow::anyhow!(
             "case {ticket_id} is {from} without a manager"
         ))
@@ -167,18 +167,18 @@ pub async fn schedule(
         .one(tx)
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("manager {manager_id} is missing")))?;
-    check_mode(&manager, &case.row, new.mode)?;
+    check_mode(&manager, &ticket.row, new.mode)?;
 
     refuse_overlap(tx, manager_id, &new).await?;
     let fiscal_year = FiscalYear::of_instant(new.starts_at).year();
-    let used = free_sessions_booked(tx, case.row.company_id, fiscal_year, free_sessions).await?;
+    let used = free_sessions_booked(tx, ticket.row.company_id, fiscal_year, free_sessions).await?;
 
     let now = Utc::now();
     let row = consulting_session::ActiveModel {
         id: Set(Uuid::now_v7()),
         ticket_id: Set(ticket_id),
         manager_id: Set(manager_id),
-        company_id: Set(case.row.company_id),
+        company_id: Set(ticket.row.company_id),
         fiscal_year: Set(fiscal_year),
         starts_at: Set(new.starts_at),
         ends_at: Set(new.ends_at),
@@ -229,7 +229,7 @@ pub async fn schedule(
 
 fn check_mode(
     manager: &manager::Model,
-    case: &ticket::Model,
+    ticket: &ticket::Model,
     mode: SessionMode,
 ) -> Result<(), ApiError> {
     match mode {
@@ -238,7 +238,7 @@ fn check_mode(
             "the case's manager does not consult online",
         )),
         SessionMode::Onsite => {
-            let visits = manager.onsite && manager.prefecture_list().contains(&case.prefecture);
+            let visits = manager.onsite && manager.prefecture_list().contains(&ticket.prefecture);
             if visits {
                 Ok(())
             } else {

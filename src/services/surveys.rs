@@ -76,8 +76,8 @@ pub async fn issue(
     lifetime: chrono::Duration,
 ) -> Result<IssuedLink, ApiError> {
     let tx = begin_write(db).await?;
-    let case = tickets::get_visible(&tx, actor, ticket_id).await?;
-    let Some(outcome) = case.outcome else {
+    let ticket = tickets::get_visible(&tx, actor, ticket_id).await?;
+    let Some(outcome) = ticket.outcome else {
         return Err(ApiError::conflict(
             "no-outcome",
             "a survey link is issued for a case with a recorded outcome; record it first",
@@ -143,13 +143,13 @@ async fn open_link(db: &impl ConnectionTrait, token: &str) -> Result<survey_link
 /// The questions of the link `token`.
 pub async fn form(db: &DatabaseConnection, token: &str) -> Result<SurveyForm, ApiError> {
     let link = open_link(db, token).await?;
-    let case = ticket::Entity::find_by_id(link.ticket_id)
+    let ticket = ticket::Entity::find_by_id(link.ticket_id)
         .one(db)
         .await?
         .ok_or_else(|| ApiError::NotFound("no survey has this link".to_owned()))?;
     Ok(SurveyForm {
-        reference: case.reference,
-        company_name: case.company_name,
+        reference: ticket.reference,
+        company_name: ticket.company_name,
         asks_will_consider: had_onsite_session(db, link.ticket_id).await?,
         expires_at: link.expires_at,
     })

@@ -133,7 +133,7 @@ fn decode_event_types(stored: &str) -> Vec<String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
     /// An event about a stored case (its partner is read in the statement).
-    StoredCase(Uuid),
+    StoredTicket(Uuid),
     /// The center's subscriptions and, when given, this partner's: an event about no case
     /// (`None`), or about a case written in the same statement by the partner that filed it.
     Partner(Option<Uuid>),
@@ -157,7 +157,7 @@ pub fn enqueue_statement<'a>(
     let subscriptions = webhook_subscription::Entity;
     let center = Expr::col((subscriptions, S::PartnerId)).is_null();
     let audience = match audience {
-        Audience::StoredCase(ticket_id) => Condition::any().add(center.clone()).add(
+        Audience::StoredTicket(ticket_id) => Condition::any().add(center.clone()).add(
             Expr::col((subscriptions, S::PartnerId)).in_subquery(
                 Query::select()
                     .column(ticket::Column::PartnerId)
@@ -472,7 +472,7 @@ mod tests {
         use sea_orm::DbBackend;
         let ticket_id = Uuid::now_v7();
         let statement = enqueue_statement(
-            Audience::StoredCase(ticket_id),
+            Audience::StoredTicket(ticket_id),
             [
                 (Uuid::now_v7(), "ticket.created", true),
                 (Uuid::now_v7(), "ticket.status_changed", true),

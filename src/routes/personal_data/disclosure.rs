@@ -43,7 +43,8 @@ pub struct DisclosedContact {
 
 /// A case about the person.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct DisclosedCase {
+#[schema(as = DisclosedCase)]
+pub struct DisclosedTicket {
     /// Id.
     pub id: Uuid,
     /// Reference.
@@ -106,7 +107,7 @@ pub struct DisclosureView {
     /// When this document was made.
     pub generated_at: DateTime<Utc>,
     /// The cases whose contact has the e-mail.
-    pub cases: Vec<DisclosedCase>,
+    pub cases: Vec<DisclosedTicket>,
     /// Comments on those cases, and others that name the e-mail.
     pub comments: Vec<DisclosedComment>,
     /// Consulting session notes on those cases.
@@ -143,7 +144,7 @@ pub async fn disclose(
     let email = check_email(&mut errors, "email", &query.email);
     errors.finish()?;
     let disclosure = services::personal_data::disclose(&state.db, &email).await?;
-    let ids = disclosure.cases.iter().map(|case| case.id).collect();
+    let ids = disclosure.tickets.iter().map(|ticket| ticket.id).collect();
     state
         .access_log
         .record(&client, logged::DISCLOSURE, ids)
@@ -152,24 +153,24 @@ pub async fn disclose(
         email,
         generated_at: Utc::now(),
         cases: disclosure
-            .cases
+            .tickets
             .into_iter()
-            .map(|case| DisclosedCase {
-                id: case.id,
-                reference: case.reference,
-                status: case.status,
-                channel: case.channel,
-                partner_id: case.partner_id,
-                company_name: case.company_name,
+            .map(|ticket| DisclosedTicket {
+                id: ticket.id,
+                reference: ticket.reference,
+                status: ticket.status,
+                channel: ticket.channel,
+                partner_id: ticket.partner_id,
+                company_name: ticket.company_name,
                 contact: DisclosedContact {
-                    name: case.contact_name,
-                    email: case.contact_email,
-                    phone: case.contact_phone,
+                    name: ticket.contact_name,
+                    email: ticket.contact_email,
+                    phone: ticket.contact_phone,
                 },
-                subject: case.subject,
-                description: case.description,
-                created_at: case.created_at,
-                updated_at: case.updated_at,
+                subject: ticket.subject,
+                description: ticket.description,
+                created_at: ticket.created_at,
+                updated_at: ticket.updated_at,
             })
             .collect(),
         comments: disclosure
@@ -267,6 +268,9 @@ pub async fn erase(
     errors.finish()?;
     let anonymized =
         services::personal_data::erase(&state.db, &client, &email, reason, request.force).await?;
-    tracing::info!(cases = anonymized.len(), "personal data erased on request");
+    tracing::info!(
+        tickets = anonymized.len(),
+        "personal data erased on request"
+    );
     Ok(HttpResponse::Ok().json(ErasureView { email, anonymized }))
 }

@@ -5,7 +5,7 @@
 mod disclosure;
 
 pub use disclosure::{
-    DisclosedCase, DisclosedComment, DisclosedContact, DisclosedSessionNote, DisclosureQuery,
+    DisclosedComment, DisclosedContact, DisclosedSessionNote, DisclosedTicket, DisclosureQuery,
     DisclosureView, ErasureRequest, ErasureView, disclose, erase,
 };
 
@@ -24,7 +24,7 @@ use crate::{
     routes::fields::{check_email, check_text},
     services::{
         self,
-        access_log::{AccessFilter, CaseExposure, items_shown},
+        access_log::{AccessFilter, TicketExposure, items_shown},
         personal_data::{MARKER, receipts::ReceiptFilter},
     },
     state::AppState,
@@ -289,7 +289,8 @@ pub struct ExposureQuery {
 
 /// One case a client was shown.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ExposedCase {
+#[schema(as = ExposedCase)]
+pub struct ExposedTicket {
     /// The case.
     pub ticket_id: Uuid,
     /// Its reference.
@@ -316,7 +317,7 @@ pub struct ExposedPerson {
     /// `description`, ...).
     pub items: Vec<String>,
     /// The cases through which they were shown.
-    pub cases: Vec<ExposedCase>,
+    pub cases: Vec<ExposedTicket>,
 }
 
 /// What one client could have read in a window.
@@ -337,35 +338,35 @@ pub struct ExposureView {
 
 /// The persons grouped from the cases: by contact e-mail (without case), an anonymized case
 /// on its own.
-fn persons_of(cases: Vec<CaseExposure>) -> Vec<ExposedPerson> {
+fn persons_of(tickets: Vec<TicketExposure>) -> Vec<ExposedPerson> {
     let mut persons: BTreeMap<String, ExposedPerson> = BTreeMap::new();
-    for seen in cases {
-        let case = &seen.case;
-        let anonymized = case.anonymized_at.is_some();
+    for seen in tickets {
+        let ticket = &seen.ticket;
+        let anonymized = ticket.anonymized_at.is_some();
         let key = if anonymized {
-            format!("~{}", case.id)
+            format!("~{}", ticket.id)
         } else {
-            case.contact_email.to_lowercase()
+            ticket.contact_email.to_lowercase()
         };
         let person = persons.entry(key).or_insert_with(|| ExposedPerson {
-            contact_email: (!anonymized).then(|| case.contact_email.clone()),
+            contact_email: (!anonymized).then(|| ticket.contact_email.clone()),
             contact_name: None,
             items: Vec::new(),
             cases: Vec::new(),
         });
-        if !anonymized && case.contact_name != MARKER {
-            person.contact_name = Some(case.contact_name.clone());
+        if !anonymized && ticket.contact_name != MARKER {
+            person.contact_name = Some(ticket.contact_name.clone());
         }
         for route in &seen.shown.routes {
-            for item in items_shown(route, case.contact_phone.is_some()) {
+            for item in items_shown(route, ticket.contact_phone.is_some()) {
                 if !person.items.iter().any(|known| known == item) {
                     person.items.push(item.to_owned());
                 }
             }
         }
-        person.cases.push(ExposedCase {
-            ticket_id: case.id,
-            reference: case.reference.clone(),
+        person.cases.push(ExposedTicket {
+            ticket_id: ticket.id,
+            reference: ticket.reference.clone(),
             reads: seen.shown.reads,
             first_accessed_at: seen.shown.first,
             last_accessed_at: seen.shown.last,
@@ -397,13 +398,13 @@ pub async fn exposure(
     let client_id = check_text(&mut errors, "client_id", &query.client_id, 100);
     let (from, to) = window(&mut errors, query.from.as_deref(), query.to.as_deref());
     errors.finish()?;
-    let (cases, truncated) =
+    let (tickets, truncated) =
         services::access_log::exposure(&state.db, &client_id, from, to).await?;
     Ok(HttpResponse::Ok().json(ExposureView {
         client_id,
         from,
         to,
-        persons: persons_of(cases),
+        persons: persons_of(tickets),
         truncated,
     }))
 }

@@ -17,7 +17,7 @@ use crate::{
     domain::survey::SurveyAnswers,
     error::{ApiError, FieldErrors, Problem},
     extract::{content_type, is_json, parse_json},
-    routes::tickets::authorize_on_case,
+    routes::tickets::authorize_on_ticket,
     services::{self, surveys::SurveyForm},
     state::AppState,
 };
@@ -141,7 +141,7 @@ pub async fn issue_survey_link(
     client: Actor,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, ticket_id) = authorize_on_case(&state, &client, Action::RecordOutcome, id).await?;
+    let (_, ticket_id) = authorize_on_ticket(&state, &client, Action::RecordOutcome, id).await?;
     let issued = services::surveys::issue(
         &state.db,
         &client,

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{TicketView, authorize_on_case, shown_ticket_response, shown_ticket_view};
+use super::{TicketView, authorize_on_ticket, shown_ticket_response, shown_ticket_view};
 use crate::{
     auth::{Action, Actor},
     domain::limits::REASON_MAX_CHARS,
@@ -33,7 +33,7 @@ async fn checked_reason(
     id: web::Path<Uuid>,
     body: JsonBody<LinkRequest>,
 ) -> Result<(Uuid, String), ApiError> {
-    let (allowed, id) = authorize_on_case(state, client, Action::RouteCase, id).await?;
+    let (allowed, id) = authorize_on_ticket(state, client, Action::RouteTicket, id).await?;
     let request = body.read(&allowed)?;
     let mut errors = FieldErrors::new();
     let reason = check_text(&mut errors, "reason", &request.reason, REASON_MAX_CHARS);

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{TicketView, authorize_on_case, shown_ticket_response};
+use super::{TicketView, authorize_on_ticket, shown_ticket_response};
 use crate::{
     auth::{Action, Actor},
     domain::limits::REASON_MAX_CHARS,
@@ -62,7 +62,7 @@ pub async fn merge_ticket(
     id: web::Path<Uuid>,
     body: JsonBody<MergeTicketRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (allowed, id) = authorize_on_case(&state, &client, Action::MergeCases, id).await?;
+    let (allowed, id) = authorize_on_ticket(&state, &client, Action::MergeTickets, id).await?;
     let request = body.read(&allowed)?;
     let mut errors = FieldErrors::new();
     let reason = check_text(&mut errors, "reason", &request.reason, REASON_MAX_CHARS);

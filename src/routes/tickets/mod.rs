@@ -43,7 +43,7 @@ use crate::{
 /// `action` (403), then the case is within the caller's scope (404), so a stranger's case is
 /// 404 before any header or body of the request is looked at. Gives the proof that opens
 /// the body, and the id.
-pub async fn authorize_on_case(
+pub async fn authorize_on_ticket(
     state: &AppState,
     client: &Actor,
     action: Action,
@@ -157,7 +157,7 @@ pub async fn list_tickets(
     req: HttpRequest,
     query: web::Query<TicketQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    client.authorize(Action::ReadCases)?;
+    client.authorize(Action::ReadTickets)?;
     let filter = query.parse()?;
     let page = PageRequest::from_query(query.limit, query.cursor.as_deref(), &req)?;
     let (tickets, next_cursor) =
@@ -165,7 +165,7 @@ pub async fn list_tickets(
     let shown = tickets.iter().map(|ticket| ticket.row.id).collect();
     state
         .access_log
-        .record(&client, logged::LIST_CASES, shown)
+        .record(&client, logged::LIST_TICKETS, shown)
         .await?;
     Ok(Page::try_of(tickets, next_cursor, TicketView::from_ticket)?.respond(&req))
 }
@@ -186,9 +186,9 @@ pub async fn get_ticket(
     client: Actor,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    client.authorize(Action::ReadCases)?;
+    client.authorize(Action::ReadTickets)?;
     let ticket = services::tickets::get_visible(&state.db, &client, id.into_inner()).await?;
-    shown_ticket_response(&state, &client, logged::READ_CASE, ticket).await
+    shown_ticket_response(&state, &client, logged::READ_TICKET, ticket).await
 }
 
 /// Edits a case (partner: own, while received or triaged; coordinator). `If-Match` is
@@ -216,11 +216,11 @@ pub async fn update_ticket(
     id: web::Path<Uuid>,
     body: JsonBody<UpdateTicketRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (allowed, id) = authorize_on_case(&state, &client, Action::EditCase, id).await?;
+    let (allowed, id) = authorize_on_ticket(&state, &client, Action::EditTicket, id).await?;
     let expected = if_match.required("send If-Match with the ETag of the case you read")?;
     let changes = body.read(&allowed)?.parse()?;
     let ticket = services::tickets::update(&state.db, &client, id, &expected, changes).await?;
-    shown_ticket_response(&state, &client, logged::EDIT_CASE, ticket).await
+    shown_ticket_response(&state, &client, logged::EDIT_TICKET, ticket).await
 }
 
 /// Moves a case: `on_hold`, `closed`, `cancelled`, `reopened`, `resumed` (coordinator;
@@ -244,7 +244,7 @@ pub async fn transition_ticket(
     id: web::Path<Uuid>,
     body: JsonBody<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (allowed, id) = authorize_on_case(&state, &client, Action::TransitionCase, id).await?;
+    let (allowed, id) = authorize_on_ticket(&state, &client, Action::TransitionTicket, id).await?;
     let request = body.read(&allowed)?;
     let mut errors = FieldErrors::new();
     let target = errors.check(
@@ -264,7 +264,7 @@ pub async fn transition_ticket(
         request.reason,
     )
     .await?;
-    shown_ticket_response(&state, &client, logged::MOVE_CASE, ticket).await
+    shown_ticket_response(&state, &client, logged::MOVE_TICKET, ticket).await
 }
 
 /// Overrides the routing (`{"track","reason"}`, reason required and recorded) or runs the
@@ -287,7 +287,7 @@ pub async fn route_ticket(
     id: web::Path<Uuid>,
     body: JsonBody<RoutingOverrideRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let allowed = client.authorize(Action::RouteCase)?;
+    let allowed = client.authorize(Action::RouteTicket)?;
     let id = id.into_inner();
     let request = body.read(&allowed)?;
     let routing_request = match (request.auto, request.track) {
@@ -350,7 +350,7 @@ pub async fn add_comment(
     id: web::Path<Uuid>,
     body: JsonBody<CommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (allowed, id) = authorize_on_case(&state, &client, Action::Comment, id).await?;
+    let (allowed, id) = authorize_on_ticket(&state, &client, Action::Comment, id).await?;
     let (request, raw) = body.read_with_raw(&allowed)?;
     let mut errors = FieldErrors::new();
     let text = check_text(&mut errors, "body", &request.body, COMMENT_MAX_CHARS);
@@ -423,7 +423,7 @@ pub async fn list_ticket_events(
     client: Actor,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, id) = authorize_on_case(&state, &client, Action::ReadCases, id).await?;
+    let (_, id) = authorize_on_ticket(&state, &client, Action::ReadTickets, id).await?;
     let events = services::events::for_ticket(&state.db, id).await?;
     let partner_view = !policy::reads_internal_notes(client.role);
     let views: Vec<EventView> = events

@@ -32,7 +32,7 @@ use crate::{
     error::ApiError,
     services::{
         LIKE_ESCAPE,
-        access_log::{self, cases_of_email},
+        access_log::{self, tickets_of_email},
         events::{self, types},
         like_literal, tickets,
         webhooks::Audience,
@@ -77,7 +77,7 @@ impl Trigger {
 /// `ticket.anonymized` event each; returns the ids it anonymized. The rows are locked first
 /// (PostgreSQL; SQLite's write transaction is exclusive), so a retention pass and an erasure
 /// never anonymize one case twice.
-pub async fn anonymize_cases(
+pub async fn anonymize_tickets(
     tx: &impl ConnectionTrait,
     ids: &[Uuid],
     actor: &Actor,
@@ -136,7 +136,7 @@ pub async fn anonymize_cases(
     for id in &ids {
         writes.extend(events::writes(
             Some(*id),
-            Audience::StoredCase(*id),
+            Audience::StoredTicket(*id),
             actor,
             vec![(types::TICKET_ANONYMIZED, trigger.event_data())],
             now,
@@ -233,7 +233,7 @@ async fn scrub_event_reasons(tx: &impl ConnectionTrait, ids: &[Uuid]) -> Result<
 #[derive(Debug, Clone)]
 pub struct Disclosure {
     /// The cases whose contact has the e-mail.
-    pub cases: Vec<ticket::Model>,
+    pub tickets: Vec<ticket::Model>,
     /// The comments on those cases, and any other comment that names the e-mail.
     pub comments: Vec<comment::Model>,
     /// The consulting sessions of those cases that have notes.
@@ -252,12 +252,12 @@ pub const DISCLOSED_ACCESS_RECORDS: u64 = 1000;
 /// What the service holds about the person whose contact e-mail is `email` (compared without
 /// case). The handler logs the disclosure in the access log: it shows the cases' contacts.
 pub async fn disclose(db: &impl ConnectionTrait, email: &str) -> Result<Disclosure, ApiError> {
-    let cases = ticket::Entity::find()
-        .filter(ticket::Column::Id.in_subquery(cases_of_email(email)))
+    let tickets = ticket::Entity::find()
+        .filter(ticket::Column::Id.in_subquery(tickets_of_email(email)))
         .order_by_asc(ticket::Column::Id)
         .all(db)
         .await?;
-    let ids: Vec<Uuid> = cases.iter().map(|case| case.id).collect();
+    let ids: Vec<Uuid> = tickets.iter().map(|ticket| ticket.id).collect();
     let comments = comment::Entity::find()
         .filter(
             Condition::any()
@@ -280,7 +280,7 @@ pub async fn disclose(db: &impl ConnectionTrait, email: &str) -> Result<Disclosu
         .all(db)
         .await?;
     let mut access_records =
-        access_log::about_cases(db, &ids, DISCLOSED_ACCESS_RECORDS + 1).await?;
+        access_log::about_tickets(db, &ids, DISCLOSED_ACCESS_RECORDS + 1).await?;
     let access_records_truncated = access_records.len() as u64 > DISCLOSED_ACCESS_RECORDS;
     access_records.truncate(usize::try_from(DISCLOSED_ACCESS_RECORDS).unwrap_or(usize::MAX));
     let receipts = data_receipt::Entity::find()
@@ -289,7 +289,7 @@ pub async fn disclose(db: &impl ConnectionTrait, email: &str) -> Result<Disclosu
         .all(db)
         .await?;
     Ok(Disclosure {
-        cases,
+        tickets,
         comments,
         sessions,
         access_records,
@@ -310,23 +310,23 @@ pub async fn erase(
     force: bool,
 ) -> Result<Vec<String>, ApiError> {
     let tx = begin_write(db).await?;
-    let cases: Vec<(Uuid, String, TicketStatus)> = ticket::Entity::find()
+    let tickets: Vec<(Uuid, String, TicketStatus)> = ticket::Entity::find()
         .select_only()
         .column(ticket::Column::Id)
         .column(ticket::Column::Reference)
         .column(ticket::Column::Status)
-        .filter(ticket::Column::Id.in_subquery(cases_of_email(email)))
+        .filter(ticket::Column::Id.in_subquery(tickets_of_email(email)))
         .filter(ticket::Column::AnonymizedAt.is_null())
         .order_by_asc(ticket::Column::Id)
         .into_tuple()
         .all(&tx)
         .await?;
-    if cases.is_empty() {
+    if tickets.is_empty() {
         return Err(ApiError::NotFound(
             "no personal data is held under this e-mail".to_owned(),
         ));
     }
-    let open: Vec<&str> = cases
+    let open: Vec<&str> = tickets
         .iter()
         .filter(|(_, _, status)| !FINAL_STATUSES.contains(status))
         .map(|(_, reference, _)| reference.as_str())
@@ -343,11 +343,11 @@ pub async fn erase(
             extensions,
         });
     }
-    let ids: Vec<Uuid> = cases.iter().map(|(id, ..)| *id).collect();
+    let ids: Vec<Uuid> = tickets.iter().map(|(id, ..)| *id).collect();
     let anonymized =
-        anonymize_cases(&tx, &ids, actor, &Trigger::Request { reason }, Utc::now()).await?;
+        anonymize_tickets(&tx, &ids, actor, &Trigger::Request { reason }, Utc::now()).await?;
     tx.commit().await?;
-    Ok(cases
+    Ok(tickets
         .into_iter()
         .filter(|(id, ..)| anonymized.contains(id))
         .map(|(_, reference, _)| reference)

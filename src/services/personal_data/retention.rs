@@ -23,7 +23,7 @@ use sea_orm::{
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use super::{FINAL_STATUSES, Trigger, anonymize_cases, receipts};
+use super::{FINAL_STATUSES, Trigger, anonymize_tickets, receipts};
 use crate::{
     auth::{Actor, Role},
     config::PersonalDataSettings,
@@ -194,7 +194,7 @@ impl Retention {
             return Ok(None);
         }
         let actor = Actor::new(ACTOR_ID.to_owned(), Role::Admin, None, None);
-        let done = anonymize_cases(&tx, &ids, &actor, &Trigger::Retention, now).await?;
+        let done = anonymize_tickets(&tx, &ids, &actor, &Trigger::Retention, now).await?;
         tx.commit().await?;
         Ok(Some(done.len() as u64))
     }

@@ -192,7 +192,7 @@ pub async fn summary(
         _ => Vec::new(),
     };
     let ranges = rollup::days_outside(request.from, request.to, &counted);
-    rows.extend(count_cases(&tx, request, &ranges).await?);
+    rows.extend(count_tickets(&tx, request, &ranges).await?);
     tx.commit().await?;
 
     let mut groups: BTreeMap<GroupKey, Tally> = BTreeMap::new();
@@ -217,7 +217,7 @@ pub async fn summary(
 
 /// Counts the cases received on the days of `ranges` (half-open, Japan calendar days) under
 /// the request's scope and grouping.
-async fn count_cases(
+async fn count_tickets(
     tx: &DatabaseTransaction,
     request: &ReportRequest,
     ranges: &[(NaiveDate, NaiveDate)],

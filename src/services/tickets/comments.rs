@@ -83,9 +83,9 @@ pub async fn comments(
     if !policy::reads_internal_notes(actor.role) {
         duplicates = duplicates.filter(in_scope(actor.scope()));
     }
-    let mut cases: Vec<Uuid> = duplicates.into_tuple::<Uuid>().all(db).await?;
-    cases.push(ticket_id);
-    let mut query = comment::Entity::find().filter(comment::Column::TicketId.is_in(cases));
+    let mut tickets: Vec<Uuid> = duplicates.into_tuple::<Uuid>().all(db).await?;
+    tickets.push(ticket_id);
+    let mut query = comment::Entity::find().filter(comment::Column::TicketId.is_in(tickets));
     if !policy::reads_internal_notes(actor.role) {
         query = query.filter(comment::Column::Visibility.eq(Visibility::Partner.as_str()));
     }

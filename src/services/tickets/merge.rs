@@ -101,8 +101,8 @@ pub(super) async fn notices(
 
 /// Whether whoever filed `case` may see `other` (the center sees every case; a partner its
 /// own), so that `case`'s events may name `other`.
-fn filer_sees(case: &ticket::Model, other: &ticket::Model) -> bool {
-    match case.partner_id {
+fn filer_sees(ticket: &ticket::Model, other: &ticket::Model) -> bool {
+    match ticket.partner_id {
         None => true,
         Some(partner_id) => Scope::Partner(partner_id).reaches(other.partner_id, other.manager_id),
     }
@@ -166,7 +166,7 @@ fn refuse_other_company(
 /// may see it.
 fn merged_data(
     side: &str,
-    case: &ticket::Model,
+    ticket: &ticket::Model,
     other: &ticket::Model,
     request: &MergeRequest,
     sessions_moved: usize,
@@ -174,7 +174,7 @@ fn merged_data(
     let mut data = Map::new();
     data.insert("side".into(), json!(side));
     data.insert("merged_by_center".into(), json!(true));
-    if filer_sees(case, other) {
+    if filer_sees(ticket, other) {
         let (id_key, reference_key) = if side == "duplicate" {
             ("merged_into", "merged_into_reference")
         } else {

@@ -134,11 +134,11 @@ pub async fn list(
     if let Some(after) = page.after {
         condition = condition.add(ticket::Column::Id.gt(after));
     }
-    let mut cases = ticket::Entity::find().filter(condition);
+    let mut select = ticket::Entity::find().filter(condition);
     if let Some(q) = search.filter(|_| !searching_alone) {
-        cases = search::join_matching(cases, q, db.get_database_backend(), page.after);
+        select = search::join_matching(select, q, db.get_database_backend(), page.after);
     }
-    let rows = cases
+    let rows = select
         .order_by_asc(ticket::Column::Id)
         .limit(page.fetch_limit())
         .all(db)

@@ -77,7 +77,7 @@ const MATCHES: &str = "matches";
 /// independent, so it foresees a handful where there are thousands, and must not be left to
 /// choose between the two.)
 pub(super) fn join_matching(
-    mut cases: Select<ticket::Entity>,
+    mut tickets: Select<ticket::Entity>,
     query: &str,
     backend: DbBackend,
     after: Option<Uuid>,
@@ -89,14 +89,14 @@ pub(super) fn join_matching(
     let sorted = keys
         .order_by_asc(ticket_search::Column::TicketId)
         .into_query();
-    QueryTrait::query(&mut cases).join_subquery(
+    QueryTrait::query(&mut tickets).join_subquery(
         JoinType::InnerJoin,
         sorted,
         MATCHES,
         Expr::col((MATCHES, ticket_search::Column::TicketId))
             .equals((ticket::Entity, ticket::Column::Id)),
     );
-    cases
+    tickets
 }
 
 /// The condition on `tickets` that keeps one page of matching cases: the first `limit`
