@@ -5,7 +5,7 @@ use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 
 use crate::{
-    consulting::{assign, expect_json, intake, new_manager, routed_case},
+    consulting::{assign, expect_json, intake, new_manager, routed_ticket},
     helpers::{TestApp, TestDatabase, spawn_app_with},
 };
 
@@ -22,7 +22,7 @@ async fn an_automatic_assignment_passes_over_a_manager_held_by_another_transacti
     let partner = app.token_with_role(Role::Partner).await;
     let first = new_manager(&app, &coordinator, "保留 一", &["labor"], 3).await;
     let second = new_manager(&app, &coordinator, "保留 二", &["labor"], 3).await;
-    let case = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    let case = routed_ticket(&app, &partner, &coordinator, "labor", &intake()).await;
     let best = first_candidate(&app, &coordinator, &case).await;
     let next = if best == first { &second } else { &first };
 
@@ -102,7 +102,7 @@ async fn an_automatic_assignment_takes_the_first_candidate_of_the_full_ranking_a
                 .take(1 + n % 3)
                 .collect::<Vec<_>>()
         );
-        let case = routed_case(&app, &partner, &coordinator, "labor", &body).await;
+        let case = routed_ticket(&app, &partner, &coordinator, "labor", &body).await;
         let ranked = candidates_of(&app, &coordinator, &case).await;
         let response = app
             .post_json(
@@ -136,7 +136,7 @@ async fn an_edit_of_the_roster_is_ranked_by_the_next_assignment_after_the_profil
     let partner = app.token_with_role(Role::Partner).await;
     let first = new_manager(&app, &coordinator, "名簿 一", &["labor"], 3).await;
     let second = new_manager(&app, &coordinator, "名簿 二", &["labor"], 3).await;
-    let case = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    let case = routed_ticket(&app, &partner, &coordinator, "labor", &intake()).await;
     let ranked = candidates_of(&app, &coordinator, &case).await;
     let best = ranked["candidates"][0]["manager_id"]
         .as_str()
@@ -197,7 +197,7 @@ async fn an_edit_of_the_roster_is_ranked_by_the_next_assignment_after_the_profil
         "deactivation",
     )
     .await;
-    let next = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    let next = routed_ticket(&app, &partner, &coordinator, "labor", &intake()).await;
     let refused = assign(&app, &coordinator, &next, &json!({})).await;
     let problem = crate::helpers::assert_problem(refused, 409, "nobody left on the track").await;
     assert_eq!(problem["waiting"], true, "{problem}");
@@ -232,7 +232,7 @@ async fn a_roster_edited_elsewhere_is_ranked_by_the_next_assignment_here() {
     };
 
     // This instance reads the roster: only the steady one is on the labor track.
-    let first = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    let first = routed_ticket(&app, &partner, &coordinator, "labor", &intake()).await;
     assert_eq!(assigned_to(first).await, steady);
 
     // Through the other instance the newcomer joins the labor track; with no case yet, they
@@ -250,7 +250,7 @@ async fn a_roster_edited_elsewhere_is_ranked_by_the_next_assignment_here() {
         "the edit through the other instance",
     )
     .await;
-    let second = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    let second = routed_ticket(&app, &partner, &coordinator, "labor", &intake()).await;
     assert_eq!(assigned_to(second).await, newcomer);
 
     // By hand, with no version bump: the steady one leaves the labor track. Each holds one
@@ -263,7 +263,7 @@ async fn a_roster_edited_elsewhere_is_ranked_by_the_next_assignment_here() {
         .await
         .unwrap();
     assert_eq!(changed.rows_affected, 1);
-    let third = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    let third = routed_ticket(&app, &partner, &coordinator, "labor", &intake()).await;
     assert_eq!(assigned_to(third).await, newcomer);
 }
 
@@ -280,7 +280,7 @@ async fn a_load_written_elsewhere_reaches_the_next_ranking_here_even_when_commit
     let partner = app.token_with_role(Role::Partner).await;
     let one = new_manager(&app, &coordinator, "負荷 一", &["labor"], 4).await;
     let two = new_manager(&app, &coordinator, "負荷 二", &["labor"], 4).await;
-    let case = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    let case = routed_ticket(&app, &partner, &coordinator, "labor", &intake()).await;
     let set_load = |manager_id: &str, active_cases: i32| {
         let id: uuid::Uuid = manager_id.parse().unwrap();
         manager::Entity::update_many()

@@ -10,11 +10,11 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::{
-    consulting::{assign_to, expect_json, id_of, intake, new_manager, routed_case},
+    consulting::{assign_to, expect_json, id_of, intake, new_manager, routed_ticket},
     helpers::{TestApp, assert_problem, error_fields, spawn_app, spawn_app_with},
 };
 
-async fn case_count(app: &TestApp) -> u64 {
+async fn ticket_count(app: &TestApp) -> u64 {
     ticket::Entity::find().count(&app.db).await.unwrap()
 }
 
@@ -34,7 +34,7 @@ async fn a_nul_or_control_character_in_any_text_field_is_422_naming_the_field_an
     let admin = app.admin_token().await;
     let partner = app.token_with_role(Role::Partner).await;
     let coordinator = app.token_with_role(Role::Coordinator).await;
-    let case = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    let case = routed_ticket(&app, &partner, &coordinator, "labor", &intake()).await;
     let manager = new_manager(&app, &coordinator, "管理 一郎", &["labor"], 3).await;
     assign_to(&app, &coordinator, &case, &manager).await;
     let session = expect_json(
@@ -49,7 +49,7 @@ async fn a_nul_or_control_character_in_any_text_field_is_422_naming_the_field_an
     )
     .await;
     let session = id_of(&session);
-    let before = case_count(&app).await;
+    let before = ticket_count(&app).await;
 
     let comment = json!({"body": "ok", "visibility": "partner"});
     let manager_body =
@@ -224,7 +224,7 @@ async fn a_nul_or_control_character_in_any_text_field_is_422_naming_the_field_an
         let problem = assert_problem(app.get(path, &coordinator).await, 422, path).await;
         assert_eq!(error_fields(&problem), [field], "{path}");
     }
-    assert_eq!(case_count(&app).await, before, "nothing was filed");
+    assert_eq!(ticket_count(&app).await, before, "nothing was filed");
     let comments: Value = app.get(&comments, &coordinator).await.json().await.unwrap();
     assert_eq!(comments.as_array().unwrap().len(), 1, "{comments}");
 }
@@ -279,7 +279,7 @@ async fn data_after_the_json_document_is_refused_with_400() {
         201,
         "whitespace after is fine"
     );
-    assert_eq!(case_count(&app).await, 1);
+    assert_eq!(ticket_count(&app).await, 1);
 }
 
 #[tokio::test]
@@ -310,7 +310,7 @@ async fn an_unknown_content_encoding_is_415_and_files_nothing() {
         .await
         .unwrap();
     assert_eq!(identity.status().as_u16(), 201);
-    assert_eq!(case_count(&app).await, 1);
+    assert_eq!(ticket_count(&app).await, 1);
 }
 
 /// Sends the head of a request declaring 1,000 bytes of body, then 10 bytes, and returns
@@ -351,7 +351,7 @@ async fn a_body_that_trickles_in_is_answered_408_and_the_connection_closed_in_ti
         took < Duration::from_secs(5),
         "unauthenticated: closed after {took:?}"
     );
-    assert_eq!(case_count(&app).await, 0);
+    assert_eq!(ticket_count(&app).await, 0);
 }
 
 #[tokio::test]
@@ -603,7 +603,7 @@ async fn dates_outside_the_years_the_calendar_knows_are_422_naming_the_field() {
     let app = spawn_app().await;
     let partner = app.token_with_role(Role::Partner).await;
     let coordinator = app.token_with_role(Role::Coordinator).await;
-    let case = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    let case = routed_ticket(&app, &partner, &coordinator, "labor", &intake()).await;
     let manager = new_manager(&app, &coordinator, "暦 太郎", &["labor"], 3).await;
     assign_to(&app, &coordinator, &case, &manager).await;
     for starts_at in [

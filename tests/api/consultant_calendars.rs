@@ -7,7 +7,7 @@ use onestop::auth::Role;
 use serde_json::{Value, json};
 
 use crate::consulting::{
-    assign_to, expect_json, id_of, intake_of_company, new_manager, routed_case, unique_company,
+    assign_to, expect_json, id_of, intake_of_company, new_manager, routed_ticket, unique_company,
 };
 use crate::helpers::{TestApp, assert_problem, error_fields, spawn_app, spawn_app_with};
 
@@ -27,7 +27,7 @@ async fn booked(app: &TestApp, token: &str, id: &str, starts_at: &str, minutes: 
 }
 
 /// A routed case of a company of its own, assigned to `manager`; returns its id and reference.
-async fn assigned_case(
+async fn assigned_ticket(
     app: &TestApp,
     partner: &str,
     coordinator: &str,
@@ -35,7 +35,7 @@ async fn assigned_case(
     n: usize,
 ) -> (String, String) {
     let body = intake_of_company(&unique_company("カレンダー", n));
-    let id = routed_case(app, partner, coordinator, "labor", &body).await;
+    let id = routed_ticket(app, partner, coordinator, "labor", &body).await;
     let assigned = assign_to(app, coordinator, &id, manager).await;
     let reference = assigned["ticket"]["reference"].as_str().unwrap().to_owned();
     (id, reference)
@@ -61,9 +61,9 @@ async fn a_manager_lists_their_own_sessions_across_cases_and_the_center_every_on
     let partner = app.token_with_role(Role::Partner).await;
     let first = new_manager(&app, &coordinator, "暦 一郎", &["labor"], 3).await;
     let second = new_manager(&app, &coordinator, "暦 二郎", &["labor"], 3).await;
-    let (one, one_ref) = assigned_case(&app, &partner, &coordinator, &first, 1).await;
-    let (two, _) = assigned_case(&app, &partner, &coordinator, &first, 2).await;
-    let (three, _) = assigned_case(&app, &partner, &coordinator, &second, 3).await;
+    let (one, one_ref) = assigned_ticket(&app, &partner, &coordinator, &first, 1).await;
+    let (two, _) = assigned_ticket(&app, &partner, &coordinator, &first, 2).await;
+    let (three, _) = assigned_ticket(&app, &partner, &coordinator, &second, 3).await;
     // Booked out of order: the list goes by start.
     let july = booked(&app, &coordinator, &one, "2030-07-01T01:00:00Z", 60).await;
     let june_5 = booked(&app, &coordinator, &two, "2030-06-05T01:00:00Z", 60).await;
@@ -261,8 +261,8 @@ async fn the_feed_is_icalendar_that_follows_every_change_and_its_url_can_be_rota
     let partner = app.token_with_role(Role::Partner).await;
     let manager = new_manager(&app, &coordinator, "暦 花子", &["labor"], 3).await;
     let other_manager = new_manager(&app, &coordinator, "暦 次郎", &["labor"], 3).await;
-    let (one, one_ref) = assigned_case(&app, &partner, &coordinator, &manager, 11).await;
-    let (two, two_ref) = assigned_case(&app, &partner, &coordinator, &manager, 12).await;
+    let (one, one_ref) = assigned_ticket(&app, &partner, &coordinator, &manager, 11).await;
+    let (two, two_ref) = assigned_ticket(&app, &partner, &coordinator, &manager, 12).await;
     let first = booked(&app, &coordinator, &one, "2030-06-03T01:00:00Z", 90).await;
     let second = booked(&app, &coordinator, &two, "2030-06-04T05:30:00Z", 60).await;
     let own = app.manager_token(manager.parse().unwrap()).await;
@@ -417,7 +417,7 @@ async fn contact_details_are_in_the_feed_only_when_configured() {
     let coordinator = app.token_with_role(Role::Coordinator).await;
     let partner = app.token_with_role(Role::Partner).await;
     let manager = new_manager(&app, &coordinator, "暦 三郎", &["labor"], 3).await;
-    let (one, _) = assigned_case(&app, &partner, &coordinator, &manager, 21).await;
+    let (one, _) = assigned_ticket(&app, &partner, &coordinator, &manager, 21).await;
     booked(&app, &coordinator, &one, "2030-06-03T01:00:00Z", 60).await;
     let url = feed_url(&app, &coordinator, &manager).await;
     let (status, _, text) = fetch_feed(&app, &url).await;

@@ -102,7 +102,7 @@ pub(crate) fn id_of(value: &Value) -> String {
 }
 
 /// Files `body` as `partner`, then has `coordinator` put it on `track`; returns the case id.
-pub(crate) async fn routed_case(
+pub(crate) async fn routed_ticket(
     app: &TestApp,
     partner: &str,
     coordinator: &str,
@@ -177,7 +177,7 @@ pub(crate) async fn assign_to(app: &TestApp, coordinator: &str, id: &str, manage
 }
 
 /// A case as `token` sees it.
-pub(crate) async fn case_of(app: &TestApp, token: &str, id: &str) -> Value {
+pub(crate) async fn ticket_of(app: &TestApp, token: &str, id: &str) -> Value {
     expect_json(
         app.get(&format!("/v1/tickets/{id}"), token).await,
         200,
@@ -291,7 +291,7 @@ async fn thirty_racing_automatic_assignments_on_two_instances_fill_five_managers
     }
     let mut cases = Vec::new();
     for _ in 0..30 {
-        cases.push(routed_case(&app, &partner, &coordinator, "labor", &intake()).await);
+        cases.push(routed_ticket(&app, &partner, &coordinator, "labor", &intake()).await);
     }
     let requests = cases
         .iter()
@@ -374,7 +374,7 @@ async fn thirty_racing_automatic_assignments_on_two_instances_fill_five_managers
     }
     assert_eq!(total, 10, "active cases sum to the assignments");
     for id in &refused {
-        let case = case_of(&other, &coordinator, id).await;
+        let case = ticket_of(&other, &coordinator, id).await;
         assert_eq!(case["status"], "triaged", "{case}");
         assert!(case["manager_id"].is_null(), "{case}");
         assert!(
@@ -395,7 +395,7 @@ async fn eight_overlapping_bookings_for_one_manager_on_two_instances_make_exactl
     let mut companies = HashSet::new();
     for n in 0..8 {
         let body = intake_of_company(&unique_company("重複予約", n));
-        let id = routed_case(&app, &partner, &coordinator, "labor", &body).await;
+        let id = routed_ticket(&app, &partner, &coordinator, "labor", &body).await;
         let assigned = assign_to(&app, &coordinator, &id, &manager).await;
         companies.insert(
             assigned["ticket"]["company_record"]["id"]
@@ -444,7 +444,7 @@ async fn eight_overlapping_bookings_for_one_manager_on_two_instances_make_exactl
     for id in &cases {
         let listed = sessions_of(&app, &coordinator, id).await;
         sessions += listed.len();
-        let case = case_of(&app, &coordinator, id).await;
+        let case = ticket_of(&app, &coordinator, id).await;
         let expected = if made.contains(id) {
             "in_consultation"
         } else {
@@ -468,8 +468,8 @@ async fn a_companys_fourth_session_is_refused_across_two_partners_cases() {
     let partner_b = app.token_with_role(Role::Partner).await;
     let first_manager = new_manager(&app, &coordinator, "無料 一郎", &["labor"], 3).await;
     let second_manager = new_manager(&app, &coordinator, "無料 二郎", &["labor"], 3).await;
-    let one = routed_case(&app, &partner_a, &coordinator, "labor", &intake()).await;
-    let two = routed_case(&app, &partner_b, &coordinator, "labor", &intake()).await;
+    let one = routed_ticket(&app, &partner_a, &coordinator, "labor", &intake()).await;
+    let two = routed_ticket(&app, &partner_b, &coordinator, "labor", &intake()).await;
     let one_view = assign_to(&app, &coordinator, &one, &first_manager).await;
     let two_view = assign_to(&app, &coordinator, &two, &second_manager).await;
     let company = one_view["ticket"]["company_record"]["id"].clone();
@@ -578,7 +578,7 @@ async fn a_release_hands_the_oldest_waiting_eligible_case_to_the_freed_manager()
     let coordinator = app.token_with_role(Role::Coordinator).await;
     let partner = app.token_with_role(Role::Partner).await;
     let manager = new_manager(&app, &coordinator, "解放 一郎", &["labor"], 1).await;
-    let a = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    let a = routed_ticket(&app, &partner, &coordinator, "labor", &intake()).await;
     let first = expect_json(
         assign(&app, &coordinator, &a, &json!({})).await,
         200,
@@ -590,7 +590,7 @@ async fn a_release_hands_the_oldest_waiting_eligible_case_to_the_freed_manager()
     // Waiting, oldest first: an ict case nobody can take, then labor cases B and C.
     let mut waiting = Vec::new();
     for track in ["ict", "labor", "labor"] {
-        let id = routed_case(&app, &partner, &coordinator, track, &intake()).await;
+        let id = routed_ticket(&app, &partner, &coordinator, track, &intake()).await;
         let problem = assert_slug(
             assign(&app, &coordinator, &id, &json!({})).await,
             409,
@@ -599,7 +599,7 @@ async fn a_release_hands_the_oldest_waiting_eligible_case_to_the_freed_manager()
         )
         .await;
         assert_eq!(problem["waiting"], true, "{problem}");
-        assert!(case_of(&app, &coordinator, &id).await["waiting_since"].is_string());
+        assert!(ticket_of(&app, &coordinator, &id).await["waiting_since"].is_string());
         waiting.push(id);
         tick().await;
     }
@@ -623,11 +623,11 @@ async fn a_release_hands_the_oldest_waiting_eligible_case_to_the_freed_manager()
     assert_eq!(released["ticket"]["status"], "triaged", "{released}");
     assert!(released["ticket"]["manager_id"].is_null(), "{released}");
 
-    let b_view = case_of(&app, &coordinator, b).await;
+    let b_view = ticket_of(&app, &coordinator, b).await;
     assert_eq!(b_view["status"], "assigned", "{b_view}");
     assert_eq!(b_view["manager_id"], manager.as_str(), "{b_view}");
     for id in [ict, c] {
-        let view = case_of(&app, &coordinator, id).await;
+        let view = ticket_of(&app, &coordinator, id).await;
         assert_eq!(view["status"], "triaged", "{view}");
         assert!(view["manager_id"].is_null(), "{view}");
     }
@@ -648,7 +648,7 @@ async fn a_release_hands_the_oldest_waiting_eligible_case_to_the_freed_manager()
     );
     // The manager who took B is seen by the manager's own client too.
     let manager_client = app.manager_token(manager.parse().unwrap()).await;
-    assert_eq!(case_of(&app, &manager_client, b).await["id"], b.as_str());
+    assert_eq!(ticket_of(&app, &manager_client, b).await["id"], b.as_str());
 }
 
 #[tokio::test]
@@ -657,9 +657,9 @@ async fn with_automatic_assignment_off_a_release_hands_nothing() {
     let coordinator = app.token_with_role(Role::Coordinator).await;
     let partner = app.token_with_role(Role::Partner).await;
     let manager = new_manager(&app, &coordinator, "手動 一郎", &["labor"], 1).await;
-    let a = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    let a = routed_ticket(&app, &partner, &coordinator, "labor", &intake()).await;
     assign_to(&app, &coordinator, &a, &manager).await;
-    let b = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    let b = routed_ticket(&app, &partner, &coordinator, "labor", &intake()).await;
     assert_slug(
         assign(&app, &coordinator, &b, &json!({})).await,
         409,
@@ -675,7 +675,7 @@ async fn with_automatic_assignment_off_a_release_hands_nothing() {
     )
     .await;
     assert!(released["handed_to_ticket_id"].is_null(), "{released}");
-    let b_view = case_of(&app, &coordinator, &b).await;
+    let b_view = ticket_of(&app, &coordinator, &b).await;
     assert_eq!(b_view["status"], "triaged", "{b_view}");
     assert!(b_view["manager_id"].is_null(), "{b_view}");
     assert_eq!(
@@ -692,7 +692,7 @@ async fn raising_a_managers_capacity_hands_them_the_oldest_waiting_case() {
     let manager = new_manager(&app, &coordinator, "増員 一郎", &["labor"], 0).await;
     let mut waiting = Vec::new();
     for _ in 0..2 {
-        let id = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+        let id = routed_ticket(&app, &partner, &coordinator, "labor", &intake()).await;
         assert_slug(
             assign(&app, &coordinator, &id, &json!({})).await,
             409,
@@ -716,10 +716,10 @@ async fn raising_a_managers_capacity_hands_them_the_oldest_waiting_case() {
     )
     .await;
     assert_eq!(raised["capacity"], 1);
-    let oldest = case_of(&app, &coordinator, &waiting[0]).await;
+    let oldest = ticket_of(&app, &coordinator, &waiting[0]).await;
     assert_eq!(oldest["status"], "assigned", "{oldest}");
     assert_eq!(oldest["manager_id"], manager.as_str(), "{oldest}");
-    let newer = case_of(&app, &coordinator, &waiting[1]).await;
+    let newer = ticket_of(&app, &coordinator, &waiting[1]).await;
     assert_eq!(newer["status"], "triaged", "{newer}");
     assert_eq!(
         manager_of(&app, &coordinator, &manager).await["active_cases"],
@@ -734,8 +734,8 @@ async fn a_manager_cannot_see_book_or_record_on_a_case_not_assigned_to_them() {
     let partner = app.token_with_role(Role::Partner).await;
     let m1 = new_manager(&app, &coordinator, "担当 一郎", &["labor"], 2).await;
     let m2 = new_manager(&app, &coordinator, "担当 二郎", &["labor"], 2).await;
-    let theirs = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
-    let own = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    let theirs = routed_ticket(&app, &partner, &coordinator, "labor", &intake()).await;
+    let own = routed_ticket(&app, &partner, &coordinator, "labor", &intake()).await;
     assign_to(&app, &coordinator, &theirs, &m1).await;
     assign_to(&app, &coordinator, &own, &m2).await;
     let m1_client = app.manager_token(m1.parse().unwrap()).await;
@@ -804,7 +804,7 @@ async fn a_manager_cannot_see_book_or_record_on_a_case_not_assigned_to_them() {
         "M2 lists only its own case"
     );
     // Nothing of M1's case changed.
-    let untouched = case_of(&app, &coordinator, &theirs).await;
+    let untouched = ticket_of(&app, &coordinator, &theirs).await;
     assert_eq!(untouched["status"], "in_consultation", "{untouched}");
     assert!(untouched["outcome"].is_null(), "{untouched}");
     let m1_sessions = sessions_of(&app, &coordinator, &theirs).await;
@@ -821,7 +821,7 @@ async fn a_manager_cannot_see_book_or_record_on_a_case_not_assigned_to_them() {
     // The positive control: M2 does all of it on its own case.
     let own_base = format!("/v1/tickets/{own}");
     assert_eq!(
-        case_of(&app, &m2_client, &own).await["manager_id"],
+        ticket_of(&app, &m2_client, &own).await["manager_id"],
         m2.as_str()
     );
     let made = expect_json(
@@ -874,7 +874,7 @@ async fn a_case_goes_from_assignment_through_a_session_and_an_outcome_to_closed_
     let partner = app.token_with_role(Role::Partner).await;
     let manager = new_manager(&app, &coordinator, "生涯 一郎", &["labor"], 2).await;
     let manager_client = app.manager_token(manager.parse().unwrap()).await;
-    let id = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    let id = routed_ticket(&app, &partner, &coordinator, "labor", &intake()).await;
     let base = format!("/v1/tickets/{id}");
 
     let response = assign(
@@ -923,7 +923,7 @@ async fn a_case_goes_from_assignment_through_a_session_and_an_outcome_to_closed_
     );
     assert_eq!(ends - starts, chrono::Duration::minutes(90));
     assert_eq!(
-        case_of(&app, &manager_client, &id).await["status"],
+        ticket_of(&app, &manager_client, &id).await["status"],
         "in_consultation"
     );
 
@@ -1091,8 +1091,8 @@ async fn named_assignment_checks_the_manager_and_release_needs_an_assignment() {
     let partner = app.token_with_role(Role::Partner).await;
     let full = new_manager(&app, &coordinator, "満員 一郎", &["labor"], 1).await;
     let ict_only = new_manager(&app, &coordinator, "情報 一郎", &["ict"], 3).await;
-    let first = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
-    let second = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    let first = routed_ticket(&app, &partner, &coordinator, "labor", &intake()).await;
+    let second = routed_ticket(&app, &partner, &coordinator, "labor", &intake()).await;
     assign_to(&app, &coordinator, &first, &full).await;
 
     let problem = assert_slug(
@@ -1140,7 +1140,7 @@ async fn named_assignment_checks_the_manager_and_release_needs_an_assignment() {
         error_fields(&assert_problem(unknown, 422, "an unknown manager").await),
         ["manager_id"]
     );
-    let second_view = case_of(&app, &coordinator, &second).await;
+    let second_view = ticket_of(&app, &coordinator, &second).await;
     assert_eq!(second_view["status"], "triaged");
     assert!(second_view["manager_id"].is_null());
     assert_eq!(
@@ -1174,7 +1174,7 @@ async fn named_assignment_checks_the_manager_and_release_needs_an_assignment() {
     )
     .await;
     assert_eq!(
-        case_of(&app, &coordinator, &first).await["manager_id"],
+        ticket_of(&app, &coordinator, &first).await["manager_id"],
         full.as_str()
     );
 }
@@ -1185,7 +1185,7 @@ async fn outcomes_are_validated_and_a_refused_one_records_nothing() {
     let coordinator = app.token_with_role(Role::Coordinator).await;
     let partner = app.token_with_role(Role::Partner).await;
     let manager = new_manager(&app, &coordinator, "成果 一郎", &["labor"], 2).await;
-    let id = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    let id = routed_ticket(&app, &partner, &coordinator, "labor", &intake()).await;
     let path = format!("/v1/tickets/{id}/outcome");
     assert_slug(
         app.put_json(&path, &coordinator, &json!({"result": "withdrawn"}))
@@ -1233,7 +1233,7 @@ async fn outcomes_are_validated_and_a_refused_one_records_nothing() {
             "{why}: {problem}"
         );
     }
-    let unchanged = case_of(&app, &coordinator, &id).await;
+    let unchanged = ticket_of(&app, &coordinator, &id).await;
     assert_eq!(unchanged["status"], "assigned", "{unchanged}");
     assert!(unchanged["outcome"].is_null(), "{unchanged}");
     assert_eq!(
@@ -1273,7 +1273,7 @@ async fn session_requests_are_validated() {
     let partner = app.token_with_role(Role::Partner).await;
     // Online only: cannot visit anyone.
     let online = new_manager(&app, &coordinator, "検証 一郎", &["labor"], 2).await;
-    let id = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    let id = routed_ticket(&app, &partner, &coordinator, "labor", &intake()).await;
     assert_slug(
         book(&app, &coordinator, &id, "2030-06-03T01:00:00Z", 60).await,
         409,
@@ -1331,7 +1331,10 @@ async fn session_requests_are_validated() {
         "an unknown field is refused"
     );
     assert!(sessions_of(&app, &coordinator, &id).await.is_empty());
-    assert_eq!(case_of(&app, &coordinator, &id).await["status"], "assigned");
+    assert_eq!(
+        ticket_of(&app, &coordinator, &id).await["status"],
+        "assigned"
+    );
 
     // An on-site manager for Tokyo may visit; one who is not online may not consult online.
     let visitor = app
@@ -1341,7 +1344,7 @@ async fn session_requests_are_validated() {
                     "prefectures": ["東京都"], "online": false, "onsite": true, "capacity": 2}),
         )
         .await;
-    let visiting = routed_case(&app, &partner, &coordinator, "labor", &{
+    let visiting = routed_ticket(&app, &partner, &coordinator, "labor", &{
         let mut body = intake();
         body["preferred_mode"] = json!("either");
         body

@@ -280,7 +280,7 @@ fn coordinator_intake(channel: Value) -> Value {
     })
 }
 
-async fn partner_case(app: &TestApp) -> (String, String) {
+async fn partner_ticket(app: &TestApp) -> (String, String) {
     let partner = app.token_with_role(Role::Partner).await;
     let mut intake = coordinator_intake(Value::Null);
     intake["preferred_mode"] = Value::Null;
@@ -298,7 +298,7 @@ async fn partner_case(app: &TestApp) -> (String, String) {
 #[tokio::test]
 async fn nullable_channel_is_taken_as_not_given() {
     let app = spawn_app().await;
-    partner_case(&app).await;
+    partner_ticket(&app).await;
     let coordinator = app.token_with_role(Role::Coordinator).await;
     let problem = assert_problem(
         app.post_json(
@@ -324,7 +324,7 @@ async fn nullable_channel_is_taken_as_not_given() {
 #[tokio::test]
 async fn nullable_visibility_is_taken_as_not_given() {
     let app = spawn_app().await;
-    let (partner, id) = partner_case(&app).await;
+    let (partner, id) = partner_ticket(&app).await;
     let response = app
         .post_json(
             &format!("/v1/tickets/{id}/comments"),
@@ -347,7 +347,7 @@ async fn nullable_visibility_is_taken_as_not_given() {
 #[tokio::test]
 async fn nullable_auto_is_taken_as_not_given() {
     let app = spawn_app().await;
-    let (_, id) = partner_case(&app).await;
+    let (_, id) = partner_ticket(&app).await;
     let coordinator = app.token_with_role(Role::Coordinator).await;
     let response = app
         .post_json(

@@ -29,7 +29,7 @@ async fn file(app: &TestApp, token: &str, body: &Value) -> Value {
     case
 }
 
-async fn case_count(app: &TestApp, token: &str) -> usize {
+async fn ticket_count(app: &TestApp, token: &str) -> usize {
     let page: Value = app
         .get("/v1/tickets?limit=200", token)
         .await
@@ -102,7 +102,7 @@ async fn a_coordinator_files_a_walk_in_case_in_contact_on_receipt_as_by_phone_an
             .contains("walk_in"),
         "the choices name walk_in: {problem}"
     );
-    assert_eq!(case_count(&app, &coordinator).await, 3);
+    assert_eq!(ticket_count(&app, &coordinator).await, 3);
 }
 
 #[tokio::test]
@@ -244,7 +244,7 @@ async fn every_name_kana_that_is_not_katakana_is_422_naming_the_field_and_files_
             "{reason}: {problem}"
         );
     }
-    assert_eq!(case_count(&app, &partner).await, 0, "nothing was filed");
+    assert_eq!(ticket_count(&app, &partner).await, 0, "nothing was filed");
 }
 
 #[tokio::test]
@@ -411,7 +411,7 @@ async fn every_bad_address_is_422_naming_its_part_and_files_nothing() {
         let problem = assert_problem(response, 422, reason).await;
         assert_eq!(error_fields(&problem), [field], "{reason}: {problem}");
     }
-    assert_eq!(case_count(&app, &partner).await, 0, "nothing was filed");
+    assert_eq!(ticket_count(&app, &partner).await, 0, "nothing was filed");
 }
 
 #[tokio::test]

@@ -203,7 +203,7 @@ async fn an_illegal_transition_explains_itself_in_japanese_and_keeps_its_allowed
     let app = spawn_app().await;
     let coordinator = app.token_with_role(Role::Coordinator).await;
     let partner = app.token_with_role(Role::Partner).await;
-    let id = filed_case(&app, &partner).await;
+    let id = filed_ticket(&app, &partner).await;
     let build = || {
         app.api
             .post(app.url(&format!("/v1/tickets/{id}/transitions")))
@@ -243,7 +243,7 @@ async fn the_token_endpoint_refuses_in_the_negotiated_language_with_its_oauth_co
     }
 }
 
-async fn filed_case(app: &TestApp, partner: &str) -> String {
+async fn filed_ticket(app: &TestApp, partner: &str) -> String {
     let body = json!({
         "company": {"name": "株式会社サンプル製作所", "corporate_number": "7000012050002",
                     "prefecture": "13", "industry": "E", "employees": 45},

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::consulting::{
-    assert_slug, assign_to, expect_json, id_of, intake, new_manager, routed_case,
+    assert_slug, assign_to, expect_json, id_of, intake, new_manager, routed_ticket,
 };
 use crate::helpers::{TestApp, assert_problem, error_fields, spawn_app};
 
@@ -513,9 +513,9 @@ async fn candidates_are_ranked_with_their_score_and_the_ineligible_say_why() {
     )
     .await;
 
-    let earlier = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    let earlier = routed_ticket(&app, &partner, &coordinator, "labor", &intake()).await;
     assign_to(&app, &coordinator, &earlier, &loaded).await;
-    let id = routed_case(&app, &partner, &coordinator, "labor", &intake()).await;
+    let id = routed_ticket(&app, &partner, &coordinator, "labor", &intake()).await;
     let ranking = expect_json(
         app.get(&format!("/v1/tickets/{id}/candidates"), &coordinator)
             .await,

@@ -6,8 +6,8 @@ use onestop::{auth::Role, domain::fiscal_year::FiscalYear};
 use serde_json::{Value, json};
 
 use crate::consulting::{
-    assert_slug, assign_to, case_of, events_of, expect_json, id_of, intake, intake_of_company,
-    manager_of, new_manager, routed_case,
+    assert_slug, assign_to, events_of, expect_json, id_of, intake, intake_of_company, manager_of,
+    new_manager, routed_ticket, ticket_of,
 };
 use crate::helpers::{TestApp, assert_problem, error_fields, spawn_app};
 
@@ -87,8 +87,8 @@ async fn a_duplicate_from_another_partner_is_merged_with_its_sessions_counted_on
     let first_manager = new_manager(&app, &coordinator, "統合 一郎", &["labor"], 1).await;
     let second_manager = new_manager(&app, &coordinator, "統合 二郎", &["labor"], 1).await;
     // The same company asks through two partners.
-    let duplicate = routed_case(&app, &partner_a, &coordinator, "labor", &intake()).await;
-    let survivor = routed_case(&app, &partner_b, &coordinator, "labor", &intake()).await;
+    let duplicate = routed_ticket(&app, &partner_a, &coordinator, "labor", &intake()).await;
+    let survivor = routed_ticket(&app, &partner_b, &coordinator, "labor", &intake()).await;
     assign_to(&app, &coordinator, &duplicate, &first_manager).await;
     assign_to(&app, &coordinator, &survivor, &second_manager).await;
     let on_duplicate = expect_json(
@@ -128,7 +128,7 @@ async fn a_duplicate_from_another_partner_is_merged_with_its_sessions_counted_on
         "partner",
     )
     .await;
-    let survivor_before = case_of(&app, &coordinator, &survivor).await;
+    let survivor_before = ticket_of(&app, &coordinator, &survivor).await;
 
     let merged = expect_json(
         merge(
@@ -150,7 +150,7 @@ async fn a_duplicate_from_another_partner_is_merged_with_its_sessions_counted_on
         merged["merge"]["into_reference"],
         survivor_before["reference"]
     );
-    let survivor_after = case_of(&app, &coordinator, &survivor).await;
+    let survivor_after = ticket_of(&app, &coordinator, &survivor).await;
     assert!(survivor_after["merged_into"].is_null());
     assert_eq!(survivor_after["status"], survivor_before["status"]);
     assert!(
@@ -228,7 +228,7 @@ async fn a_duplicate_from_another_partner_is_merged_with_its_sessions_counted_on
     assert_eq!(survivor_event["side"], "survivor");
 
     // Partner A keeps its case, which says the center merged it but not into what.
-    let seen_by_a = case_of(&app, &partner_a, &duplicate).await;
+    let seen_by_a = ticket_of(&app, &partner_a, &duplicate).await;
     assert_eq!(seen_by_a["status"], "merged");
     assert!(seen_by_a["merged_into"].is_null(), "{seen_by_a}");
     assert_eq!(seen_by_a["merge"]["merged_by"], "center");
@@ -254,7 +254,7 @@ async fn a_duplicate_from_another_partner_is_merged_with_its_sessions_counted_on
     assert_eq!(a_comments, vec![a_note.clone()], "A's own comments stay");
 
     // Partner B sees its case unchanged, without A's case or A's words.
-    let seen_by_b = case_of(&app, &partner_b, &survivor).await;
+    let seen_by_b = ticket_of(&app, &partner_b, &survivor).await;
     assert_eq!(seen_by_b["status"], survivor_before["status"]);
     assert!(seen_by_b["merge"].is_null());
     let b_event = merged_event(&app, &partner_b, &survivor).await;
@@ -289,7 +289,7 @@ async fn a_duplicate_from_the_same_partner_points_to_the_survivor_and_is_counted
     let partner = app.token_with_role(Role::Partner).await;
     let survivor = filed(&app, &partner, &intake()).await;
     let duplicate = filed(&app, &partner, &intake()).await;
-    let survivor_view = case_of(&app, &partner, &survivor).await;
+    let survivor_view = ticket_of(&app, &partner, &survivor).await;
     let note = comment(
         &app,
         &partner,
@@ -315,7 +315,7 @@ async fn a_duplicate_from_the_same_partner_points_to_the_survivor_and_is_counted
         "merging",
     )
     .await;
-    let seen = case_of(&app, &partner, &duplicate).await;
+    let seen = ticket_of(&app, &partner, &duplicate).await;
     assert_eq!(seen["status"], "merged");
     assert_eq!(seen["merged_into"], survivor.as_str(), "{seen}");
     assert_eq!(seen["merge"]["into_reference"], survivor_view["reference"]);
@@ -399,7 +399,7 @@ async fn merges_that_cannot_be_made_are_refused_and_change_nothing() {
         "cancelling",
     )
     .await;
-    let before = case_of(&app, &coordinator, &one).await;
+    let before = ticket_of(&app, &coordinator, &one).await;
 
     let problem = assert_slug(
         merge(
@@ -483,7 +483,7 @@ async fn merges_that_cannot_be_made_are_refused_and_change_nothing() {
         )
         .await;
     }
-    let after = case_of(&app, &coordinator, &one).await;
+    let after = ticket_of(&app, &coordinator, &one).await;
     assert_eq!(after["status"], before["status"]);
     assert_eq!(
         after["version"], before["version"],
@@ -584,8 +584,8 @@ async fn concurrent_merges_of_one_pair_make_exactly_one_merge() {
         statuses.iter().all(|&s| s == 200 || s == 409),
         "{statuses:?}"
     );
-    let a = case_of(&app, &coordinator, &first).await;
-    let b = case_of(&app, &coordinator, &second).await;
+    let a = ticket_of(&app, &coordinator, &first).await;
+    let b = ticket_of(&app, &coordinator, &second).await;
     let merged: Vec<&Value> = [&a, &b]
         .into_iter()
         .filter(|case| case["status"] == "merged")

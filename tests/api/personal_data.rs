@@ -9,7 +9,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::consulting::{assign_to, case_of, events_of, expect_json, id_of, new_manager};
+use crate::consulting::{assign_to, events_of, expect_json, id_of, new_manager, ticket_of};
 use crate::helpers::{
     TestApp, assert_problem, error_fields, spawn_app, spawn_app_on, spawn_app_with,
 };
@@ -125,10 +125,10 @@ async fn every_contact_bearing_read_leaves_an_access_record_and_analysts_reads_l
     .await;
     let id = id_of(&case);
 
-    case_of(&app, &coordinator, &id).await;
+    ticket_of(&app, &coordinator, &id).await;
     expect_json(app.get("/v1/tickets", &coordinator).await, 200, "listing").await;
-    case_of(&app, &partner, &id).await;
-    case_of(&app, &admin, &id).await;
+    ticket_of(&app, &partner, &id).await;
+    ticket_of(&app, &admin, &id).await;
     // An analyst reads aggregates and the feed, which carry no contact: no record.
     let year = FiscalYear::of_instant(Utc::now()).year();
     expect_json(
@@ -458,7 +458,7 @@ async fn every_report(app: &TestApp, token: &str) -> Vec<Value> {
 
 /// Files a case for a new person and works it to `end` (`closed`, `cancelled`) with a held
 /// session with notes, an outcome with a summary and comments that name the person.
-async fn worked_case(
+async fn worked_ticket(
     app: &TestApp,
     partner: &str,
     coordinator: &str,
@@ -561,7 +561,7 @@ async fn retention_leaves_every_report_identical_and_no_contact_detail_in_any_ta
     let partner_id = app.create_partner("商工会").await;
     let (_, partner) = client(&app, Role::Partner, Some(partner_id)).await;
     let manager = new_manager(&app, &coordinator, "担当 マネージャー", &["labor"], 5).await;
-    let closed = worked_case(
+    let closed = worked_ticket(
         &app,
         &partner,
         &coordinator,
@@ -616,8 +616,8 @@ async fn retention_leaves_every_report_identical_and_no_contact_detail_in_any_ta
     .await;
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
-        let done = case_of(&app, &coordinator, &closed.0).await["contact"]["email"] == MARKER
-            && case_of(&app, &coordinator, &cancelled).await["contact"]["email"] == MARKER;
+        let done = ticket_of(&app, &coordinator, &closed.0).await["contact"]["email"] == MARKER
+            && ticket_of(&app, &coordinator, &cancelled).await["contact"]["email"] == MARKER;
         if done {
             break;
         }
@@ -638,7 +638,7 @@ async fn retention_leaves_every_report_identical_and_no_contact_detail_in_any_ta
     assert!(dump.contains(&open_email), "an open case keeps its contact");
     assert!(dump.contains(&open_phone), "an open case keeps its contact");
 
-    let case = case_of(&app, &coordinator, &closed.0).await;
+    let case = ticket_of(&app, &coordinator, &closed.0).await;
     assert_eq!(case["contact"]["name"], MARKER);
     assert!(case["contact"]["phone"].is_null(), "{case}");
     assert_eq!(case["subject"], MARKER);
@@ -678,7 +678,7 @@ async fn retention_leaves_every_report_identical_and_no_contact_detail_in_any_ta
             .any(|e| e["type"] == "ticket.anonymized" && e["data"]["trigger"] == "retention")
     );
     assert_eq!(
-        case_of(&app, &coordinator, &open).await["contact"]["email"],
+        ticket_of(&app, &coordinator, &open).await["contact"]["email"],
         open_email.as_str()
     );
     // Search finds nothing of the removed text any more.
@@ -718,7 +718,7 @@ async fn disclosure_lists_exactly_that_persons_data_and_not_another_persons_on_t
         )
         .await;
     }
-    case_of(&app, &coordinator, &mine).await;
+    ticket_of(&app, &coordinator, &mine).await;
     // The filing's answer and the coordinator's read.
     access_records(&app, &admin, &format!("ticket_id={mine}"), 2).await;
 
@@ -828,7 +828,7 @@ async fn erasure_refuses_while_a_case_is_open_and_works_with_force() {
     );
     assert_eq!(problem["open_cases"], json!([case["reference"]]));
     assert_eq!(
-        case_of(&app, &coordinator, &id).await["contact"]["email"],
+        ticket_of(&app, &coordinator, &id).await["contact"]["email"],
         email.as_str(),
         "nothing changed"
     );
@@ -841,7 +841,7 @@ async fn erasure_refuses_while_a_case_is_open_and_works_with_force() {
     )
     .await;
     assert_eq!(erased["anonymized"], json!([case["reference"]]));
-    let after = case_of(&app, &coordinator, &id).await;
+    let after = ticket_of(&app, &coordinator, &id).await;
     assert_eq!(after["contact"]["email"], MARKER);
     assert_eq!(after["contact"]["name"], MARKER);
     assert!(after["contact"]["phone"].is_null());
@@ -872,7 +872,10 @@ async fn erasure_refuses_while_a_case_is_open_and_works_with_force() {
 
     // A contact entered again after the erasure is that person's data again: a second
     // request finds and erases it.
-    let etag = format!("\"{}\"", case_of(&app, &coordinator, &id).await["version"]);
+    let etag = format!(
+        "\"{}\"",
+        ticket_of(&app, &coordinator, &id).await["version"]
+    );
     expect_json(
         app.patch_json(
             &format!("/v1/tickets/{id}"),
@@ -894,7 +897,7 @@ async fn erasure_refuses_while_a_case_is_open_and_works_with_force() {
     .await;
     assert_eq!(erased_again["anonymized"], json!([case["reference"]]));
     assert_eq!(
-        case_of(&app, &coordinator, &id).await["contact"]["email"],
+        ticket_of(&app, &coordinator, &id).await["contact"]["email"],
         MARKER
     );
 
@@ -956,9 +959,9 @@ async fn exposure_names_the_persons_and_items_a_client_read_in_the_window() {
     let (unread_email, unread_phone) = person("unread");
     let read = file_for(&app, &partner, &read_email, &read_phone, "閲覧 さくら").await;
     let unread = file_for(&app, &partner, &unread_email, &unread_phone, "未閲覧 桜").await;
-    case_of(&app, &leaked, &read).await;
-    case_of(&app, &leaked, &read).await;
-    case_of(&app, &careful, &unread).await;
+    ticket_of(&app, &leaked, &read).await;
+    ticket_of(&app, &leaked, &read).await;
+    ticket_of(&app, &careful, &unread).await;
     access_records(&app, &admin, &format!("client_id={leaked_client}"), 2).await;
 
     let exposure = expect_json(

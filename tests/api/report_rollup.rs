@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::{
     helpers::{TestApp, spawn_app_with},
-    reports::{all_cases, check_row, recount, world},
+    reports::{all_tickets, check_row, recount, world},
 };
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
@@ -86,14 +86,14 @@ async fn the_monthly_rollup_gives_the_numbers_of_the_cases_and_a_later_change_sh
     let groupings = GroupBy::ALL.map(GroupBy::as_str);
 
     // The cases spread over three or four months.
-    let cases = all_cases(&app, &world.coordinator).await;
+    let cases = all_tickets(&app, &world.coordinator).await;
     for (index, case) in cases.iter().enumerate() {
         let days = [0, 35, 70][index % 3];
         if days > 0 {
             move_back(&app, case["id"].as_str().unwrap(), days).await;
         }
     }
-    let cases = all_cases(&app, &world.coordinator).await;
+    let cases = all_tickets(&app, &world.coordinator).await;
     let today = jst_date(Utc::now());
     let earliest = today - chrono::Duration::days(70);
     let whole = format!(
@@ -185,7 +185,7 @@ async fn the_monthly_rollup_gives_the_numbers_of_the_cases_and_a_later_change_sh
         .await;
     assert_eq!(response.status().as_u16(), 200);
     move_back(&app, cases[0]["id"].as_str().unwrap(), 35).await;
-    let cases = all_cases(&app, &world.coordinator).await;
+    let cases = all_tickets(&app, &world.coordinator).await;
     for group_by in groupings {
         let report = report(&app, &analyst, &whole, group_by).await;
         if !["channel", "city"].contains(&group_by) {

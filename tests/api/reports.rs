@@ -153,7 +153,7 @@ pub(crate) struct Recount {
     sla_met: i64,
 }
 
-pub(crate) async fn all_cases(app: &TestApp, token: &str) -> Vec<Value> {
+pub(crate) async fn all_tickets(app: &TestApp, token: &str) -> Vec<Value> {
     let page: Value = app
         .get("/v1/tickets?limit=200", token)
         .await
@@ -282,7 +282,7 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
 async fn the_summary_equals_a_recount_of_the_filed_cases_for_every_grouping_in_json_and_csv() {
     let app = spawn_app().await;
     let world = world(&app).await;
-    let cases = all_cases(&app, &world.coordinator).await;
+    let cases = all_tickets(&app, &world.coordinator).await;
     assert_eq!(cases.len(), 14);
     let analyst = app.token_with_role(Role::Analyst).await;
     let year = FiscalYear::of_instant(Utc::now()).year();

@@ -39,7 +39,7 @@ async fn classify_with_model(app: &TestApp, token: &str, model_version: i64) -> 
 }
 
 /// Files a case about the probe's subject matter and overrides its track to `track`.
-async fn overridden_case(app: &TestApp, partner: &str, coordinator: &str, i: usize, track: &str) {
+async fn overridden_ticket(app: &TestApp, partner: &str, coordinator: &str, i: usize, track: &str) {
     let body = json!({
         "company": {"name": "株式会社ぴよ", "prefecture": "13", "industry": "E", "employees": 12},
         "contact": {"name": "山田 太郎", "email": "yamada@example.jp"},
@@ -77,7 +77,7 @@ async fn overrides_train_a_version_that_changes_decisions_on_every_instance_and_
     );
     let taught = other(before["track"].as_str().unwrap());
     for i in 0..8 {
-        overridden_case(&first, &partner, &coordinator, i, taught).await;
+        overridden_ticket(&first, &partner, &coordinator, i, taught).await;
     }
 
     let response = first

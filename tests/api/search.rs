@@ -261,8 +261,9 @@ async fn a_search_with_other_filters_or_a_narrower_scope_pages_through_every_mat
     // puts on the labor track.
     let mut routed = Vec::new();
     for _ in 0..2 {
-        routed
-            .push(crate::consulting::routed_case(&app, &partner, &coordinator, "ict", &body).await);
+        routed.push(
+            crate::consulting::routed_ticket(&app, &partner, &coordinator, "ict", &body).await,
+        );
     }
     let mut on_labor = Vec::new();
     for _ in 0..2 {

@@ -48,7 +48,7 @@ async fn expect(response: Response, status: u16, context: &str) -> Value {
 }
 
 /// A walk-in case, routed, assigned and resolved; with a held on-site session when `onsite`.
-async fn resolved_case(app: &TestApp, desk: &Desk, name: &str, onsite: bool) -> String {
+async fn resolved_ticket(app: &TestApp, desk: &Desk, name: &str, onsite: bool) -> String {
     let token = &desk.coordinator;
     let case = expect(
         app.post_json(
@@ -150,7 +150,7 @@ async fn answer(app: &TestApp, url: &str, body: &Value) -> Response {
     app.api.post(url).json(body).send().await.unwrap()
 }
 
-async fn read_case(app: &TestApp, token: &str, id: &str) -> Value {
+async fn read_ticket(app: &TestApp, token: &str, id: &str) -> Value {
     expect(
         app.get(&format!("/v1/tickets/{id}"), token).await,
         200,
@@ -163,7 +163,7 @@ async fn read_case(app: &TestApp, token: &str, id: &str) -> Value {
 async fn a_survey_link_is_answered_once_without_an_account_and_the_answers_show_on_the_outcome() {
     let app = spawn_app().await;
     let desk = desk(&app).await;
-    let id = resolved_case(&app, &desk, "株式会社回答一回", false).await;
+    let id = resolved_ticket(&app, &desk, "株式会社回答一回", false).await;
     let url = link(&app, &desk.coordinator, &id).await;
     assert!(
         url.starts_with(&format!("{}/v1/surveys/", app.address)),
@@ -226,7 +226,7 @@ async fn a_survey_link_is_answered_once_without_an_account_and_the_answers_show_
     )
     .await;
 
-    let case = read_case(&app, &desk.coordinator, &id).await;
+    let case = read_ticket(&app, &desk.coordinator, &id).await;
     let survey = &case["outcome"]["survey"];
     assert_eq!(survey["purpose_achieved"], true, "{case}");
     assert_eq!(survey["satisfied"], false, "the first answer stands");
@@ -298,7 +298,7 @@ async fn links_are_only_for_cases_with_an_outcome_by_those_who_record_outcomes_a
     .await;
     assert!(problem["type"].as_str().unwrap().ends_with("/no-outcome"));
 
-    let id = resolved_case(&app, &desk, "株式会社再発行", false).await;
+    let id = resolved_ticket(&app, &desk, "株式会社再発行", false).await;
     for (token, status, who) in [(&partner, 403, "a partner"), (&analyst, 403, "an analyst")] {
         assert_problem(
             app.post_json(&format!("/v1/tickets/{id}/survey-link"), token, &json!({}))
@@ -355,7 +355,7 @@ async fn an_expired_link_is_410_gone_in_json_and_in_html() {
     })
     .await;
     let desk = desk(&app).await;
-    let id = resolved_case(&app, &desk, "株式会社期限切れ", false).await;
+    let id = resolved_ticket(&app, &desk, "株式会社期限切れ", false).await;
     let url = link(&app, &desk.coordinator, &id).await;
     let problem = assert_problem(app.api.get(&url).send().await.unwrap(), 410, "reading").await;
     assert!(
@@ -384,7 +384,7 @@ async fn an_expired_link_is_410_gone_in_json_and_in_html() {
     let text = page.text().await.unwrap();
     assert_eq!(status, 410, "{text}");
     assert!(text.contains("有効期限が切れています"), "{text}");
-    let case = read_case(&app, &desk.coordinator, &id).await;
+    let case = read_ticket(&app, &desk.coordinator, &id).await;
     assert_eq!(case["outcome"]["survey"], Value::Null, "nothing recorded");
 }
 
@@ -392,7 +392,7 @@ async fn an_expired_link_is_410_gone_in_json_and_in_html() {
 async fn the_onsite_question_is_asked_exactly_after_an_onsite_session() {
     let app = spawn_app().await;
     let desk = desk(&app).await;
-    let id = resolved_case(&app, &desk, "株式会社訪問", true).await;
+    let id = resolved_ticket(&app, &desk, "株式会社訪問", true).await;
     let url = link(&app, &desk.coordinator, &id).await;
     let form = expect(app.api.get(&url).send().await.unwrap(), 200, "reading").await;
     assert_eq!(form["questions"].as_array().unwrap().len(), 3, "{form}");
@@ -416,14 +416,14 @@ async fn the_onsite_question_is_asked_exactly_after_an_onsite_session() {
     )
     .await;
     assert_eq!(response.status().as_u16(), 204);
-    let case = read_case(&app, &desk.coordinator, &id).await;
+    let case = read_ticket(&app, &desk.coordinator, &id).await;
     assert_eq!(
         case["outcome"]["survey"]["will_consider_introduction"],
         false
     );
 
     // The recorder may enter answers with the outcome (a paper form); the same rule holds.
-    let other = resolved_case(&app, &desk, "株式会社紙回答", false).await;
+    let other = resolved_ticket(&app, &desk, "株式会社紙回答", false).await;
     let problem = assert_problem(
         app.put_json(
             &format!("/v1/tickets/{other}/outcome"),
@@ -490,7 +490,7 @@ async fn the_reports_survey_rates_equal_a_recount_and_meet_the_target_from_exact
         (false, None),
     ];
     for (index, (onsite, answers)) in plan.iter().enumerate() {
-        let id = resolved_case(&app, &desk, &format!("株式会社集計{index}"), *onsite).await;
+        let id = resolved_ticket(&app, &desk, &format!("株式会社集計{index}"), *onsite).await;
         if let Some((purpose, satisfied, will)) = answers {
             let url = link(&app, &desk.coordinator, &id).await;
             let response = answer(
@@ -626,7 +626,7 @@ async fn the_reports_survey_rates_equal_a_recount_and_meet_the_target_from_exact
 async fn the_html_flow_answers_with_japanese_pages_including_for_unknown_and_answered_links() {
     let app = spawn_app().await;
     let desk = desk(&app).await;
-    let id = resolved_case(&app, &desk, "株式会社<b>画面</b>", false).await;
+    let id = resolved_ticket(&app, &desk, "株式会社<b>画面</b>", false).await;
     let url = link(&app, &desk.coordinator, &id).await;
     let page = app
         .api
@@ -695,7 +695,7 @@ async fn the_html_flow_answers_with_japanese_pages_including_for_unknown_and_ans
             .unwrap()
             .contains("アンケートが見つかりません")
     );
-    let case = read_case(&app, &desk.coordinator, &id).await;
+    let case = read_ticket(&app, &desk.coordinator, &id).await;
     assert_eq!(case["outcome"]["survey"]["purpose_achieved"], true);
 }
 
@@ -846,7 +846,7 @@ async fn a_company_fills_and_sends_the_html_form_in_headless_chromium_with_javas
     }
     let app = spawn_app().await;
     let desk = desk(&app).await;
-    let id = resolved_case(&app, &desk, "株式会社ブラウザ", true).await;
+    let id = resolved_ticket(&app, &desk, "株式会社ブラウザ", true).await;
     let url = link(&app, &desk.coordinator, &id).await;
 
     let profile = tempfile::tempdir().unwrap();
@@ -903,7 +903,7 @@ async fn a_company_fills_and_sends_the_html_form_in_headless_chromium_with_javas
         "the thank-you page: {thanks}"
     );
 
-    let case = read_case(&app, &desk.coordinator, &id).await;
+    let case = read_ticket(&app, &desk.coordinator, &id).await;
     let survey = &case["outcome"]["survey"];
     assert_eq!(survey["purpose_achieved"], true, "{case}");
     assert_eq!(survey["satisfied"], false);

@@ -21,7 +21,7 @@ fn intake() -> Value {
     })
 }
 
-async fn case_count(app: &TestApp) -> u64 {
+async fn ticket_count(app: &TestApp) -> u64 {
     ticket::Entity::find().count(&app.db).await.unwrap()
 }
 
@@ -325,7 +325,7 @@ async fn invalid_intakes_name_the_field_and_create_nothing() {
         error_fields(&problem),
         ["company.prefecture", "contact.email", "subject"]
     );
-    assert_eq!(case_count(&app).await, 1, "only the control case exists");
+    assert_eq!(ticket_count(&app).await, 1, "only the control case exists");
 }
 
 #[tokio::test]
@@ -442,13 +442,13 @@ async fn an_idempotent_retry_replays_the_first_answer_and_a_different_body_is_re
     assert_eq!(replay.headers()["idempotent-replayed"], "true");
     let replay: Value = replay.json().await.unwrap();
     assert_eq!(replay, first, "the same body, the same id");
-    assert_eq!(case_count(&app).await, 1);
+    assert_eq!(ticket_count(&app).await, 1);
 
     let mut other = intake();
     other["subject"] = json!("別の相談");
     let mismatch = send("intake-1", other).await;
     assert_problem(mismatch, 422, "the same key with another body").await;
-    assert_eq!(case_count(&app).await, 1);
+    assert_eq!(ticket_count(&app).await, 1);
 
     for bad in ["", "キー", &"k".repeat(256)] {
         let refused = app
@@ -467,7 +467,7 @@ async fn an_idempotent_retry_replays_the_first_answer_and_a_different_body_is_re
         )
         .await;
     }
-    assert_eq!(case_count(&app).await, 1, "a malformed key files nothing");
+    assert_eq!(ticket_count(&app).await, 1, "a malformed key files nothing");
 
     // Keys are per client: another client's identical key is its own.
     let other_partner = app.token_with_role(Role::Partner).await;
@@ -481,7 +481,7 @@ async fn an_idempotent_retry_replays_the_first_answer_and_a_different_body_is_re
         .await
         .unwrap();
     assert_eq!(theirs.status().as_u16(), 201);
-    assert_eq!(case_count(&app).await, 2);
+    assert_eq!(ticket_count(&app).await, 2);
 }
 
 #[tokio::test]
@@ -527,7 +527,7 @@ async fn twelve_concurrent_requests_over_three_keys_make_exactly_three_cases() {
             );
         }
     }
-    assert_eq!(case_count(&app).await, 3, "exactly one case per key");
+    assert_eq!(ticket_count(&app).await, 3, "exactly one case per key");
     for (key, ids) in &ids_by_key {
         assert_eq!(ids.len(), 1, "{key} answered with one id");
     }
@@ -1164,5 +1164,5 @@ async fn an_idempotency_key_older_than_24_hours_can_be_used_again() {
         "the expired key is free again"
     );
     assert!(again.headers().get("idempotent-replayed").is_none());
-    assert_eq!(case_count(&app).await, 2);
+    assert_eq!(ticket_count(&app).await, 2);
 }

@@ -204,7 +204,7 @@ pub(crate) async fn subscribe(app: &TestApp, token: &str, url: &str, events: &[&
 }
 
 /// Files a case and returns its id.
-async fn file_case(app: &TestApp, token: &str, name: &str) -> String {
+async fn file_ticket(app: &TestApp, token: &str, name: &str) -> String {
     let response = app.post_json("/v1/tickets", token, &intake(name)).await;
     assert_eq!(response.status().as_u16(), 201, "filing failed");
     let case: Value = response.json().await.unwrap();
@@ -268,7 +268,7 @@ async fn a_receiver_that_fails_the_first_delivery_gets_it_again_with_the_same_id
     assert_eq!(subscription["events"], json!(["ticket.created"]));
 
     let partner = app.token_with_role(Role::Partner).await;
-    let ticket_id = file_case(&app, &partner, "株式会社リトライ").await;
+    let ticket_id = file_ticket(&app, &partner, "株式会社リトライ").await;
 
     let requests = receiver.wait_for_requests(2).await;
     let (first, second) = (&requests[0], &requests[1]);
@@ -342,7 +342,7 @@ async fn an_event_filed_by_an_instance_that_dies_before_delivering_is_delivered_
     let admin = app.admin_token().await;
     let subscription = subscribe(&app, &admin, &receiver.url, &[]).await;
     let partner = app.token_with_role(Role::Partner).await;
-    let ticket_id = file_case(&app, &partner, "株式会社再起動").await;
+    let ticket_id = file_ticket(&app, &partner, "株式会社再起動").await;
 
     // The outbox row is committed with the event, but nothing delivers it.
     tokio::time::sleep(Duration::from_millis(800)).await;
@@ -381,7 +381,7 @@ async fn a_delivery_cut_short_by_a_crash_is_made_again_when_its_lease_ends() {
     let admin = app.admin_token().await;
     let subscription = subscribe(&app, &admin, &receiver.url, &["ticket.created"]).await;
     let partner = app.token_with_role(Role::Partner).await;
-    file_case(&app, &partner, "株式会社リース").await;
+    file_ticket(&app, &partner, "株式会社リース").await;
     // What a worker that claimed the delivery and died mid-request leaves behind: attempt 1
     // counted, no outcome, the row leased for a little longer.
     let lease_ends = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
@@ -419,7 +419,7 @@ async fn two_instances_deliver_every_event_exactly_once() {
     let cases = 12;
     for n in 0..cases {
         let instance = if n % 2 == 0 { &app } else { &second };
-        file_case(instance, &partner, &format!("株式会社二重配信{n}")).await;
+        file_ticket(instance, &partner, &format!("株式会社二重配信{n}")).await;
     }
     let settled = settled_deliveries(&app, &analyst, &subscription).await;
     assert!(settled.len() >= cases, "at least one event per case");
@@ -448,7 +448,7 @@ async fn a_receiver_that_answers_410_disables_its_subscription_for_good() {
     let admin = app.admin_token().await;
     let subscription = subscribe(&app, &admin, &receiver.url, &["ticket.created"]).await;
     let partner = app.token_with_role(Role::Partner).await;
-    file_case(&app, &partner, "株式会社ゴーン").await;
+    file_ticket(&app, &partner, "株式会社ゴーン").await;
     receiver.wait_for_requests(1).await;
     let settled = settled_deliveries(&app, &admin, &subscription).await;
     assert_eq!(settled.len(), 1);
@@ -462,7 +462,7 @@ async fn a_receiver_that_answers_410_disables_its_subscription_for_good() {
         "{view}"
     );
 
-    file_case(&app, &partner, "株式会社ゴーン二").await;
+    file_ticket(&app, &partner, "株式会社ゴーン二").await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(receiver.requests().len(), 1, "nothing more after 410");
     assert_eq!(deliveries(&app, &admin, &subscription).await.len(), 1);
@@ -534,8 +534,8 @@ async fn a_partners_subscription_hears_only_about_its_own_cases_and_is_hidden_fr
     let receiver_b = Receiver::start(&[]).await;
     let subscription_a = subscribe(&app, &partner_a, &receiver_a.url, &[]).await;
     let subscription_b = subscribe(&app, &partner_b, &receiver_b.url, &[]).await;
-    let case_a = file_case(&app, &partner_a, "株式会社エー").await;
-    let case_b = file_case(&app, &partner_b, "株式会社ビー").await;
+    let case_a = file_ticket(&app, &partner_a, "株式会社エー").await;
+    let case_b = file_ticket(&app, &partner_b, "株式会社ビー").await;
 
     let settled_a = settled_deliveries(&app, &partner_a, &subscription_a).await;
     let settled_b = settled_deliveries(&app, &partner_b, &subscription_b).await;
@@ -658,7 +658,7 @@ async fn every_subscription_to_an_event_gets_it_on_the_first_attempt() {
         receivers.push(receiver);
     }
     let partner = app.token_with_role(Role::Partner).await;
-    let ticket_id = file_case(&app, &partner, "株式会社五件配信").await;
+    let ticket_id = file_ticket(&app, &partner, "株式会社五件配信").await;
 
     let mut webhook_ids = Vec::new();
     for (n, (receiver, subscription)) in receivers.iter().zip(&subscriptions).enumerate() {
@@ -890,7 +890,7 @@ async fn a_partners_subscription_reads_what_the_partner_reads_no_internal_commen
     let center_receiver = Receiver::start(&[]).await;
     let partner_subscription = subscribe(&app, &partner, &partner_receiver.url, &[]).await;
     let center_subscription = subscribe(&app, &admin, &center_receiver.url, &[]).await;
-    let case = file_case(&app, &partner, "株式会社ウェブフック").await;
+    let case = file_ticket(&app, &partner, "株式会社ウェブフック").await;
     let routed = app
         .post_json(
             &format!("/v1/tickets/{case}/routing"),
