@@ -103,22 +103,13 @@ async fn search_folds_widths_case_and_voicing_marks_and_keeps_the_text_as_filed(
         assert_eq!(found(&app, &coordinator, q).await, expected, "{why}: {q}");
     }
     // A search read a page at a time finds each case once, in id order.
-    let mut paged = Vec::new();
-    let mut path = "/v1/tickets?q=%E3%82%B5%E3%83%B3%E3%83%97%E3%83%AB&limit=1".to_owned();
-    loop {
-        let page: Value = expect_json(app.get(&path, &coordinator).await, 200, &path).await;
-        let items = page["items"].as_array().unwrap();
-        assert!(items.len() <= 1, "{page}");
-        paged.extend(items.iter().map(id_of));
-        match page["next_cursor"].as_str() {
-            Some(cursor) => {
-                path = format!(
-                    "/v1/tickets?q=%E3%82%B5%E3%83%B3%E3%83%97%E3%83%AB&limit=1&cursor={cursor}"
-                )
-            }
-            None => break,
-        }
-    }
+    let paged = every_page(
+        &app,
+        &coordinator,
+        "/v1/tickets?q=%E3%82%B5%E3%83%B3%E3%83%97%E3%83%AB",
+        1,
+    )
+    .await;
     assert_eq!(paged, every, "q=サンプル, one case a page");
     let case: Value = app
         .get(&format!("/v1/tickets/{half_width}"), &partner)

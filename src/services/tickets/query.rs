@@ -113,16 +113,6 @@ pub async fn list(
     if let Some(before) = filter.created_before {
         condition = condition.add(ticket::Column::CreatedAt.lt(before));
     }
-    let search = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    let searching_alone = actor.scope() == Scope::All && !filter.narrows_beyond_search();
-    if let Some(q) = search.filter(|_| searching_alone) {
-        condition = condition.add(search::page_matching(
-            q,
-            db.get_database_backend(),
-            page.after,
-            page.fetch_limit(),
-        ));
-    }
     if let Some(breached) = filter.sla_breached {
         let condition_breached = sla_breached_condition(jst_date(Utc::now()));
         condition = condition.add(if breached {
@@ -135,8 +125,18 @@ pub async fn list(
         condition = condition.add(ticket::Column::Id.gt(after));
     }
     let mut select = ticket::Entity::find().filter(condition);
-    if let Some(q) = search.filter(|_| !searching_alone) {
-        select = search::join_matching(select, q, db.get_database_backend(), page.after);
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let backend = db.get_database_backend();
+        select = if actor.scope() == Scope::All && !filter.narrows_beyond_search() {
+            select.filter(search::page_matching(
+                q,
+                backend,
+                page.after,
+                page.fetch_limit(),
+            ))
+        } else {
+            search::join_matching(select, q, backend, page.after)
+        };
     }
     let rows = select
         .order_by_asc(ticket::Column::Id)
