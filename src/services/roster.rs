@@ -22,14 +22,20 @@
 //!   are small).
 //!
 //! Reads are taken one at a time and applied in order, so a later snapshot's figures are
-//! never overwritten by an earlier one's. Each row's `version` is still checked, and a row
-//! whose profile this process has not seen is read whole, so nothing is ranked on a stale
-//! profile. Capacity stays the database's conditional update (`capacity::reserve`),
-//! whatever a ranking read.
+//! never overwritten by an earlier one's. Callers that arrive while a read is in flight
+//! share the next one instead of each making their own after it ([`SharedReads`]): a read
+//! of its own for every assignment, one at a time, made the reads a queue that bounded the
+//! assignment rate on a busy machine. Each row's `version` is still checked, and a row whose
+//! profile this process has not seen is read whole, so nothing is ranked on a stale profile.
+//! Capacity stays the database's conditional update (`capacity::reserve`), whatever a
+//! ranking read.
 //!
 //! Written by hand: no cache crate follows a PostgreSQL table by transaction ids; an LRU or
 //! TTL cache would add expiry this does not want.
-use std::sync::{PoisonError, RwLock};
+use std::sync::{
+    PoisonError, RwLock,
+    atomic::{AtomicU64, Ordering},
+};
 
 use foldhash::HashMap;
 
@@ -48,8 +54,44 @@ use crate::{
 #[derive(Debug, Default)]
 pub struct RosterCache {
     held: RwLock<Held>,
-    /// Taken for each read of the database, so reads are applied in the order they were made.
-    reading: Mutex<()>,
+    /// The reads of what changed: one at a time, shared by the callers waiting for them.
+    reads: SharedReads,
+}
+
+/// Reads made one at a time, in turn, each shared by every caller that arrived before it
+/// began: a caller gets a read that began after it arrived, its own or one a caller behind it
+/// made while it waited for its turn. What a read applies is as fresh as a read of the
+/// caller's own would have been, and under load a few reads serve many callers.
+///
+/// Written by hand: single-flight crates share the read *in flight*, which began before the
+/// caller arrived and may miss what the caller's own transaction, or the one it follows,
+/// just committed.
+#[derive(Debug, Default)]
+struct SharedReads {
+    /// Reads begun so far; a read's number is this count once it began.
+    begun: AtomicU64,
+    /// The turn, holding the number of the last read that succeeded.
+    last_done: Mutex<u64>,
+}
+
+impl SharedReads {
+    /// Returns once a read that began after this call arrived has succeeded, making it if no
+    /// caller did; the error of the read this call made, if it made one.
+    async fn begun_after_arrival<F>(&self, read: impl FnOnce() -> F) -> Result<(), ApiError>
+    where
+        F: Future<Output = Result<(), ApiError>>,
+    {
+        let begun_before_arrival = self.begun.load(Ordering::SeqCst);
+        let mut last_done = self.last_done.lock().await;
+        if *last_done > begun_before_arrival {
+            return Ok(());
+        }
+        // Numbered under the turn, so numbers follow the order reads are made in.
+        let number = self.begun.fetch_add(1, Ordering::SeqCst) + 1;
+        read().await?;
+        *last_done = number;
+        Ok(())
+    }
 }
 
 #[derive(Debug, Default)]
@@ -111,10 +153,18 @@ impl RosterCache {
             .collect()
     }
 
-    /// Reads what changed since the last read and applies it; the whole roster when a profile
-    /// was added, deleted or edited since it was loaded.
+    /// Brings the roster up to date with every change committed before this call: by a read
+    /// of its own, or by sharing one that began after the call arrived.
     async fn catch_up(&self, db: &impl ConnectionTrait) -> Result<(), ApiError> {
-        let _turn = self.reading.lock().await;
+        self.reads
+            .begun_after_arrival(|| self.read_changes(db))
+            .await
+    }
+
+    /// Reads what changed since the last read and applies it; the whole roster when a profile
+    /// was added, deleted or edited since it was loaded. Only one runs at a time (see
+    /// [`SharedReads`]).
+    async fn read_changes(&self, db: &impl ConnectionTrait) -> Result<(), ApiError> {
         let (loaded_at, horizon) = {
             let held = self.held();
             (held.revision, held.horizon)
@@ -264,5 +314,96 @@ impl From<manager::Model> for Cached {
             profile: row.profile(),
             name: row.name,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        sync::{Arc, atomic::AtomicU64},
+        time::Duration,
+    };
+
+    use super::{Ordering, SharedReads};
+
+    /// A stand-in database: `committed` counts commits, and a read applies what it saw.
+    #[derive(Default)]
+    struct Stand {
+        reads: SharedReads,
+        committed: AtomicU64,
+        applied: AtomicU64,
+        reads_made: AtomicU64,
+    }
+
+    impl Stand {
+        /// Commits, then asks for a read, and returns (what it committed, what was applied).
+        async fn commit_then_read(&self, read_takes: Duration) -> (u64, u64) {
+            let mine = self.committed.fetch_add(1, Ordering::SeqCst) + 1;
+            self.reads
+                .begun_after_arrival(|| async {
+                    let seen = self.committed.load(Ordering::SeqCst);
+                    self.reads_made.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(read_takes).await;
+                    self.applied.fetch_max(seen, Ordering::SeqCst);
+                    Ok(())
+                })
+                .await
+                .expect("the stand-in read does not fail");
+            (mine, self.applied.load(Ordering::SeqCst))
+        }
+    }
+
+    #[tokio::test]
+    async fn calls_one_after_another_each_make_their_own_read() {
+        let stand = Stand::default();
+        for _ in 0..5 {
+            let (mine, applied) = stand.commit_then_read(Duration::ZERO).await;
+            assert!(applied >= mine, "a call saw its own commit");
+        }
+        assert_eq!(stand.reads_made.load(Ordering::SeqCst), 5);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_calls_share_reads_and_each_sees_what_was_committed_before_it() {
+        let stand = Arc::new(Stand::default());
+        let calls: Vec<_> = (0..32)
+            .map(|_| {
+                let stand = Arc::clone(&stand);
+                tokio::spawn(async move { stand.commit_then_read(Duration::from_millis(20)).await })
+            })
+            .collect();
+        for call in calls {
+            let (mine, applied) = call.await.expect("the call ran");
+            assert!(
+                applied >= mine,
+                "committed {mine}, but only {applied} was applied"
+            );
+        }
+        let reads = stand.reads_made.load(Ordering::SeqCst);
+        assert!(reads < 32, "32 concurrent calls made {reads} reads");
+    }
+
+    #[tokio::test]
+    async fn a_failed_read_is_not_shared() {
+        let reads = SharedReads::default();
+        let failed = reads
+            .begun_after_arrival(|| async {
+                Err(crate::error::ApiError::Internal(anyhow::anyhow!("gone")))
+            })
+            .await;
+        assert!(failed.is_err());
+        let made = AtomicU64::new(0);
+        reads
+            .begun_after_arrival(|| async {
+                made.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            })
+            .await
+            .expect("the second read succeeds");
+        assert_eq!(
+            made.load(Ordering::SeqCst),
+            1,
+            "the next call made its own read"
+        );
     }
 }
