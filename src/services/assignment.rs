@@ -31,8 +31,8 @@ use crate::{
     services::{
         Workflow,
         capacity::{
-            HandOffTrigger, cancel_scheduled_sessions, free, hand_off_waiting, record_assigned,
-            reserve, set_manager, ticket_needs,
+            HandOffTrigger, assigned_events, cancel_scheduled_sessions, free, hand_off_waiting,
+            reserve, set_manager_writing, ticket_needs,
         },
         events::{self, types},
         tickets::{self, Ticket, illegal_move},
@@ -164,19 +164,21 @@ pub async fn assign(
         });
     };
     let manager_id = manager.id;
-    let Some(written) =
-        set_manager(&tx, &workflow.calendar, actor, &current.row, manager_id).await?
-    else {
-        return Err(ApiError::changed_meanwhile("case"));
-    };
-    record_assigned(
-        &tx,
+    let recorded = assigned_events(
         actor,
         ticket_id,
         manager_id,
         &score,
         named.is_none(),
         json!({"reason": reason}),
+    )?;
+    let written = set_manager_writing(
+        &tx,
+        &workflow.calendar,
+        actor,
+        &current.row,
+        manager_id,
+        recorded,
     )
     .await?;
     // The assignment changed the case's row only (its company record, outcome and merge are

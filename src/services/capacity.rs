@@ -5,7 +5,8 @@
 use crate::domain::wire::wire_enum;
 use chrono::Utc;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, UpdateMany,
     sea_query::{Expr, ExprTrait, Func},
 };
 use serde_json::json;
@@ -13,6 +14,7 @@ use uuid::Uuid;
 
 use crate::{
     auth::{Actor, policy},
+    db::Writes,
     domain::{
         assignment::{self, ScoreParts, TicketNeeds},
         business_days::{BusinessCalendar, jst_date},
@@ -107,7 +109,40 @@ pub(crate) async fn set_manager(
     ticket: &ticket::Model,
     manager_id: Uuid,
 ) -> Result<Option<ticket::Model>, ApiError> {
-    let ticket_id = ticket.id;
+    Ok(manager_update(calendar, actor, ticket, manager_id)
+        .exec_with_returning(tx)
+        .await?
+        .pop())
+}
+
+/// Sets the manager as [`set_manager`] does and makes `writes` (the assignment's events, see
+/// [`assigned_events`]) in the same statement, one round trip less. The writes are made
+/// whether or not the case was still triaged; when it no longer was, the answer is 409
+/// `changed-meanwhile` and the caller's transaction, which that error ends, undoes them.
+pub(crate) async fn set_manager_writing(
+    tx: &impl ConnectionTrait,
+    calendar: &BusinessCalendar,
+    actor: &Actor,
+    ticket: &ticket::Model,
+    manager_id: Uuid,
+    writes: Writes,
+) -> Result<ticket::Model, ApiError> {
+    let mut update = manager_update(calendar, actor, ticket, manager_id).into_query();
+    update.returning_all();
+    let written = writes.run_returning(tx, update).await?;
+    match written.first() {
+        Some(row) => Ok(ticket::Model::from_query_result(row, "")?),
+        None => Err(ApiError::changed_meanwhile("case")),
+    }
+}
+
+/// The update that sets the manager on `ticket` if it is still triaged and unassigned.
+fn manager_update(
+    calendar: &BusinessCalendar,
+    actor: &Actor,
+    ticket: &ticket::Model,
+    manager_id: Uuid,
+) -> UpdateMany<ticket::Entity> {
     let now = Utc::now();
     let days_to_assign = calendar.business_days_between(jst_date(ticket.created_at), jst_date(now));
     let days_to_assign = i32::try_from(Ord::max(days_to_assign, 0)).unwrap_or(i32::MAX);
@@ -153,15 +188,13 @@ pub(crate) async fn set_manager(
             update = update.col_expr(column, value);
         }
     }
-    Ok(update
-        .filter(ticket::Column::Id.eq(ticket_id))
+    update
+        .filter(ticket::Column::Id.eq(ticket.id))
         .filter(ticket::Column::Status.eq(TicketStatus::Triaged.as_str()))
         .filter(ticket::Column::ManagerId.is_null())
-        .exec_with_returning(tx)
-        .await?
-        .pop())
 }
 
+/// Records an assignment: its events and their webhook deliveries.
 pub(crate) async fn record_assigned(
     tx: &impl ConnectionTrait,
     actor: &Actor,
@@ -171,6 +204,21 @@ pub(crate) async fn record_assigned(
     automatic: bool,
     detail: serde_json::Value,
 ) -> Result<(), ApiError> {
+    assigned_events(actor, ticket_id, manager_id, score, automatic, detail)?
+        .run(tx)
+        .await?;
+    Ok(())
+}
+
+/// The writes that record an assignment (see [`record_assigned`]), to be made by the caller.
+pub(crate) fn assigned_events(
+    actor: &Actor,
+    ticket_id: Uuid,
+    manager_id: Uuid,
+    score: &ScoreParts,
+    automatic: bool,
+    detail: serde_json::Value,
+) -> Result<Writes, ApiError> {
     let mut data = json!({
         "manager_id": manager_id,
         "automatic": automatic,
@@ -179,9 +227,8 @@ pub(crate) async fn record_assigned(
     if let (Some(data), Some(detail)) = (data.as_object_mut(), detail.as_object()) {
         data.extend(detail.clone());
     }
-    // `set_manager` wrote the first contact with the manager.
-    events::record_all_contact_written(
-        tx,
+    // The update that set the manager wrote the first contact with the manager.
+    events::contact_written_writes(
         ticket_id,
         actor,
         vec![
@@ -192,7 +239,6 @@ pub(crate) async fn record_assigned(
             ),
         ],
     )
-    .await
 }
 
 /// Cancels the case's sessions that have not taken place, writing `session.updated` for each.

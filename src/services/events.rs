@@ -121,7 +121,26 @@ pub async fn record_all_contact_written(
     actor: &Actor,
     events: Vec<(&str, Value)>,
 ) -> Result<(), ApiError> {
-    append(db, Some(ticket_id), actor, events, Utc::now()).await
+    contact_written_writes(ticket_id, actor, events)?
+        .run(db)
+        .await?;
+    Ok(())
+}
+
+/// The writes [`record_all_contact_written`] makes, for a caller that makes them in one
+/// statement with its own update of the case (see [`Writes`]).
+pub fn contact_written_writes(
+    ticket_id: Uuid,
+    actor: &Actor,
+    events: Vec<(&str, Value)>,
+) -> Result<Writes, ApiError> {
+    writes(
+        Some(ticket_id),
+        Audience::StoredTicket(ticket_id),
+        actor,
+        events,
+        Utc::now(),
+    )
 }
 
 /// The events and their webhook deliveries, in one statement.
