@@ -3,7 +3,9 @@
 # coordinators, and GET .../candidates ranking the whole roster.
 # Usage: bash bench/assign.sh   (from the repository root)
 # Env: PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres), SECONDS_PER_RUN (20),
-#      CONCURRENCY (32), PORT (18091), MANAGERS (2000), CASES (20000),
+#      CONCURRENCY (32), PORT (18091), MANAGERS (2000), CASES (40000), CAPACITY (25 places a
+#      manager: enough that a run at 900/s does not fill the onsite places of a prefecture and
+#      measure the queue's 409 instead of assignments; with 10, fast runs did),
 #      PROFILE=1 prints the statements of the assign run by total time (needs a server with
 #      shared_preload_libraries = 'pg_stat_statements'), PGSSLMODE (disable, as bench/run.sh:
 #      the service and the database share this machine; with TLS to a local server, libpq's
@@ -16,7 +18,8 @@ SECONDS_PER_RUN="${SECONDS_PER_RUN:-20}"
 CONCURRENCY="${CONCURRENCY:-32}"
 PORT="${PORT:-18091}"
 MANAGERS="${MANAGERS:-2000}"
-CASES="${CASES:-20000}"
+CASES="${CASES:-40000}"
+CAPACITY="${CAPACITY:-25}"
 DB=onestop_bench_assign
 DB_URL="${PG_ADMIN_URL%/*}/$DB"
 BASE="http://127.0.0.1:$PORT"
@@ -53,7 +56,7 @@ psql "$DB_URL" -qc "
   SELECT gen_random_uuid(), 'マネージャー ' || g, 'm' || g || '@example.jp', g % 2 = 0, true,
     CASE g % 3 WHEN 0 THEN '[\"labor.work_rules\",\"labor.working_hours\"]' WHEN 1 THEN '[\"labor.subsidies\"]' ELSE '[]' END,
     '[\"' || lpad(((g % 47) + 1)::text, 2, '0') || '\"]', g % 4 <> 0, g % 4 = 0 OR g % 5 = 0,
-    10, 0, g % 50 <> 0, NULL, 1, now(), now()
+    $CAPACITY, 0, g % 50 <> 0, NULL, 1, now(), now()
   FROM generate_series(1, $MANAGERS) AS g"
 psql "$DB_URL" -qc "
   INSERT INTO tickets (id, reference, fiscal_year, sequence, channel, partner_id, company_id, prefecture, industry,
