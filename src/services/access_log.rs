@@ -2,8 +2,9 @@
 //! through which route, appended without holding up the read that showed them.
 //!
 //! A handler hands its record to [`AccessLog::record`], which queues it on a bounded channel
-//! and returns; one writer task per instance takes what has queued and inserts it in batches
-//! (a busy instance writes many responses' records with one statement). When the queue is
+//! and returns; one writer task per instance takes what has queued, and what arrives in the
+//! next [`GATHER`], and inserts it in batches (a busy instance writes many responses' records
+//! with one statement and one commit). When the queue is
 //! full, `record` waits for room, so a database that cannot keep up slows the reads down
 //! instead of losing records. A failed insert is retried with backoff, keeping its batch.
 //!
@@ -13,7 +14,7 @@
 //! crash, the machine failing) loses the records still queued or being written: those of
 //! the responses of at most the last moment before it (the queue holds at most
 //! [`QUEUE_CAPACITY`] responses; under normal load the writer empties it within
-//! milliseconds). A response is never sent without its record having been queued.
+//! [`GATHER`] and one write). A response is never sent without its record having been queued.
 //!
 //! The log names cases, never persons: "who saw this person's data" is answered through the
 //! cases that carry the person's e-mail, so anonymizing a case leaves no contact detail here.
@@ -42,6 +43,8 @@ pub const QUEUE_CAPACITY: usize = 4096;
 const ROWS_PER_STATEMENT: usize = 1000;
 /// Records the writer takes from the queue for one batch at most.
 const BATCH_RESPONSES: usize = 512;
+/// How long the writer waits, after a record arrives, for more to write with it.
+pub const GATHER: Duration = Duration::from_millis(20);
 /// The longest a graceful stop waits for the queue to be written.
 pub const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -175,10 +178,14 @@ impl AccessLogWriter {
             };
             let Some(first) = first else { return };
             let mut batch = vec![first];
+            // What else arrives within GATHER joins the batch: each write is a commit of its
+            // own, and writing every few responses as they came made a busy instance commit
+            // a third more often than its filings alone (and file about 13% fewer a second).
+            let gathered_by = tokio::time::Instant::now() + GATHER;
             while batch.len() < BATCH_RESPONSES {
-                match self.receiver.try_recv() {
-                    Ok(entry) => batch.push(entry),
-                    Err(_) => break,
+                match tokio::time::timeout_at(gathered_by, self.receiver.recv()).await {
+                    Ok(Some(entry)) => batch.push(entry),
+                    Ok(None) | Err(_) => break,
                 }
             }
             self.write_until_done(&batch).await;
