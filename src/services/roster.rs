@@ -59,8 +59,8 @@ pub struct RosterCache {
 }
 
 /// Reads made one at a time, in turn, each shared by every caller that arrived before it
-/// began: a caller gets a read that began after it arrived, its own or one a caller behind it
-/// made while it waited for its turn. What a read applies is as fresh as a read of the
+/// began: a caller gets a read that began after it arrived, its own or one that another
+/// waiting caller made while this one waited for its turn. What a read applies is as fresh as a read of the
 /// caller's own would have been, and under load a few reads serve many callers.
 ///
 /// Written by hand: single-flight crates share the read *in flight*, which began before the
