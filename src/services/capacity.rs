@@ -194,23 +194,8 @@ fn manager_update(
         .filter(ticket::Column::ManagerId.is_null())
 }
 
-/// Records an assignment: its events and their webhook deliveries.
-pub(crate) async fn record_assigned(
-    tx: &impl ConnectionTrait,
-    actor: &Actor,
-    ticket_id: Uuid,
-    manager_id: Uuid,
-    score: &ScoreParts,
-    automatic: bool,
-    detail: serde_json::Value,
-) -> Result<(), ApiError> {
-    assigned_events(actor, ticket_id, manager_id, score, automatic, detail)?
-        .run(tx)
-        .await?;
-    Ok(())
-}
-
-/// The writes that record an assignment (see [`record_assigned`]), to be made by the caller.
+/// The writes that record an assignment, its events and their webhook deliveries, for the
+/// caller to make (with its update of the case, or after it).
 pub(crate) fn assigned_events(
     actor: &Actor,
     ticket_id: Uuid,
@@ -327,15 +312,15 @@ pub async fn hand_off_waiting(
             .await?
             .is_some()
         {
-            record_assigned(
-                tx,
+            assigned_events(
                 actor,
                 waiting.id,
                 manager_id,
                 &score,
                 true,
                 json!({"trigger": trigger.as_str()}),
-            )
+            )?
+            .run(tx)
             .await?;
             handed.push(waiting.id);
         } else {
