@@ -6,15 +6,17 @@ use crate::helpers::spawn_app;
 #[tokio::test]
 async fn seed_demo_fills_the_database_with_working_clients_once() {
     let app = spawn_app().await;
+    // Run without blocking this runtime: the service under test runs on it, and a
+    // transaction of its background work left waiting there would hold SQLite's write lock
+    // until the command gave up ("database is locked" after the busy timeout).
     let run = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_onestop"))
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_onestop"))
             .arg("seed-demo")
             .env("DATABASE_URL", &app.settings.database_url)
             .env("RUST_LOG", "error")
             .output()
-            .unwrap()
     };
-    let output = run();
+    let output = run().await.unwrap();
     assert!(
         output.status.success(),
         "{}",
@@ -51,9 +53,10 @@ async fn seed_demo_fills_the_database_with_working_clients_once() {
     assert_eq!(response.status().as_u16(), 200);
 
     // A second run refuses instead of doubling the data.
-    let again = run();
-    assert!(!again.status.success());
-    assert!(String::from_utf8_lossy(&again.stderr).contains("already"));
+    let again = run().await.unwrap();
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert!(!again.status.success(), "{said}");
+    assert!(said.contains("already"), "{said}");
 }
 
 fn helpers_credentials(client: &Value) -> crate::helpers::Credentials {
