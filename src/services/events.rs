@@ -112,23 +112,10 @@ pub async fn record_all(
     append(db, ticket_id, actor, events, now).await
 }
 
-/// Appends events as [`record_all`] does, for a change whose own update of the case already
-/// carried the center's first contact ([`first_contact_columns`]): an assignment, which
-/// would otherwise send the case an update that changes nothing, one round trip more.
-pub async fn record_all_contact_written(
-    db: &impl ConnectionTrait,
-    ticket_id: Uuid,
-    actor: &Actor,
-    events: Vec<(&str, Value)>,
-) -> Result<(), ApiError> {
-    contact_written_writes(ticket_id, actor, events)?
-        .run(db)
-        .await?;
-    Ok(())
-}
-
-/// The writes [`record_all_contact_written`] makes, for a caller that makes them in one
-/// statement with its own update of the case (see [`Writes`]).
+/// The writes of events as [`record_all`] appends them, for a change whose own update of the
+/// case already carried the center's first contact ([`first_contact_columns`]), to make
+/// with that update in one statement or after it (see [`Writes`]): an assignment, which would
+/// otherwise send the case an update that changes nothing, one round trip more.
 pub fn contact_written_writes(
     ticket_id: Uuid,
     actor: &Actor,
